@@ -1,0 +1,104 @@
+package keypad
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Grant type identifiers, as they appear in grant_type and in client
+// registrations (DESIGN.md, wire surface).
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
+	GrantDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
+	GrantOTP               = "urn:keypad:params:oauth:grant-type:otp"
+	GrantPassword          = "password"
+	GrantJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	GrantSAML2Bearer       = "urn:ietf:params:oauth:grant-type:saml2-bearer"
+)
+
+// AllGrantTypes lists every grant type keypad knows, in a stable order.
+var AllGrantTypes = []string{
+	GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
+	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer, GrantSAML2Bearer,
+}
+
+// TokenFormat selects how a client's access tokens look on the wire.
+type TokenFormat string
+
+const (
+	// FormatJWT is a signed JWT access token per RFC 9068; resource servers
+	// verify it offline against the JWKS.
+	FormatJWT TokenFormat = "jwt"
+	// FormatOpaque is a random kp_at_ string, stored hashed; resource
+	// servers introspect it. It can be revoked at once.
+	FormatOpaque TokenFormat = "opaque"
+)
+
+// Client is a registered OAuth client (RFC 6749 §2).
+type Client struct {
+	ID          string
+	Name        string
+	Description string
+	// SecretHash is SecretHash(secret) of a confidential client's secret;
+	// empty for public clients.
+	SecretHash []byte
+	// Public clients cannot keep a secret (TVs, CLIs, native apps) and
+	// authenticate with client_id alone.
+	Public       bool
+	GrantTypes   []string
+	Scopes       []string // scopes the client may be granted
+	RedirectURIs []string
+	TokenFormat  TokenFormat
+	// AccessTTL and RefreshTTL override the server defaults when non-zero.
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	// Options hold per-client policy switches that later flows read; they
+	// are stored as one document so adding one needs no migration.
+	Options   ClientOptions
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ClientOptions are per-client policy switches. The zero value is the safe
+// default for every field.
+type ClientOptions struct {
+	// SigningAlg picks the JWT signing algorithm: "" (the server default,
+	// ES256) or "RS256".
+	SigningAlg string `json:"signing_alg,omitempty"`
+	// AllowPlainPKCE permits code_challenge_method=plain (RFC 7636 §4.2).
+	AllowPlainPKCE bool `json:"allow_plain_pkce,omitempty"`
+	// AlwaysConsent shows the consent page even when consent was remembered.
+	AlwaysConsent bool `json:"always_consent,omitempty"`
+	// RefreshIdleTTL ends a refresh token that was not used for this long.
+	RefreshIdleTTL time.Duration `json:"refresh_idle_ttl,omitempty"`
+	// RefreshNoExpiry makes refresh tokens live until revoked.
+	RefreshNoExpiry bool `json:"refresh_no_expiry,omitempty"`
+	// ExplicitUnknownIdentifier makes OTP lookups answer unknown_identifier
+	// instead of decoy channels (see DESIGN.md, OTP flow).
+	ExplicitUnknownIdentifier bool `json:"explicit_unknown_identifier,omitempty"`
+}
+
+// AllowsGrant reports whether the client may use grant type gt.
+func (c *Client) AllowsGrant(gt string) bool {
+	return slices.Contains(c.GrantTypes, gt)
+}
+
+// ClientStore keeps registered clients.
+type ClientStore interface {
+	// CreateClient stores a new client. Returns ErrConflict if the ID is
+	// taken.
+	CreateClient(ctx context.Context, c *Client) error
+	// GetClient returns the client with the given ID, or ErrNotFound.
+	GetClient(ctx context.Context, id string) (*Client, error)
+	// ListClients returns every client ordered by ID.
+	ListClients(ctx context.Context) ([]*Client, error)
+	// UpdateClient replaces the stored client with the same ID. Returns
+	// ErrNotFound if it does not exist.
+	UpdateClient(ctx context.Context, c *Client) error
+	// DeleteClient removes a client and everything issued to it (tokens,
+	// grants). Returns ErrNotFound if it does not exist.
+	DeleteClient(ctx context.Context, id string) error
+}
