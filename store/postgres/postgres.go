@@ -1,0 +1,43 @@
+// Package postgres opens keypad's shared store: PostgreSQL (or a
+// PostgreSQL-compatible distributed database) through pgx's database/sql
+// driver. Use it when several keypad instances serve behind one load
+// balancer; keypad itself keeps no state.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/keypadauth/keypad/store/sqlstore"
+)
+
+// Pool limits per keypad instance: enough for the token endpoint's bursts,
+// few enough that a handful of instances fit PostgreSQL's default
+// max_connections (100).
+const (
+	maxOpenConns = 20
+	maxIdleConns = 10
+)
+
+// Open connects to the database named by dsn, a postgres:// URL or a
+// key=value connection string as libpq takes it. It does not migrate: run
+// (*sqlstore.Store).Migrate, or check with CheckSchema.
+func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		// pgx's parse errors never include the password.
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxIdleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w (is the server up and the DSN right?)", err)
+	}
+	return sqlstore.New(sqlstore.Postgres, db, nil), nil
+}

@@ -1,0 +1,68 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Dialect holds what differs between the SQL databases keypad runs on. The
+// queries themselves are shared: they use $N placeholders, which SQLite
+// accepts too, and standard upserts with RETURNING.
+type Dialect struct {
+	// name picks the migrations directory and appears in errors.
+	name string
+	// forUpdate is appended to the SELECT of a read-modify-write. SQLite
+	// needs none: its transactions start with BEGIN IMMEDIATE and so
+	// already hold the write lock.
+	forUpdate string
+	// lockMigrations serialises Migrate across processes; it runs first in
+	// Migrate's transaction.
+	lockMigrations string
+	// hasVersionTable answers whether schema_version exists, as one row
+	// holding a boolean or an integer.
+	hasVersionTable string
+	// numberedParams: the long generated statements (bulk upserts) use
+	// $1, $2, ... (PostgreSQL needs them), else plain ? placeholders.
+	// SQLite takes $N as parameter names, which it resolves with a
+	// linear search per parameter: thousands of them cost more than the
+	// inserts.
+	numberedParams bool
+}
+
+// params is the placeholder list of n parameters, numbered from first.
+func (d *Dialect) params(n, first int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if d.numberedParams {
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(first + i))
+		} else {
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
+}
+
+// SQLite is the dialect of SQLite (modernc.org/sqlite). Open its database
+// with _txlock=immediate, so transactions take the write lock up front and
+// concurrent read-modify-writes never deadlock upgrading a read lock.
+var SQLite = &Dialect{
+	name:            "sqlite",
+	hasVersionTable: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`,
+}
+
+// Postgres is the dialect of PostgreSQL (and of PostgreSQL-compatible
+// distributed databases) through pgx's database/sql driver.
+var Postgres = &Dialect{
+	name:      "postgres",
+	forUpdate: " FOR UPDATE",
+	// One lock per schema: keypads sharing a schema take turns, keypads
+	// (or tests) in different schemas do not wait for each other. The
+	// first key is "keyp" in ASCII.
+	lockMigrations:  `SELECT pg_advisory_xact_lock(1801812336, hashtext(current_schema()))`,
+	hasVersionTable: `SELECT to_regclass('schema_version') IS NOT NULL`,
+	numberedParams:  true,
+}

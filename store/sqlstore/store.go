@@ -1,0 +1,83 @@
+// Package sqlstore implements keypad.Store once, on database/sql, for every
+// SQL backend keypad supports. The backends (store/sqlite, store/postgres)
+// only open the database and pick a Dialect; the SQL itself is shared, so
+// SQLite and PostgreSQL behave alike and pass the one conformance suite in
+// store/storetest.
+//
+// Representation, the same in every table:
+//   - times are BIGINT unix microseconds, UTC; NULL is the zero time. Times
+//     therefore round-trip at microsecond precision.
+//   - durations are BIGINT nanoseconds.
+//   - lists and documents (scopes, options, channels, session data) are
+//     JSON text, so nil and empty slices stay apart; subject identifiers
+//     also go to an indexed table for FindSubjects.
+//   - secrets are never stored: only their keypad.SecretHash.
+//
+// Single-use records are consumed with one conditional UPDATE; Update*
+// methods lock the row for the length of the callback; PostgreSQL
+// transactions are retried on serialization failures and deadlocks.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/keypadauth/keypad"
+)
+
+// Store is keypad.Store on a SQL database.
+type Store struct {
+	d *Dialect
+	// db serves reads; w serves writes and transactions. They are the same
+	// pool except on SQLite, where one writer connection lets writers
+	// queue in Go instead of spinning on the database lock.
+	db, w *sql.DB
+	// reads and writes keep the hot statements prepared on db and w (one
+	// cache when they are the same pool).
+	reads, writes *stmtCache
+}
+
+var _ keypad.Store = (*Store)(nil)
+
+// New returns a Store on db speaking dialect d. writeDB, when not nil,
+// takes every write and transaction (SQLite passes a one-connection pool
+// here); otherwise db takes everything. The Store owns the pools: Close
+// closes them.
+func New(d *Dialect, db, writeDB *sql.DB) *Store {
+	if writeDB == nil {
+		writeDB = db
+	}
+	s := &Store{d: d, db: db, w: writeDB, reads: &stmtCache{db: db}}
+	s.writes = s.reads
+	if writeDB != db {
+		s.writes = &stmtCache{db: writeDB}
+	}
+	return s
+}
+
+// DB returns the pool that takes writes, for tests and tools that need raw
+// SQL (a schema check, a benchmark's set-up). Keypad itself never needs it.
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.d.name, err)
+	}
+	return nil
+}
+
+// Close closes the database pools.
+func (s *Store) Close() error {
+	err := s.reads.close()
+	if s.writes != s.reads {
+		err = errors.Join(err, s.writes.close())
+	}
+	err = errors.Join(err, s.db.Close())
+	if s.w != s.db {
+		err = errors.Join(err, s.w.Close())
+	}
+	return err
+}

@@ -1,0 +1,399 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keypadauth/keypad"
+)
+
+// UpsertSubjects works in three steps inside one transaction, so that a
+// batch costs a handful of statements rather than several per subject
+// (PostgreSQL pays a round trip for each):
+//
+//  1. read what the batch touches: the subjects with its external IDs
+//     (locked on PostgreSQL), the holders of its usernames and of its new
+//     IDs;
+//  2. decide every subject's outcome in memory, in batch order, tracking
+//     which username and ID each planned write takes or frees;
+//  3. write in batch order (runs of new subjects as multi-row INSERTs),
+//     then rewrite the identifier index of every subject written.
+//
+// Writing in batch order means no statement ever sees a username that an
+// earlier subject of the batch has not yet freed. A concurrent writer can
+// still take a value between steps 1 and 3; the unique index then fails
+// the transaction and the whole batch runs again, now seeing that value.
+
+// maxParams bounds the parameters of one statement, well below SQLite's
+// limit (32766) and PostgreSQL's (65535). Far longer statements made
+// SQLite imports slower, not faster: each journals every page it touches.
+const maxParams = 1000
+
+// upsertOp is one planned write.
+type upsertOp struct {
+	insert bool // else update
+	// reindex is set when the subject's identifiers are new or changed.
+	reindex bool
+	sub     *keypad.Subject
+}
+
+// UpsertSubjects stores a batch of subjects keyed by external ID; see
+// keypad.SubjectStore for the rules.
+func (s *Store) UpsertSubjects(ctx context.Context, subs []*keypad.Subject) (keypad.UpsertResult, error) {
+	for i, sub := range subs {
+		field := ""
+		switch {
+		case sub == nil:
+			field = fmt.Sprintf("subjects[%d]", i)
+		case sub.ExternalID == "":
+			field = fmt.Sprintf("subjects[%d].ExternalID", i)
+		case sub.ID == "":
+			field = fmt.Sprintf("subjects[%d].ID", i)
+		}
+		if field != "" {
+			return keypad.UpsertResult{}, &keypad.ValidationError{Field: field,
+				Message: "every subject of an upsert needs an external ID and an ID"}
+		}
+	}
+	if len(subs) == 0 {
+		return keypad.UpsertResult{Outcomes: []keypad.UpsertOutcome{}}, nil
+	}
+	what := fmt.Sprintf("upsert %d subjects", len(subs))
+	for attempt := 1; ; attempt++ {
+		var res keypad.UpsertResult
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			res, err = s.upsertBatch(ctx, tx, subs)
+			return err
+		})
+		if err == nil {
+			return res, nil
+		}
+		// A unique violation here is a race lost between reading and
+		// writing: the next attempt reads the winner's values.
+		if !isUnique(err) || attempt == maxAttempts {
+			return keypad.UpsertResult{}, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// upsertBatch is one attempt at a batch, inside tx.
+func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subject) (keypad.UpsertResult, error) {
+	res := keypad.UpsertResult{Outcomes: make([]keypad.UpsertOutcome, len(subs))}
+
+	// Step 1: read.
+	var externalIDs, usernames []string
+	for _, sub := range subs {
+		externalIDs = append(externalIDs, sub.ExternalID)
+		if sub.Username != "" {
+			usernames = append(usernames, sub.Username)
+		}
+	}
+	current := make(map[string]*keypad.Subject) // by external ID, as of the batch so far
+	err := inChunks(externalIDs, func(keys []string) error {
+		// ORDER BY makes concurrent batches lock rows in one order, so
+		// they queue instead of deadlocking (PostgreSQL would otherwise
+		// lock in heap order, which every update reshuffles).
+		found, err := list(ctx, tx, "read subjects by external ID", scanSubject,
+			`SELECT `+subjectCols+` FROM subjects WHERE external_id IN (`+s.d.params(len(keys), 1)+`)
+			ORDER BY external_id`+s.d.forUpdate, anys(keys)...)
+		for _, sub := range found {
+			current[sub.ExternalID] = sub
+		}
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	holder := make(map[string]string) // username → subject ID, "" when free
+	err = inChunks(usernames, func(keys []string) error {
+		return pairs(ctx, tx, "read usernames",
+			`SELECT username, id FROM subjects WHERE username IN (`+s.d.params(len(keys), 1)+`)`, keys, holder)
+	})
+	if err != nil {
+		return res, err
+	}
+	var newIDs []string
+	for _, sub := range subs {
+		if current[sub.ExternalID] == nil {
+			newIDs = append(newIDs, sub.ID)
+		}
+	}
+	idTaken := make(map[string]string) // subject ID → itself, when taken
+	err = inChunks(newIDs, func(keys []string) error {
+		return pairs(ctx, tx, "read subject IDs",
+			`SELECT id, id FROM subjects WHERE id IN (`+s.d.params(len(keys), 1)+`)`, keys, idTaken)
+	})
+	if err != nil {
+		return res, err
+	}
+
+	// Step 2: decide.
+	var ops []upsertOp
+	for i, in := range subs {
+		old := current[in.ExternalID]
+		if old == nil {
+			switch {
+			case idTaken[in.ID] != "":
+				addConflict(&res, i, "id", in.ID)
+			case in.Username != "" && holder[in.Username] != "":
+				addConflict(&res, i, "username", holder[in.Username])
+			default:
+				sub := *in
+				ops = append(ops, upsertOp{insert: true, reindex: true, sub: &sub})
+				current[sub.ExternalID], idTaken[sub.ID] = &sub, sub.ID
+				if sub.Username != "" {
+					holder[sub.Username] = sub.ID
+				}
+				res.Outcomes[i] = keypad.UpsertCreated
+				res.Created++
+			}
+			continue
+		}
+		sub := merged(old, in)
+		switch {
+		case sameSubject(old, sub):
+			res.Outcomes[i] = keypad.UpsertUnchanged
+			res.Unchanged++
+		case sub.Username != old.Username && holder[sub.Username] != "":
+			addConflict(&res, i, "username", holder[sub.Username])
+		default:
+			ops = append(ops, upsertOp{sub: sub, reindex: !sameIdentifiers(old.Identifiers, sub.Identifiers)})
+			current[sub.ExternalID] = sub
+			if old.Username != sub.Username {
+				if old.Username != "" {
+					holder[old.Username] = ""
+				}
+				holder[sub.Username] = sub.ID
+			}
+			res.Outcomes[i] = keypad.UpsertUpdated
+			res.Updated++
+		}
+	}
+
+	// Step 3: write.
+	if err := writeSubjects(ctx, tx, s.d, ops); err != nil {
+		return res, err
+	}
+	return res, reindexIdentifiers(ctx, tx, s.d, ops)
+}
+
+// addConflict records that subject i was skipped: its field's value
+// belongs to the subject holderID.
+func addConflict(res *keypad.UpsertResult, i int, field, holderID string) {
+	res.Outcomes[i] = keypad.UpsertConflict
+	res.Conflicts = append(res.Conflicts, keypad.SubjectConflict{Index: i, Field: field, HolderID: holderID})
+}
+
+// merged is the stored subject old after an upsert of in.
+func merged(old, in *keypad.Subject) *keypad.Subject {
+	sub := *in
+	sub.ID, sub.CreatedAt = old.ID, old.CreatedAt
+	if sub.Username == "" {
+		sub.Username = old.Username
+	}
+	if sub.PasswordHash == "" {
+		sub.PasswordHash = old.PasswordHash
+	}
+	return &sub
+}
+
+// sameSubject reports whether writing b over a would change anything a
+// read returns, UpdatedAt aside.
+func sameSubject(a, b *keypad.Subject) bool {
+	return a.ExternalID == b.ExternalID && a.Username == b.Username && a.PasswordHash == b.PasswordHash &&
+		a.Name == b.Name && a.Email == b.Email && a.Phone == b.Phone &&
+		sameIdentifiers(a.Identifiers, b.Identifiers)
+}
+
+// sameIdentifiers compares in order, nil and empty apart: reads return
+// the list as it was written.
+func sameIdentifiers(a, b []keypad.Identifier) bool {
+	return (a == nil) == (b == nil) && slices.Equal(a, b)
+}
+
+const updateSubject = `UPDATE subjects SET username = $2, password_hash = $3, name = $4,
+	email = $5, phone = $6, identifiers = $7, updated_at = $8 WHERE id = $1`
+
+// writeSubjects writes the subjects' rows in batch order: each run of new
+// subjects as multi-row INSERTs, each update on its own.
+func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) error {
+	var run [][]any
+	flush := func() error {
+		// The rows of a run never clash (step 2 saw to that), so they go
+		// in ID order, which walks the primary key's index.
+		slices.SortFunc(run, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
+		err := insertValues(ctx, tx, d, `INSERT INTO subjects (`+subjectCols+`) VALUES `, "", run)
+		run = run[:0]
+		if err != nil {
+			return fmt.Errorf("insert subjects: %w", err)
+		}
+		return nil
+	}
+	var update *sql.Stmt
+	for _, op := range ops {
+		sub := op.sub
+		if op.insert {
+			run = append(run, []any{sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash,
+				sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt)})
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if update == nil {
+			// Prepared on the transaction: the pool's statement cache
+			// would need a second connection, and SQLite's writer has one.
+			var err error
+			if update, err = tx.PrepareContext(ctx, updateSubject); err != nil {
+				return fmt.Errorf("prepare subject update: %w", err)
+			}
+			defer update.Close()
+		}
+		_, err := update.ExecContext(ctx, sub.ID, nullable(sub.Username), sub.PasswordHash,
+			sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.UpdatedAt))
+		if err != nil {
+			return fmt.Errorf("update subject %q: %w", sub.ID, err)
+		}
+	}
+	return flush()
+}
+
+// reindexIdentifiers makes subject_identifiers hold the final identifiers
+// of every subject whose identifiers the batch set or changed.
+func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) error {
+	final := make(map[string]*keypad.Subject)
+	var order, stale []string // subject IDs to index; those indexed before the batch
+	inserted := make(map[string]bool)
+	for _, op := range ops {
+		id := op.sub.ID
+		if op.insert {
+			inserted[id] = true
+		}
+		if !op.reindex {
+			if final[id] != nil {
+				final[id] = op.sub // still to index, now from this version
+			}
+			continue
+		}
+		if final[id] == nil {
+			order = append(order, id)
+			if !inserted[id] {
+				stale = append(stale, id)
+			}
+		}
+		final[id] = op.sub
+	}
+	err := inChunks(stale, func(ids []string) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id IN (`+d.params(len(ids), 1)+`)`, anys(ids)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("drop changed identifiers: %w", err)
+	}
+	// In key order, the inserts walk the index instead of jumping about
+	// it; duplicates (a subject may list one identifier twice) go.
+	var idents []identRow
+	for _, id := range order {
+		for _, ident := range final[id].Identifiers {
+			idents = append(idents, identRow{string(ident.Type), ident.Value, id})
+		}
+	}
+	slices.SortFunc(idents, func(a, b identRow) int {
+		return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.value, b.value), strings.Compare(a.id, b.id))
+	})
+	idents = slices.Compact(idents)
+	rows := make([][]any, len(idents))
+	for i, r := range idents {
+		rows[i] = []any{r.typ, r.value, r.id}
+	}
+	err = insertValues(ctx, tx, d, `INSERT INTO subject_identifiers (type, value, subject_id) VALUES `,
+		` ON CONFLICT DO NOTHING`, rows)
+	if err != nil {
+		return fmt.Errorf("index identifiers: %w", err)
+	}
+	return nil
+}
+
+// identRow is a row of subject_identifiers.
+type identRow struct{ typ, value, id string }
+
+// insertValues runs head + (row), (row), ... + tail over rows, as few
+// statements as the parameter limit allows.
+func insertValues(ctx context.Context, tx *sql.Tx, d *Dialect, head, tail string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	per := maxParams / width
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		var q strings.Builder
+		q.WriteString(head)
+		args := make([]any, 0, n*width)
+		for i, row := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(")
+			q.WriteString(d.params(width, len(args)+1))
+			q.WriteString(")")
+			args = append(args, row...)
+		}
+		q.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// inChunks calls fn on the distinct keys, maxParams at a time.
+func inChunks(keys []string, fn func([]string) error) error {
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	for len(keys) > 0 {
+		n := min(maxParams, len(keys))
+		if err := fn(keys[:n]); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// pairs runs a query of two text columns with keys as its parameters and
+// adds its rows to into, first column → second.
+func pairs(ctx context.Context, tx *sql.Tx, what, query string, keys []string, into map[string]string) error {
+	rows, err := tx.QueryContext(ctx, query, anys(keys)...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		into[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// anys converts keys to query arguments.
+func anys(keys []string) []any {
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = k
+	}
+	return out
+}
