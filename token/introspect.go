@@ -1,0 +1,184 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+)
+
+// Introspection is the answer of RFC 7662 §2.2 about one token. An
+// inactive token carries nothing but Active=false, so introspection never
+// tells a caller why a token failed.
+type Introspection struct {
+	Active bool   `json:"active"`
+	Scope  string `json:"scope,omitempty"`
+	// ClientID is the client the token was issued to.
+	ClientID string `json:"client_id,omitempty"`
+	// TokenType is "Bearer" for access tokens and "refresh_token" for
+	// refresh tokens.
+	TokenType string   `json:"token_type,omitempty"`
+	Exp       int64    `json:"exp,omitempty"`
+	Iat       int64    `json:"iat,omitempty"`
+	Sub       string   `json:"sub,omitempty"`
+	Aud       Audience `json:"aud,omitempty"`
+	Iss       string   `json:"iss,omitempty"`
+	Jti       string   `json:"jti,omitempty"`
+	// GrantID is the person's grant the token belongs to (keypad
+	// extension), so a resource server can tell devices apart.
+	GrantID string `json:"gid,omitempty"`
+}
+
+var inactive = &Introspection{Active: false}
+
+// Introspect reports whether tok (a JWT access token, an opaque access
+// token or a refresh token) is active now, and its metadata if so. Unknown,
+// expired, revoked, consumed and forged tokens are all simply inactive;
+// the error is only for a failing store.
+func (i *Issuer) Introspect(ctx context.Context, tok string) (*Introspection, error) {
+	if isJWT(tok) {
+		return i.introspectJWT(ctx, tok)
+	}
+	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) && !strings.HasPrefix(tok, keypad.PrefixRefreshToken) {
+		return inactive, nil
+	}
+	t, err := i.Store.GetToken(ctx, keypad.SecretHash(tok))
+	if errors.Is(err, keypad.ErrNotFound) {
+		return inactive, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("introspect: %w", err)
+	}
+	if !t.Active(i.now()) || !t.UsedAt.IsZero() {
+		// A used refresh token was rotated away; it grants nothing more.
+		return inactive, nil
+	}
+	in := &Introspection{
+		Active: true, Scope: keypad.FormatScope(t.Scopes), ClientID: t.ClientID,
+		TokenType: "Bearer", Iat: t.IssuedAt.Unix(), Sub: t.Subject,
+		Aud: t.Audience, Iss: i.Issuer, GrantID: t.GrantID,
+	}
+	if t.Kind == keypad.KindRefresh {
+		in.TokenType = "refresh_token"
+	}
+	if !t.ExpiresAt.IsZero() {
+		in.Exp = t.ExpiresAt.Unix()
+	}
+	return in, nil
+}
+
+// verifyAccessJWT returns the claims of a JWT access token this issuer
+// signed, or ok=false if it is not one (forged, foreign, malformed).
+func (i *Issuer) verifyAccessJWT(ctx context.Context, tok string) (c AccessClaims, ok bool, err error) {
+	err = i.Keys.Verify(ctx, tok, TypAccessToken, &c)
+	switch {
+	case errors.Is(err, ErrMalformed), errors.Is(err, ErrUnknownKey), errors.Is(err, ErrSignature):
+		return c, false, nil
+	case err != nil:
+		return c, false, fmt.Errorf("verify token: %w", err)
+	}
+	return c, c.Issuer == i.Issuer && c.ID != "", nil
+}
+
+func (i *Issuer) introspectJWT(ctx context.Context, tok string) (*Introspection, error) {
+	c, ok, err := i.verifyAccessJWT(ctx, tok)
+	if err != nil || !ok {
+		return inactive, err
+	}
+	if !i.now().Before(time.Unix(c.Expiry, 0)) {
+		return inactive, nil
+	}
+	revoked, err := i.Store.JTIRevoked(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("introspect: %w", err)
+	}
+	if revoked {
+		return inactive, nil
+	}
+	if i.Clients != nil {
+		_, err := i.Clients.GetClient(ctx, c.ClientID)
+		if errors.Is(err, keypad.ErrNotFound) {
+			return inactive, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("introspect: %w", err)
+		}
+	}
+	if c.GrantID != "" && i.Grants != nil {
+		g, err := i.Grants.GetGrant(ctx, c.GrantID)
+		if errors.Is(err, keypad.ErrNotFound) {
+			return inactive, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("introspect: %w", err)
+		}
+		if !g.RevokedAt.IsZero() {
+			return inactive, nil
+		}
+	}
+	return &Introspection{
+		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
+		Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience,
+		Iss: c.Issuer, Jti: c.ID, GrantID: c.GrantID,
+	}, nil
+}
+
+// Revoke revokes tok on behalf of clientID (RFC 7009 §2.1). Only the
+// client a token was issued to may revoke it; for anyone else, and for
+// unknown tokens, Revoke does nothing and returns nil, so the endpoint
+// reveals nothing. A JWT's jti goes on the revocation list until the JWT
+// expires. A refresh token takes its whole rotation family with it and,
+// when a GrantStore is set, its grant, which makes every access token of
+// that grant inactive too (RFC 7009 §2.1: "SHOULD also invalidate all
+// access tokens based on the same authorization grant").
+func (i *Issuer) Revoke(ctx context.Context, tok, clientID string) error {
+	now := i.now()
+	if isJWT(tok) {
+		c, ok, err := i.verifyAccessJWT(ctx, tok)
+		if err != nil || !ok || c.ClientID != clientID {
+			return err
+		}
+		exp := time.Unix(c.Expiry, 0)
+		if !now.Before(exp) {
+			return nil // dead anyway
+		}
+		if err := i.Store.RevokeJTI(ctx, c.ID, exp); err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		return nil
+	}
+	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) && !strings.HasPrefix(tok, keypad.PrefixRefreshToken) {
+		return nil
+	}
+	hash := keypad.SecretHash(tok)
+	t, err := i.Store.GetToken(ctx, hash)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if t.ClientID != clientID {
+		return nil
+	}
+	if err := i.Store.RevokeToken(ctx, hash, now); err != nil && !errors.Is(err, keypad.ErrNotFound) {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if t.Kind != keypad.KindRefresh {
+		return nil
+	}
+	if t.FamilyID != "" {
+		if _, err := i.Store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
+			return fmt.Errorf("revoke token family: %w", err)
+		}
+	}
+	if t.GrantID != "" && i.Grants != nil {
+		if err := i.Grants.RevokeGrant(ctx, t.GrantID, now); err != nil && !errors.Is(err, keypad.ErrNotFound) {
+			return fmt.Errorf("revoke grant: %w", err)
+		}
+	}
+	return nil
+}

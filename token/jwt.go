@@ -1,0 +1,233 @@
+package token
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+
+	"github.com/keypadauth/keypad"
+)
+
+// This file is a deliberately small compact JWS (RFC 7515 §7.1) for the
+// two algorithms keypad signs with. It trusts nothing in the header beyond
+// naming a kid: the key decides the algorithm, "none" and everything else
+// is refused, and a header carrying "crit" is refused because keypad
+// understands no extensions.
+
+// Errors Verify returns (wrapped with detail); callers treat all of them as
+// "not a valid token".
+var (
+	// ErrMalformed means the token is not a compact JWS keypad accepts.
+	ErrMalformed = errors.New("malformed token")
+	// ErrUnknownKey means the kid names no published key.
+	ErrUnknownKey = errors.New("token signed with an unknown key")
+	// ErrSignature means the signature does not verify.
+	ErrSignature = errors.New("token signature does not verify")
+)
+
+// maxJWTLen bounds the tokens Verify looks at; keypad's own are far
+// smaller.
+const maxJWTLen = 16 << 10
+
+var b64url = base64.RawURLEncoding.Strict()
+
+// jwsHeader is the JOSE header keypad writes.
+type jwsHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	Typ string `json:"typ,omitempty"`
+}
+
+// Sign returns claims as a compact JWS signed with the current key of alg
+// (keypad.AlgES256 or keypad.AlgRS256). typ goes into the header ("at+jwt"
+// for access tokens, RFC 9068 §2.1).
+func (k *Keyring) Sign(alg, typ string, claims any) (string, error) {
+	sk := k.set.Load().current[alg]
+	if sk == nil {
+		return "", fmt.Errorf("sign: no current %s key (was the keyring loaded?)", alg)
+	}
+	h, err := json.Marshal(jwsHeader{Alg: alg, Kid: sk.id, Typ: typ})
+	if err != nil {
+		return "", fmt.Errorf("sign: %w", err)
+	}
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("sign: encode claims: %w", err)
+	}
+	buf := make([]byte, 0, b64url.EncodedLen(len(h))+b64url.EncodedLen(len(c))+b64url.EncodedLen(256)+2)
+	buf = b64url.AppendEncode(buf, h)
+	buf = append(buf, '.')
+	buf = b64url.AppendEncode(buf, c)
+	sig, err := sk.sign(buf)
+	if err != nil {
+		return "", err
+	}
+	buf = append(buf, '.')
+	buf = b64url.AppendEncode(buf, sig)
+	return string(buf), nil
+}
+
+func (sk *signingKey) sign(input []byte) ([]byte, error) {
+	sum := sha256.Sum256(input)
+	switch p := sk.priv.(type) {
+	case *ecdsa.PrivateKey:
+		r, s, err := ecdsa.Sign(nil, p, sum[:])
+		if err != nil {
+			return nil, fmt.Errorf("sign: %w", err)
+		}
+		// RFC 7518 §3.4: R and S as 32-byte big-endian integers.
+		sig := make([]byte, 64)
+		r.FillBytes(sig[:32])
+		s.FillBytes(sig[32:])
+		return sig, nil
+	case *rsa.PrivateKey:
+		sig, err := rsa.SignPKCS1v15(nil, p, crypto.SHA256, sum[:])
+		if err != nil {
+			return nil, fmt.Errorf("sign: %w", err)
+		}
+		return sig, nil
+	}
+	return nil, fmt.Errorf("sign: unsupported key type %T", sk.priv)
+}
+
+// Verify checks a compact JWS signed by one of the published keys and
+// decodes its claims into claims (a pointer, as for json.Unmarshal). typ,
+// when not empty, must match the header's typ (RFC 7515 §4.1.9: case
+// does not matter and "application/" may be left out). Verify checks no
+// claim: expiry and issuer are the caller's business.
+func (k *Keyring) Verify(ctx context.Context, token, typ string, claims any) error {
+	if len(token) > maxJWTLen {
+		return fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxJWTLen)
+	}
+	h64, rest, ok1 := strings.Cut(token, ".")
+	c64, s64, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(s64, ".") {
+		return fmt.Errorf("%w: want three dot-separated parts", ErrMalformed)
+	}
+	hb, err := b64url.DecodeString(h64)
+	if err != nil {
+		return fmt.Errorf("%w: header: %v", ErrMalformed, err)
+	}
+	h, err := parseHeader(hb)
+	if err != nil {
+		return err
+	}
+	if typ != "" && !typMatches(h.Typ, typ) {
+		return fmt.Errorf("%w: typ %q, want %q", ErrMalformed, h.Typ, typ)
+	}
+	sig, err := b64url.DecodeString(s64)
+	if err != nil {
+		return fmt.Errorf("%w: signature: %v", ErrMalformed, err)
+	}
+	sk, err := k.key(ctx, h.Kid)
+	if err != nil {
+		return err
+	}
+	if sk.alg != h.Alg {
+		return fmt.Errorf("%w: alg %q does not match key %s (%s)", ErrMalformed, h.Alg, sk.id, sk.alg)
+	}
+	sum := sha256.Sum256([]byte(token[:len(h64)+1+len(c64)]))
+	if !sk.verify(sum[:], sig) {
+		return ErrSignature
+	}
+	cb, err := b64url.DecodeString(c64)
+	if err != nil {
+		return fmt.Errorf("%w: claims: %v", ErrMalformed, err)
+	}
+	if err := json.Unmarshal(cb, claims); err != nil {
+		return fmt.Errorf("%w: claims: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+func (sk *signingKey) verify(sum, sig []byte) bool {
+	switch p := sk.pub.(type) {
+	case *ecdsa.PublicKey:
+		if len(sig) != 64 {
+			return false
+		}
+		r := new(big.Int).SetBytes(sig[:32])
+		s := new(big.Int).SetBytes(sig[32:])
+		return ecdsa.Verify(p, sum, r, s)
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(p, crypto.SHA256, sum, sig) == nil
+	}
+	return false
+}
+
+// typMatches compares typ header values as RFC 7515 §4.1.9 asks.
+func typMatches(got, want string) bool {
+	norm := func(s string) string {
+		s = strings.ToLower(s)
+		return strings.TrimPrefix(s, "application/")
+	}
+	return norm(got) == norm(want)
+}
+
+// parseHeader decodes a JOSE header strictly: one JSON object, no member
+// twice (a duplicate could make two parsers disagree), string alg/kid/typ,
+// a supported alg, no crit.
+func parseHeader(b []byte) (jwsHeader, error) {
+	var h jwsHeader
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return h, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return h, fmt.Errorf("%w: header: %v", ErrMalformed, err)
+		}
+		name, _ := t.(string)
+		if seen[name] {
+			return h, fmt.Errorf("%w: header member %q repeated", ErrMalformed, name)
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return h, fmt.Errorf("%w: header: %v", ErrMalformed, err)
+		}
+		var dst *string
+		switch name {
+		case "alg":
+			dst = &h.Alg
+		case "kid":
+			dst = &h.Kid
+		case "typ":
+			dst = &h.Typ
+		case "crit":
+			return h, fmt.Errorf("%w: header has crit, keypad understands no extensions", ErrMalformed)
+		default:
+			continue
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return h, fmt.Errorf("%w: header member %q is not a string", ErrMalformed, name)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return h, fmt.Errorf("%w: header: %v", ErrMalformed, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return h, fmt.Errorf("%w: data after the header object", ErrMalformed)
+	}
+	switch h.Alg {
+	case keypad.AlgES256, keypad.AlgRS256:
+	default:
+		return h, fmt.Errorf("%w: alg %q not accepted", ErrMalformed, h.Alg)
+	}
+	if h.Kid == "" {
+		return h, fmt.Errorf("%w: header has no kid", ErrMalformed)
+	}
+	return h, nil
+}
