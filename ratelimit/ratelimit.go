@@ -1,0 +1,294 @@
+// Package ratelimit protects keypad's guessable inputs, above all the
+// device flow's user code (RFC 8628 §5.1), against brute force.
+//
+// A user code has about 34 bits (8 of 20 letters), so what keeps a
+// guesser out is not the code but the number of guesses they get while a
+// code lives. Three limits apply to code entry, each a fixed-window counter
+// kept in the Store so that they hold across keypad instances:
+//
+//   - per browser session: a person who mistypes gets a few tries;
+//   - per client IP (IPv6 counted per /64): a script on one address gets
+//     few more;
+//   - globally: when wrong codes from everyone together exceed a rate, the
+//     guard trips and every code entry is refused for a cool-down. That
+//     caps what a botnet gains, however many addresses it has.
+//
+// Only wrong codes are charged: a correct code costs nothing and resets
+// nothing, so a guesser cannot buy new tries with a code of their own.
+// Limits are checked before a lookup and charged after it; requests that
+// race past a check can overshoot a limit by the number in flight, which
+// the in-memory per-IP token bucket (Buckets) keeps small.
+//
+// Sign-in uses the same machinery: password attempts are counted per
+// username (known or not, so the lock does not reveal who has an account).
+// There the attempt is charged before the password is checked and a
+// success clears the count, so racing requests cannot overshoot the lock.
+//
+// docs/security.md works out the guessing odds these defaults give.
+package ratelimit
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+)
+
+// Limit is a fixed-window limit: at most Max events per Window.
+type Limit struct {
+	Max    int64
+	Window time.Duration
+}
+
+func (l Limit) validate(name string, minWindow time.Duration) error {
+	if l.Max < 1 {
+		return fmt.Errorf("ratelimit: %s: max must be at least 1, got %d", name, l.Max)
+	}
+	if l.Window < minWindow {
+		return fmt.Errorf("ratelimit: %s: window must be at least %s, got %s", name, minWindow, l.Window)
+	}
+	return nil
+}
+
+// Config holds the limits. DefaultConfig gives the values docs/security.md
+// reasons about; Validate keeps changes within safe bounds.
+type Config struct {
+	// CodePerSession limits wrong user codes per browser session.
+	CodePerSession Limit
+	// CodePerIP limits wrong user codes per client IP (IPv6: per /64).
+	CodePerIP Limit
+	// CodeGlobal is the failure rate, across everyone, that trips the
+	// global guard.
+	CodeGlobal Limit
+	// GlobalCooldown is how long every code entry is refused once the
+	// guard has tripped.
+	GlobalCooldown time.Duration
+	// LoginPerUser limits failed sign-ins per username; at the limit the
+	// account is locked for the rest of the window.
+	LoginPerUser Limit
+}
+
+// DefaultConfig returns keypad's default limits.
+func DefaultConfig() Config {
+	return Config{
+		CodePerSession: Limit{Max: 5, Window: 15 * time.Minute},
+		CodePerIP:      Limit{Max: 20, Window: time.Hour},
+		CodeGlobal:     Limit{Max: 100, Window: time.Minute},
+		GlobalCooldown: 2 * time.Minute,
+		LoginPerUser:   Limit{Max: 10, Window: 15 * time.Minute},
+	}
+}
+
+// Validate reports a limit that is missing or so loose it protects nothing.
+func (c Config) Validate() error {
+	for _, v := range []struct {
+		name string
+		l    Limit
+		max  int64
+	}{
+		{"code_per_session", c.CodePerSession, 100},
+		{"code_per_ip", c.CodePerIP, 10000},
+		{"code_global", c.CodeGlobal, 1000000},
+		{"login_per_user", c.LoginPerUser, 1000},
+	} {
+		if err := v.l.validate(v.name, time.Second); err != nil {
+			return err
+		}
+		if v.l.Max > v.max {
+			return fmt.Errorf("ratelimit: %s: max %d is above the safe bound %d", v.name, v.l.Max, v.max)
+		}
+	}
+	if c.GlobalCooldown < time.Second {
+		return fmt.Errorf("ratelimit: global_cooldown must be at least 1s, got %s", c.GlobalCooldown)
+	}
+	return nil
+}
+
+// Scope names which limit refused a request.
+type Scope string
+
+// Scopes of Error.
+const (
+	ScopeSession Scope = "session"
+	ScopeIP      Scope = "ip"
+	ScopeGlobal  Scope = "global"
+	ScopeUser    Scope = "user"
+)
+
+// Error is returned when a limit refuses a request. RetryAfter is an upper
+// bound: the store does not tell when a window began, so it is the whole
+// window (or cool-down), after which the request surely goes through.
+type Error struct {
+	Scope      Scope
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("rate limited (%s): retry after %s", e.Scope, e.RetryAfter)
+}
+
+// IsLimited returns the *Error inside err, if there is one.
+func IsLimited(err error) (*Error, bool) {
+	var le *Error
+	ok := errors.As(err, &le)
+	return le, ok
+}
+
+// Counter keys. They name no secret: sessions appear by the hash the store
+// already keys them by, usernames by their hash.
+const (
+	keyCodeSession = "code:session:"
+	keyCodeIP      = "code:ip:"
+	keyCodeGlobal  = "code:global"
+	keyCodeGuard   = "code:guard"
+	keyLoginUser   = "login:user:"
+)
+
+// Limiter applies Config against the counters in a keypad.CounterStore.
+type Limiter struct {
+	store keypad.CounterStore
+	cfg   Config
+	now   func() time.Time
+}
+
+// New returns a Limiter. now is the clock (time.Now when nil).
+func New(store keypad.CounterStore, cfg Config, now func() time.Time) (*Limiter, error) {
+	if store == nil {
+		return nil, errors.New("ratelimit: a counter store is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{store: store, cfg: cfg, now: now}, nil
+}
+
+// Config returns the limits in force.
+func (l *Limiter) Config() Config { return l.cfg }
+
+// SessionKey turns a session's store hash into the counter's subject.
+func SessionKey(sessionHash []byte) string { return hex.EncodeToString(sessionHash) }
+
+// CheckCode reports whether a code entry may be looked up now: nil, an
+// *Error naming the limit that refuses it, or a store error. session is
+// SessionKey of the browser session, ip the client address (ClientIP).
+// Checking charges nothing, so waiting out a limit ends it.
+func (l *Limiter) CheckCode(ctx context.Context, session, ip string) error {
+	now := l.now()
+	guard, err := l.store.Count(ctx, keyCodeGuard, now)
+	if err != nil {
+		return fmt.Errorf("ratelimit: read global guard: %w", err)
+	}
+	if guard > 0 {
+		return &Error{Scope: ScopeGlobal, RetryAfter: l.cfg.GlobalCooldown}
+	}
+	checks := []struct {
+		key   string
+		limit Limit
+		scope Scope
+	}{
+		{keyCodeSession + session, l.cfg.CodePerSession, ScopeSession},
+		{keyCodeIP + IPKey(ip), l.cfg.CodePerIP, ScopeIP},
+	}
+	for _, c := range checks {
+		n, err := l.store.Count(ctx, c.key, now)
+		if err != nil {
+			return fmt.Errorf("ratelimit: read %s counter: %w", c.scope, err)
+		}
+		if n >= c.limit.Max {
+			return &Error{Scope: c.scope, RetryAfter: c.limit.Window}
+		}
+	}
+	return nil
+}
+
+// CodeFailed charges one wrong code to the session, the IP and the global
+// failure rate, and trips the global guard when that rate reaches its
+// limit.
+func (l *Limiter) CodeFailed(ctx context.Context, session, ip string) error {
+	now := l.now()
+	if _, err := l.store.Hit(ctx, keyCodeSession+session, l.cfg.CodePerSession.Window, now); err != nil {
+		return fmt.Errorf("ratelimit: charge session: %w", err)
+	}
+	if _, err := l.store.Hit(ctx, keyCodeIP+IPKey(ip), l.cfg.CodePerIP.Window, now); err != nil {
+		return fmt.Errorf("ratelimit: charge ip: %w", err)
+	}
+	n, err := l.store.Hit(ctx, keyCodeGlobal, l.cfg.CodeGlobal.Window, now)
+	if err != nil {
+		return fmt.Errorf("ratelimit: charge global: %w", err)
+	}
+	if n >= l.cfg.CodeGlobal.Max {
+		// The guard is a counter whose window is the cool-down: while it
+		// is non-zero every entry is refused. Hitting it again while it
+		// runs does not lengthen it (fixed window).
+		if _, err := l.store.Hit(ctx, keyCodeGuard, l.cfg.GlobalCooldown, now); err != nil {
+			return fmt.Errorf("ratelimit: trip global guard: %w", err)
+		}
+	}
+	return nil
+}
+
+// GuardTripped reports whether the global guard currently refuses code
+// entry (for health pages and tests).
+func (l *Limiter) GuardTripped(ctx context.Context) (bool, error) {
+	n, err := l.store.Count(ctx, keyCodeGuard, l.now())
+	return n > 0, err
+}
+
+func loginKey(username string) string {
+	return keyLoginUser + hex.EncodeToString(keypad.SecretHash(strings.ToLower(strings.TrimSpace(username))))
+}
+
+// ChargeLogin charges one sign-in attempt to the username before its
+// password is looked at, and refuses it (an *Error with ScopeUser) when
+// the username has already used its allowance. Charging first is what
+// makes the lock exact: concurrent guesses each get a distinct count from
+// the store, so no more than LoginPerUser.Max of them ever reach the
+// password check, however many race. final reports that this attempt used
+// the last allowance, so a wrong password now locks the username.
+// A correct password then calls LoginSucceeded, which clears the counter,
+// so only failures cost anything. Unknown usernames lock just like known
+// ones.
+func (l *Limiter) ChargeLogin(ctx context.Context, username string) (final bool, err error) {
+	n, err := l.store.Hit(ctx, loginKey(username), l.cfg.LoginPerUser.Window, l.now())
+	if err != nil {
+		return false, fmt.Errorf("ratelimit: charge login: %w", err)
+	}
+	if n > l.cfg.LoginPerUser.Max {
+		return false, &Error{Scope: ScopeUser, RetryAfter: l.cfg.LoginPerUser.Window}
+	}
+	return n == l.cfg.LoginPerUser.Max, nil
+}
+
+// LoginSucceeded clears the username's failures: the person proved they
+// know the password, so earlier typos should not count against them.
+func (l *Limiter) LoginSucceeded(ctx context.Context, username string) error {
+	if err := l.store.ResetCounter(ctx, loginKey(username)); err != nil {
+		return fmt.Errorf("ratelimit: reset login counter: %w", err)
+	}
+	return nil
+}
+
+// Counter keys, exported for tests and operators who want to inspect or
+// clear a counter with the store's tools.
+
+// CodeSessionCounter is the counter key of a session's wrong codes.
+func CodeSessionCounter(session string) string { return keyCodeSession + session }
+
+// CodeIPCounter is the counter key of an IP's wrong codes.
+func CodeIPCounter(ip string) string { return keyCodeIP + IPKey(ip) }
+
+// CodeGlobalCounter is the counter key of everyone's wrong codes.
+const CodeGlobalCounter = keyCodeGlobal
+
+// CodeGuardCounter is the counter key of the global guard.
+const CodeGuardCounter = keyCodeGuard
+
+// LoginCounter is the counter key of a username's failed sign-ins.
+func LoginCounter(username string) string { return loginKey(username) }

@@ -1,0 +1,258 @@
+package ratelimit_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/testclock"
+	"github.com/keypadauth/keypad/ratelimit"
+	"github.com/keypadauth/keypad/store/sqlite"
+)
+
+// clock is an injected clock the test moves by hand.
+type clock = testclock.Clock
+
+func newClock() *clock { return testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
+
+func mustStore(t *testing.T) keypad.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "keypad.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return st
+}
+
+func mustLimiter(t *testing.T, st keypad.Store, cfg ratelimit.Config, c *clock) *ratelimit.Limiter {
+	t.Helper()
+	l, err := ratelimit.New(st, cfg, c.Now)
+	if err != nil {
+		t.Fatalf("ratelimit.New: %v", err)
+	}
+	return l
+}
+
+// wantLimited checks that err is a *ratelimit.Error of the given scope and
+// retry bound.
+func wantLimited(t *testing.T, err error, scope ratelimit.Scope, retry time.Duration) {
+	t.Helper()
+	le, ok := ratelimit.IsLimited(err)
+	if !ok {
+		t.Fatalf("got %v, want a %s limit", err, scope)
+	}
+	if le.Scope != scope || le.RetryAfter != retry {
+		t.Fatalf("got limit %s retry %s, want %s retry %s", le.Scope, le.RetryAfter, scope, retry)
+	}
+}
+
+func wantCount(t *testing.T, st keypad.Store, key string, now time.Time, want int64) {
+	t.Helper()
+	got, err := st.Count(context.Background(), key, now)
+	if err != nil {
+		t.Fatalf("count %s: %v", key, err)
+	}
+	if got != want {
+		t.Fatalf("counter %s = %d, want %d", key, got, want)
+	}
+}
+
+func TestCodePerSession(t *testing.T) {
+	ctx := context.Background()
+	st, c := mustStore(t), newClock()
+	l := mustLimiter(t, st, ratelimit.DefaultConfig(), c)
+	// Each wrong code comes from another IP, so only the session limit
+	// can bite.
+	for i := range 5 {
+		if err := l.CheckCode(ctx, "s1", ipv4(i)); err != nil {
+			t.Fatalf("attempt %d: got %v, want allowed", i+1, err)
+		}
+		if err := l.CodeFailed(ctx, "s1", ipv4(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), 5)
+	wantLimited(t, l.CheckCode(ctx, "s1", ipv4(99)), ratelimit.ScopeSession, 15*time.Minute)
+	// Checking charges nothing.
+	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), 5)
+	if err := l.CheckCode(ctx, "s2", ipv4(99)); err != nil {
+		t.Fatalf("another session: got %v, want allowed", err)
+	}
+
+	c.Advance(15*time.Minute + time.Second)
+	if err := l.CheckCode(ctx, "s1", ipv4(99)); err != nil {
+		t.Fatalf("after the window: got %v, want allowed", err)
+	}
+	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), 0)
+}
+
+func TestCodePerIP(t *testing.T) {
+	ctx := context.Background()
+	st, c := mustStore(t), newClock()
+	l := mustLimiter(t, st, ratelimit.DefaultConfig(), c)
+	for i := range 20 {
+		sess := fmt.Sprint("s", i) // a new session every time
+		if err := l.CheckCode(ctx, sess, "2001:db8:1:2::10"); err != nil {
+			t.Fatalf("attempt %d: got %v, want allowed", i+1, err)
+		}
+		if err := l.CodeFailed(ctx, sess, "2001:db8:1:2::10"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCount(t, st, ratelimit.CodeIPCounter("2001:db8:1:2::10"), c.Now(), 20)
+	wantLimited(t, l.CheckCode(ctx, "fresh", "2001:db8:1:2::10"), ratelimit.ScopeIP, time.Hour)
+	// Another address in the same /64 is the same subscriber.
+	wantLimited(t, l.CheckCode(ctx, "fresh", "2001:db8:1:2:ffff::1"), ratelimit.ScopeIP, time.Hour)
+	if err := l.CheckCode(ctx, "fresh", "2001:db8:1:3::10"); err != nil {
+		t.Fatalf("another /64: got %v, want allowed", err)
+	}
+	c.Advance(time.Hour)
+	if err := l.CheckCode(ctx, "fresh", "2001:db8:1:2::10"); err != nil {
+		t.Fatalf("after the window: got %v, want allowed", err)
+	}
+}
+
+func TestCodeGlobalGuard(t *testing.T) {
+	ctx := context.Background()
+	st, c := mustStore(t), newClock()
+	cfg := ratelimit.DefaultConfig()
+	cfg.CodeGlobal = ratelimit.Limit{Max: 30, Window: time.Minute}
+	cfg.GlobalCooldown = 2 * time.Minute
+	l := mustLimiter(t, st, cfg, c)
+
+	// 29 wrong codes from 29 sessions and addresses: below the rate.
+	for i := range 29 {
+		if err := l.CodeFailed(ctx, "s"+ipv4(i), ipv4(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tripped, _ := l.GuardTripped(ctx); tripped {
+		t.Fatal("guard tripped below the limit")
+	}
+	if err := l.CodeFailed(ctx, "last", ipv4(200)); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, st, ratelimit.CodeGlobalCounter, c.Now(), 30)
+	wantCount(t, st, ratelimit.CodeGuardCounter, c.Now(), 1)
+	// Everyone is refused, even a fresh session on a fresh address.
+	wantLimited(t, l.CheckCode(ctx, "innocent", "198.51.100.7"), ratelimit.ScopeGlobal, 2*time.Minute)
+
+	c.Advance(2 * time.Minute)
+	if err := l.CheckCode(ctx, "innocent", "198.51.100.7"); err != nil {
+		t.Fatalf("after the cool-down: got %v, want allowed", err)
+	}
+	wantCount(t, st, ratelimit.CodeGuardCounter, c.Now(), 0)
+}
+
+func TestLoginLock(t *testing.T) {
+	ctx := context.Background()
+	st, c := mustStore(t), newClock()
+	l := mustLimiter(t, st, ratelimit.DefaultConfig(), c)
+	for i := range 10 {
+		final, err := l.ChargeLogin(ctx, "Alice")
+		if err != nil {
+			t.Fatalf("attempt %d: got %v, want allowed", i+1, err)
+		}
+		if want := i == 9; final != want {
+			t.Fatalf("attempt %d: final = %v, want %v", i+1, final, want)
+		}
+	}
+	wantCount(t, st, ratelimit.LoginCounter("ALICE"), c.Now(), 10)
+	_, err := l.ChargeLogin(ctx, "alice ")
+	wantLimited(t, err, ratelimit.ScopeUser, 15*time.Minute)
+	if _, err := l.ChargeLogin(ctx, "bob"); err != nil {
+		t.Fatalf("another user: got %v, want allowed", err)
+	}
+	c.Advance(15 * time.Minute)
+	if _, err := l.ChargeLogin(ctx, "alice"); err != nil {
+		t.Fatalf("after the window: got %v, want allowed", err)
+	}
+
+	t.Run("SuccessResets", func(t *testing.T) {
+		for range 3 {
+			if _, err := l.ChargeLogin(ctx, "carol"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.LoginSucceeded(ctx, "carol"); err != nil {
+			t.Fatal(err)
+		}
+		wantCount(t, st, ratelimit.LoginCounter("carol"), c.Now(), 0)
+	})
+}
+
+// TestLoginLockConcurrent races many guesses at a username one short of
+// its lock: exactly one may go on to the password check. (Reading the
+// counter first and charging after the check let all of them through.)
+func TestLoginLockConcurrent(t *testing.T) {
+	ctx := context.Background()
+	st, c := mustStore(t), newClock()
+	cfg := ratelimit.DefaultConfig()
+	l := mustLimiter(t, st, cfg, c)
+	for range cfg.LoginPerUser.Max - 1 {
+		if _, err := l.ChargeLogin(ctx, "dave"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const racers = 16
+	var wg sync.WaitGroup
+	errs := make([]error, racers)
+	start := make(chan struct{})
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = l.ChargeLogin(ctx, "dave")
+		})
+	}
+	close(start)
+	wg.Wait()
+	allowed := 0
+	for i, err := range errs {
+		if err == nil {
+			allowed++
+			continue
+		}
+		if _, ok := ratelimit.IsLimited(err); !ok {
+			t.Fatalf("racer %d: got %v, want allowed or a user limit", i, err)
+		}
+	}
+	if allowed != 1 {
+		t.Fatalf("allowed %d of %d racing attempts, want 1", allowed, racers)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*ratelimit.Config)
+		ok     bool
+	}{
+		{"OK", func(*ratelimit.Config) {}, true},
+		{"ErrZeroMax", func(c *ratelimit.Config) { c.CodePerSession.Max = 0 }, false},
+		{"ErrTooLoose", func(c *ratelimit.Config) { c.CodePerIP.Max = 1 << 20 }, false},
+		{"ErrShortWindow", func(c *ratelimit.Config) { c.CodeGlobal.Window = time.Millisecond }, false},
+		{"ErrNoCooldown", func(c *ratelimit.Config) { c.GlobalCooldown = 0 }, false},
+		{"ErrNoLoginLimit", func(c *ratelimit.Config) { c.LoginPerUser = ratelimit.Limit{} }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ratelimit.DefaultConfig()
+			tt.mutate(&cfg)
+			err := cfg.Validate()
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func ipv4(i int) string { return fmt.Sprintf("192.0.2.%d", i%250+1) }
