@@ -1,0 +1,293 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token"
+	"github.com/keypadauth/keypad/usercode"
+)
+
+// PathDeviceAuthorization is the device authorization endpoint (RFC 8628
+// §3.1).
+const PathDeviceAuthorization = "/oauth2/device_authorization"
+
+// pathVerification is where the hosted pages take the user code; short,
+// because people type it off a television.
+const pathVerification = "/device"
+
+// Defaults and bounds of DeviceConfig (DESIGN.md, security policy).
+const (
+	DefaultDeviceLifetime     = 10 * time.Minute
+	DefaultDeviceInterval     = 5 * time.Second
+	DefaultDeviceSlowDownStep = 5 * time.Second
+
+	minDeviceLifetime = time.Minute
+	maxDeviceLifetime = time.Hour
+	maxDeviceInterval = time.Minute
+	// maxSlowDownStep is RFC 8628 §3.5's own step: a client adds exactly
+	// 5 seconds on slow_down, so a server adding more would answer a
+	// well-behaved client slow_down for ever.
+	maxSlowDownStep = 5 * time.Second
+)
+
+// userCodeAttempts bounds how often a fresh user code is drawn when the
+// store reports one taken. With 34.5 bits and ten-minute codes a second
+// draw is already rare; running out means the code space is far too small
+// for the load.
+const userCodeAttempts = 5
+
+// DeviceConfig configures the device flow. The zero value of every field
+// means its default.
+type DeviceConfig struct {
+	// VerificationURI is where the person enters the code (default
+	// <issuer>/device). It is shown on screens, so keep it short; it must
+	// be an absolute http(s) URL without query or fragment, since
+	// verification_uri_complete appends ?user_code=.
+	VerificationURI string
+	// Lifetime is how long a device code can be approved and redeemed
+	// (default 10m, 1m to 1h): long enough to find a phone and sign in,
+	// short enough to keep few codes live for a guesser.
+	Lifetime time.Duration
+	// Interval is the polling interval handed to devices (default 5s,
+	// whole seconds, 1s to 1m); the wire carries whole seconds.
+	Interval time.Duration
+	// SlowDownStep is added to a code's interval whenever its device polls
+	// too early (default 5s, whole seconds, 1s to 5s).
+	SlowDownStep time.Duration
+	// UserCode is the user-code format (default usercode.DefaultConfig());
+	// the hosted pages must be given the same one, or typed codes will not
+	// normalise.
+	UserCode usercode.Config
+}
+
+// withDefaults returns c with zero fields set to their defaults.
+func (c DeviceConfig) withDefaults(issuer string) DeviceConfig {
+	if c.VerificationURI == "" {
+		c.VerificationURI = issuer + pathVerification
+	}
+	if c.Lifetime == 0 {
+		c.Lifetime = DefaultDeviceLifetime
+	}
+	if c.Interval == 0 {
+		c.Interval = DefaultDeviceInterval
+	}
+	if c.SlowDownStep == 0 {
+		c.SlowDownStep = DefaultDeviceSlowDownStep
+	}
+	if c.UserCode == (usercode.Config{}) {
+		c.UserCode = usercode.DefaultConfig()
+	}
+	return c
+}
+
+// Validate reports the first setting out of bounds, saying what is
+// accepted; zero fields stand for their defaults and pass.
+func (c DeviceConfig) Validate() error {
+	if c.VerificationURI != "" {
+		u, err := url.Parse(c.VerificationURI)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("device flow: verification URI %q must be an absolute http(s) URL without query, fragment or user info, e.g. https://auth.example.com/device", c.VerificationURI)
+		}
+	}
+	d := c.withDefaults("")
+	switch {
+	case d.Lifetime < minDeviceLifetime || d.Lifetime > maxDeviceLifetime:
+		return fmt.Errorf("device flow: lifetime %s is out of range; use %s to %s", d.Lifetime, minDeviceLifetime, maxDeviceLifetime)
+	case d.Interval < time.Second || d.Interval > maxDeviceInterval || d.Interval%time.Second != 0:
+		return fmt.Errorf("device flow: interval %s is out of range; use whole seconds from 1s to %s", d.Interval, maxDeviceInterval)
+	case d.Interval >= d.Lifetime:
+		return fmt.Errorf("device flow: interval %s is not shorter than the lifetime %s; a device could never poll in time", d.Interval, d.Lifetime)
+	case d.SlowDownStep < time.Second || d.SlowDownStep > maxSlowDownStep || d.SlowDownStep%time.Second != 0:
+		return fmt.Errorf("device flow: slow-down step %s is out of range; use whole seconds from 1s to %s (RFC 8628 clients add 5s)", d.SlowDownStep, maxSlowDownStep)
+	}
+	if err := d.UserCode.Validate(); err != nil {
+		return fmt.Errorf("device flow: %w", err)
+	}
+	return nil
+}
+
+// deviceFlow is the device authorization grant (RFC 8628) on one Server:
+// the device authorization endpoint here, the polling grant in
+// devicecode.go. The hosted pages (package web) approve or deny in
+// between, through the store.
+type deviceFlow struct {
+	s   *Server
+	cfg DeviceConfig
+}
+
+// EnableDeviceFlow turns on the device flow: it serves POST
+// /oauth2/device_authorization, accepts grant_type
+// urn:ietf:params:oauth:grant-type:device_code at the token endpoint, and
+// announces device_authorization_endpoint in the metadata. Call it once,
+// before Register. The pages at VerificationURI are served elsewhere
+// (package web).
+func (s *Server) EnableDeviceFlow(cfg DeviceConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if s.grant(keypad.GrantDeviceCode) != nil {
+		return errors.New("device flow: already enabled on this server")
+	}
+	f := &deviceFlow{s: s, cfg: cfg.withDefaults(s.issuer)}
+	s.Handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
+	s.RegisterGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
+	s.SetMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))
+	return nil
+}
+
+// deviceAuthorizationResponse is the answer of RFC 8628 §3.2.
+type deviceAuthorizationResponse struct {
+	DeviceCode              string `json:"device_code"`
+	UserCode                string `json:"user_code"`
+	VerificationURI         string `json:"verification_uri"`
+	VerificationURIComplete string `json:"verification_uri_complete"`
+	ExpiresIn               int64  `json:"expires_in"`
+	Interval                int64  `json:"interval"`
+}
+
+// handleAuthorization is the device authorization endpoint (RFC 8628
+// §3.1, §3.2). Public clients (TVs, CLIs) identify themselves by client_id
+// alone; confidential ones authenticate as at the token endpoint.
+func (f *deviceFlow) handleAuthorization(w http.ResponseWriter, r *http.Request) {
+	resp, err := f.authorize(w, r)
+	if err != nil {
+		f.s.writeError(w, r, err)
+		return
+	}
+	noStore(w.Header())
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (f *deviceFlow) authorize(w http.ResponseWriter, r *http.Request) (*deviceAuthorizationResponse, error) {
+	form, err := parseForm(w, r)
+	if err != nil {
+		return nil, err
+	}
+	client, _, err := f.s.authenticateClient(r, form)
+	if err != nil {
+		return nil, err
+	}
+	if !client.AllowsGrant(keypad.GrantDeviceCode) {
+		return nil, UnauthorizedClient("this client is not registered for the device flow (grant_type '%s')", keypad.GrantDeviceCode)
+	}
+	scopes, err := deviceScopes(keypad.ParseScope(form.Get("scope")), client.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	deviceCode, userCode, err := f.create(r.Context(), client, scopes)
+	if err != nil {
+		return nil, err
+	}
+	f.s.metrics.Event("device", "started")
+	display := f.cfg.UserCode.Format(userCode)
+	return &deviceAuthorizationResponse{
+		DeviceCode:              deviceCode,
+		UserCode:                display,
+		VerificationURI:         f.cfg.VerificationURI,
+		VerificationURIComplete: f.cfg.VerificationURI + "?user_code=" + url.QueryEscape(display),
+		ExpiresIn:               int64(f.cfg.Lifetime / time.Second),
+		Interval:                int64(f.cfg.Interval / time.Second),
+	}, nil
+}
+
+// create stores a new pending authorization and returns its device code
+// and canonical user code. Only their hashes reach the store. A taken
+// user code (ErrConflict) is drawn again.
+func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes []string) (deviceCode, userCode string, err error) {
+	now := f.s.now()
+	for range userCodeAttempts {
+		if deviceCode, err = token.NewSecret(f.s.rand, keypad.PrefixDeviceCode); err != nil {
+			return "", "", fmt.Errorf("device authorization: %w", err)
+		}
+		if userCode, err = f.cfg.UserCode.Generate(f.s.rand); err != nil {
+			return "", "", fmt.Errorf("device authorization: %w", err)
+		}
+		err = f.s.store.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
+			DeviceCodeHash: keypad.SecretHash(deviceCode),
+			UserCodeHash:   keypad.SecretHash(userCode),
+			ClientID:       client.ID,
+			Scopes:         scopes,
+			Status:         keypad.DevicePending,
+			Interval:       f.cfg.Interval,
+			CreatedAt:      now,
+			ExpiresAt:      now.Add(f.cfg.Lifetime),
+		})
+		if !errors.Is(err, keypad.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("device authorization: store: %w", err)
+	}
+	return deviceCode, userCode, nil
+}
+
+// deviceScopes resolves the requested scope like checkScopes, and also
+// lets a device ask for one concrete instance of a client's scope pattern
+// (device:abc123:control under device:{id}:control, DESIGN.md story 3):
+// the person then approves exactly that device, never the whole family.
+func deviceScopes(requested, client []string) ([]string, error) {
+	if len(requested) == 0 {
+		return checkScopes(nil, client)
+	}
+	var literal []string
+	for _, r := range requested {
+		if isScopePattern(r) || slices.Contains(client, r) || !matchesPattern(client, r) {
+			literal = append(literal, r)
+		}
+	}
+	if _, err := checkScopes(literal, client); err != nil {
+		return nil, err
+	}
+	return requested, nil
+}
+
+// matchesPattern reports whether s instantiates one of the patterns among
+// scopes: each {name} stands for one non-empty run of letters, digits,
+// '.', '_' or '-' (never ':' or a space, so a value cannot reach into the
+// next segment).
+func matchesPattern(scopes []string, s string) bool {
+	for _, p := range scopes {
+		if isScopePattern(p) && matchPattern(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchPattern(pattern, s string) bool {
+	for pattern != "" {
+		open := strings.IndexByte(pattern, '{')
+		if open < 0 {
+			return pattern == s
+		}
+		end := strings.IndexByte(pattern[open:], '}')
+		if end < 0 || !strings.HasPrefix(s, pattern[:open]) {
+			return false
+		}
+		s, pattern = s[open:], pattern[open+end+1:]
+		n := 0
+		for n < len(s) && isValueByte(s[n]) {
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+		s = s[n:]
+	}
+	return s == ""
+}
+
+func isValueByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '.' || c == '_' || c == '-'
+}

@@ -1,0 +1,128 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keypadauth/keypad"
+)
+
+// The answers of a poll that yields no token. The device code itself is
+// never named: a description says what happened and what to do.
+var (
+	errDeviceCodeInvalid = InvalidGrant("the device_code is not valid; start again at the device authorization endpoint")
+	errDeviceCodeUsed    = InvalidGrant("the device_code was already exchanged for tokens; start again at the device authorization endpoint")
+	errDeviceExpired     = NewError(CodeExpiredToken, "the device_code expired before the person approved it; start again at the device authorization endpoint")
+	errDeviceDenied      = AccessDenied("the person denied the request")
+	errDevicePending     = NewError(CodeAuthorizationPending, "the person has not answered yet; poll again after the interval")
+	errGrantRevoked      = AccessDenied("the person withdrew the approval; start again at the device authorization endpoint")
+)
+
+// grant is the device access token request (RFC 8628 §3.4, §3.5). One
+// UpdateDeviceAuthorization both reads the authorization and records the
+// poll, so the verdict and its bookkeeping (the poll time, a longer
+// interval after slow_down, consumption after approval) are one atomic
+// step: of any number of concurrent polls of an approved code exactly one
+// finds it approved and takes the tokens.
+func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+	code := req.Form.Get("device_code")
+	if code == "" {
+		return nil, InvalidRequest("device_code is missing")
+	}
+	f.s.metrics.Event("device", "poll")
+	now := f.s.now()
+	var verdict error
+	d, err := f.s.store.UpdateDeviceAuthorization(ctx, keypad.SecretHash(code), func(d *keypad.DeviceAuthorization) error {
+		// fn may run again when the store retries a transaction, so it
+		// starts from nothing every time.
+		verdict = nil
+		switch {
+		case d.ClientID != req.Client.ID:
+			// Another client's code: as good as unknown, and the
+			// record is left untouched.
+			return errDeviceCodeInvalid
+		case d.Status == keypad.DeviceConsumed:
+			return errDeviceCodeUsed
+		case !now.Before(d.ExpiresAt):
+			return errDeviceExpired
+		}
+		verdict = f.poll(d, now)
+		return nil
+	})
+	switch {
+	case errors.Is(err, keypad.ErrNotFound):
+		return nil, errDeviceCodeInvalid
+	case errors.Is(err, errDeviceExpired):
+		f.s.metrics.Event("device", "expired")
+		return nil, err
+	case err != nil:
+		return nil, err
+	case errors.Is(verdict, errSlowDown):
+		f.s.metrics.Event("device", "slow_down")
+		return nil, slowDown(d.Interval)
+	case verdict != nil:
+		return nil, verdict
+	}
+	return f.issue(ctx, req.Client, d)
+}
+
+// errSlowDown marks a poll that came too early; slowDown builds the wire
+// error with the code's new interval.
+var errSlowDown = errors.New("slow down")
+
+func slowDown(interval time.Duration) *Error {
+	e := NewError(CodeSlowDown, "polling too fast: wait at least %d seconds between requests (RFC 8628 section 3.5)", int64(interval/time.Second))
+	e.RetryAfter = interval
+	e.Err = errSlowDown
+	return e
+}
+
+// poll records a poll at now on a live, unconsumed authorization and
+// returns its verdict: nil when it was approved (it is now consumed), or
+// the error to answer. Only a pending code is rate-checked: slow_down is a
+// variant of authorization_pending (RFC 8628 §3.5), and an approved or
+// denied code has its final answer ready.
+func (f *deviceFlow) poll(d *keypad.DeviceAuthorization, now time.Time) error {
+	early := !d.LastPolledAt.IsZero() && now.Before(d.LastPolledAt.Add(d.Interval))
+	d.LastPolledAt = now
+	switch d.Status {
+	case keypad.DeviceApproved:
+		d.Status = keypad.DeviceConsumed
+		return nil
+	case keypad.DeviceDenied:
+		return errDeviceDenied
+	case keypad.DevicePending:
+		if early {
+			d.Interval += f.cfg.SlowDownStep
+			return errSlowDown
+		}
+		return errDevicePending
+	}
+	return fmt.Errorf("device authorization has unknown status %q", d.Status)
+}
+
+// issue mints the tokens of a just-consumed authorization: for the person
+// who approved, with the scope they approved, linked to their grant so
+// "my devices" can revoke this device alone. A refresh token comes along
+// when the client may use one, in a new family.
+func (f *deviceFlow) issue(ctx context.Context, client *keypad.Client, d *keypad.DeviceAuthorization) (*TokenResponse, error) {
+	if d.Subject == "" || d.GrantID == "" {
+		return nil, fmt.Errorf("approved device authorization of client %s lacks a subject or grant", client.ID)
+	}
+	g, err := f.s.store.GetGrant(ctx, d.GrantID)
+	if err != nil {
+		return nil, fmt.Errorf("device authorization: grant %s: %w", d.GrantID, err)
+	}
+	if !g.RevokedAt.IsZero() {
+		return nil, errGrantRevoked
+	}
+	return f.s.issue(ctx, keypad.GrantDeviceCode, Issue{
+		Client:  client,
+		Subject: d.Subject,
+		Scopes:  d.Scopes,
+		GrantID: d.GrantID,
+		Refresh: client.AllowsGrant(keypad.GrantRefreshToken),
+	})
+}

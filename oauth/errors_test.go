@@ -1,0 +1,111 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad"
+)
+
+func TestAsError(t *testing.T) {
+	tests := []struct {
+		name         string
+		err          error
+		code         string
+		status       int
+		wantInternal bool
+	}{
+		{"OKOAuthError", InvalidScope("nope"), CodeInvalidScope, 400, false},
+		{"OKWrappedOAuthError", fmt.Errorf("device: %w", NewError(CodeSlowDown, "poll slower")), CodeSlowDown, 400, false},
+		{"OKInvalidClient", InvalidClient("x"), CodeInvalidClient, 401, false},
+		{"OKTooEarly", &Error{Code: CodeTooManyRequests, RetryAfter: time.Second}, CodeTooManyRequests, 429, false},
+		{"OKExpired", fmt.Errorf("consume code: %w", keypad.ErrExpired), CodeInvalidGrant, 400, false},
+		{"OKConsumed", keypad.ErrConsumed, CodeInvalidGrant, 400, false},
+		{"OKRevoked", keypad.ErrRevoked, CodeInvalidGrant, 400, false},
+		{"OKNotFound", keypad.ErrNotFound, CodeInvalidGrant, 400, false},
+		{"OKValidation", &keypad.ValidationError{Field: "scope", Message: "too long"}, CodeInvalidRequest, 400, false},
+		{"ErrInternal", errors.New("disk on fire"), CodeServerError, 500, true},
+		{"ErrConflictIsInternal", keypad.ErrConflict, CodeServerError, 500, true},
+		{"ErrExplicitServerError", &Error{Code: CodeServerError, Err: errors.New("cause")}, CodeServerError, 500, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, internal := AsError(tt.err)
+			if e.Code != tt.code || e.HTTPStatus() != tt.status || internal != tt.wantInternal {
+				t.Errorf("AsError(%v) = %s %d internal=%v, want %s %d internal=%v",
+					tt.err, e.Code, e.HTTPStatus(), internal, tt.code, tt.status, tt.wantInternal)
+			}
+			if internal && strings.Contains(e.Description, "fire") {
+				t.Errorf("internal error leaks into the description: %q", e.Description)
+			}
+		})
+	}
+}
+
+func TestWireText(t *testing.T) {
+	got := wireText("say \"hi\" \\ ü\n")
+	if want := "say 'hi' / ???"; got != want {
+		t.Errorf("wireText = %q, want %q", got, want)
+	}
+}
+
+func TestServerErrorIsLoggedNotLeaked(t *testing.T) {
+	e := newEnv(t).start()
+	secret := e.mustClient(service("svc", keypad.FormatJWT))
+	e.st.Close() // every store call fails from here on
+	r := e.post(PathToken, url.Values{"grant_type": {keypad.GrantClientCredentials}}, basic("svc", secret))
+	wantError(t, r, http.StatusInternalServerError, CodeServerError)
+	if strings.Contains(r.raw, "sql") || strings.Contains(r.raw, "closed") {
+		t.Errorf("response leaks internals: %s", r.raw)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "closed") || !strings.Contains(logs, PathToken) {
+		t.Errorf("log = %q, want the cause and the path", logs)
+	}
+	if strings.Contains(logs, secret) {
+		t.Error("the log contains the client secret")
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	e.srv.RegisterGrant("urn:test:slow", GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
+		return nil, &Error{Code: CodeTooManyRequests, Description: "too early", RetryAfter: 1500 * time.Millisecond}
+	}))
+	e.start()
+	e.mustClient(&keypad.Client{ID: "tv", Public: true, GrantTypes: []string{"urn:test:slow"}})
+	r := e.post(PathToken, url.Values{"grant_type": {"urn:test:slow"}, "client_id": {"tv"}}, nil)
+	wantError(t, r, http.StatusTooManyRequests, CodeTooManyRequests)
+	if got := r.header.Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After = %q, want 2 (rounded up)", got)
+	}
+}
+
+func TestTokenResponseJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		resp TokenResponse
+		want string
+	}{
+		{"OKMinimal", TokenResponse{AccessToken: "a"}, `{"access_token":"a","token_type":"Bearer"}`},
+		{"OKFull", TokenResponse{AccessToken: "a", ExpiresIn: 60, RefreshToken: "r", Scope: "s", IDToken: "i"},
+			`{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"r","scope":"s","id_token":"i"}`},
+		{"OKExtraCannotOverride", TokenResponse{AccessToken: "a", Extra: map[string]any{"access_token": "evil", "issued_token_type": "x"}},
+			`{"access_token":"a","issued_token_type":"x","token_type":"Bearer"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(&tt.resp)
+			if err != nil || string(got) != tt.want {
+				t.Errorf("got %s, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}

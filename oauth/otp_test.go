@@ -1,0 +1,563 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/identifier"
+	"github.com/keypadauth/keypad/internal/testclock"
+	"github.com/keypadauth/keypad/notify"
+)
+
+// The OTP tests run the flow over real HTTP against a real SQLite store,
+// with a real SMTP server (go-smtp) receiving the email and an HTTP server
+// speaking Twilio's Messages API receiving the texts.
+
+const (
+	twilioSID   = "AC00000000000000000000000000000001"
+	twilioToken = "twilio-test-token"
+	twilioFrom  = "+15005550006"
+	kioskName   = "Bright Audits"
+	usageScope  = "usage:read"
+	usageWords  = "read your energy usage history (12 months)"
+)
+
+// The shapes of hints and channel IDs, real or decoy.
+var (
+	hintPhoneNANP = regexp.MustCompile(`^\(•••\) •••-\d{4}$`)
+	hintEmail     = regexp.MustCompile(`^[^•@]•••@[^•@.]•••\.[^•@.]+$`)
+	channelIDRe   = regexp.MustCompile(`^[a-z2-7]{16}$`)
+	smsCode       = regexp.MustCompile(`^(\d{6}) is your code`)
+	emailCode     = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)
+)
+
+// fakeTwilio speaks Twilio's Messages API: POST
+// /2010-04-01/Accounts/{sid}/Messages.json with HTTP Basic (sid, token)
+// and a form of To, From, Body; 201 and a message resource on success,
+// an error document on failure.
+type fakeTwilio struct {
+	t  testing.TB
+	ts *httptest.Server
+
+	mu   sync.Mutex
+	msgs []url.Values
+	// fail, when set, answers instead of accepting: an HTTP status and a
+	// Twilio error code.
+	fail func(to string) (status, code int)
+}
+
+func startTwilio(t testing.TB) *fakeTwilio {
+	f := &fakeTwilio{t: t}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", func(w http.ResponseWriter, r *http.Request) {
+		sid, token, ok := r.BasicAuth()
+		if !ok || sid != twilioSID || token != twilioToken || r.PathValue("sid") != twilioSID {
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]any{"code": 20003, "message": "Authenticate", "status": 401})
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		f.mu.Lock()
+		fail := f.fail
+		f.mu.Unlock()
+		if fail != nil {
+			if status, code := fail(r.PostForm.Get("To")); status != 0 {
+				w.WriteHeader(status)
+				json.NewEncoder(w).Encode(map[string]any{"code": code, "message": "test failure", "status": status})
+				return
+			}
+		}
+		f.mu.Lock()
+		f.msgs = append(f.msgs, r.PostForm)
+		n := len(f.msgs)
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]any{
+			"sid": fmt.Sprintf("SM%032d", n), "status": "queued",
+			"to": r.PostForm.Get("To"), "from": r.PostForm.Get("From"), "body": r.PostForm.Get("Body"),
+		})
+	})
+	f.ts = httptest.NewServer(mux)
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+func (f *fakeTwilio) setFail(fn func(to string) (status, code int)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = fn
+}
+
+func (f *fakeTwilio) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.msgs)
+}
+
+// last returns the newest text; the test fails when none arrived.
+func (f *fakeTwilio) last(t testing.TB) url.Values {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.msgs) == 0 {
+		t.Fatal("no text message arrived")
+	}
+	return f.msgs[len(f.msgs)-1]
+}
+
+// fakeMail is a real SMTP server (emersion/go-smtp) on 127.0.0.1.
+type fakeMail struct {
+	port int
+	mu   sync.Mutex
+	msgs []mailMsg
+}
+
+type mailMsg struct {
+	to   []string
+	data []byte
+}
+
+func startSMTP(t testing.TB) *fakeMail {
+	m := &fakeMail{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &mailSession{srv: m}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.port = l.Addr().(*net.TCPAddr).Port
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return m
+}
+
+func (m *fakeMail) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.msgs)
+}
+
+func (m *fakeMail) last(t testing.TB) mailMsg {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.msgs) == 0 {
+		t.Fatal("no email arrived")
+	}
+	return m.msgs[len(m.msgs)-1]
+}
+
+type mailSession struct {
+	srv *fakeMail
+	msg mailMsg
+}
+
+func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.msg.to = append(s.msg.to, to)
+	return nil
+}
+func (s *mailSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.msg.data = b
+	s.srv.mu.Lock()
+	s.srv.msgs = append(s.srv.msgs, s.msg)
+	s.srv.mu.Unlock()
+	return nil
+}
+func (s *mailSession) Reset()        { s.msg = mailMsg{} }
+func (s *mailSession) Logout() error { return nil }
+
+// mailText returns the text/plain part of a received email, decoded.
+func mailText(t testing.TB, raw []byte) (subject, text string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("parse email: %v", err)
+	}
+	dec := new(mime.WordDecoder)
+	subject, _ = dec.DecodeHeader(msg.Header.Get("Subject"))
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("email Content-Type: %v", err)
+	}
+	var find func(h map[string][]string, mt string, params map[string]string, body io.Reader) string
+	find = func(h map[string][]string, mt string, params map[string]string, body io.Reader) string {
+		if strings.HasPrefix(mt, "multipart/") {
+			mr := multipart.NewReader(body, params["boundary"])
+			for {
+				p, err := mr.NextRawPart()
+				if err != nil {
+					return ""
+				}
+				pmt, pparams, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+				if s := find(p.Header, pmt, pparams, p); s != "" {
+					return s
+				}
+			}
+		}
+		if mt != "text/plain" {
+			return ""
+		}
+		if strings.EqualFold(textproto(h, "Content-Transfer-Encoding"), "quoted-printable") {
+			body = quotedprintable.NewReader(body)
+		}
+		b, _ := io.ReadAll(body)
+		return string(b)
+	}
+	text = find(msg.Header, mt, params, msg.Body)
+	if text == "" {
+		t.Fatalf("email has no text/plain part:\n%s", raw)
+	}
+	return subject, text
+}
+
+func textproto(h map[string][]string, key string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, key) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// otpEnv is an OAuth server with the OTP flow over real senders.
+type otpEnv struct {
+	*env
+	twilio *fakeTwilio
+	mail   *fakeMail
+	rec    *recordingStore
+	key    []byte
+	kiosk  *keypad.Client
+	secret string // the kiosk's client secret
+	sleeps []time.Duration
+}
+
+// newOTPEnv starts the flow with cfg; edit may change the deps first.
+func newOTPEnv(t testing.TB, cfg OTPConfig, edit ...func(*OTPDeps)) *otpEnv {
+	t.Helper()
+	e := &otpEnv{env: newEnv(t), twilio: startTwilio(t), mail: startSMTP(t)}
+	e.rec = &recordingStore{Store: e.st}
+	// The server runs on the recording store, so tests can compare the
+	// store work of a real lookup with a decoy's.
+	rnd := testclock.NewRand(9)
+	srv, err := New(Config{Issuer: testIssuer, AccessTTL: accessTTL, RefreshTTL: 24 * time.Hour}, Deps{
+		Store: e.rec, Issuer: e.issuer, Metrics: e.metrics, Now: e.clk.Now, Rand: rnd,
+		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	e.srv = srv
+	sms, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: e.twilio.ts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	email, err := notify.NewSMTPSender(notify.SMTPConfig{Host: "127.0.0.1", Port: e.mail.port, TLS: notify.SMTPNoTLS, From: "Keypad <no-reply@keypad.example.com>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	email.Now = e.clk.Now
+	e.key = bytes.Repeat([]byte{0x42}, 32)
+	var mu sync.Mutex
+	deps := OTPDeps{
+		Router: &notify.Router{SMS: sms, Email: email, Metrics: e.metrics},
+		Key:    e.key,
+		Sleep: func(_ context.Context, d time.Duration) {
+			mu.Lock()
+			e.sleeps = append(e.sleeps, d)
+			mu.Unlock()
+		},
+	}
+	for _, fn := range edit {
+		fn(&deps)
+	}
+	if err := e.srv.EnableOTPFlow(cfg, deps); err != nil {
+		t.Fatalf("EnableOTPFlow: %v", err)
+	}
+	e.start()
+	ctx := context.Background()
+	if err := e.st.PutScope(ctx, &keypad.Scope{Name: usageScope, Description: usageWords}); err != nil {
+		t.Fatal(err)
+	}
+	e.kiosk = &keypad.Client{
+		ID: "kiosk", Name: kioskName, GrantTypes: []string{keypad.GrantOTP, keypad.GrantRefreshToken},
+		Scopes: []string{usageScope}, TokenFormat: keypad.FormatOpaque,
+	}
+	e.secret = e.mustClient(e.kiosk)
+	return e
+}
+
+// person describes a customer as an import file would.
+type person = identifier.Record
+
+// mustPerson stores a customer and returns the subject.
+func (e *otpEnv) mustPerson(id string, p person) *keypad.Subject {
+	e.t.Helper()
+	p.ExternalID = id
+	s, err := p.Subject(identifier.Normalizer{})
+	if err != nil {
+		e.t.Fatalf("person %s: %v", id, err)
+	}
+	s.ID, s.CreatedAt, s.UpdatedAt = id, e.clk.Now(), e.clk.Now()
+	if err := e.st.CreateSubject(context.Background(), s); err != nil {
+		e.t.Fatalf("create person %s: %v", id, err)
+	}
+	return s
+}
+
+var heather = person{
+	Name: "Heather", Email: "heather@example.com", Phone: "(415) 867-4821",
+	Address: "123 North Main Street Apt 4, Springfield, IL 62701", Account: "100-200-300",
+}
+
+// lookup calls the lookup endpoint as the kiosk.
+func (e *otpEnv) lookup(identifier, typ string) response {
+	e.t.Helper()
+	return e.lookupAs(e.kiosk.ID, e.secret, identifier, typ)
+}
+
+func (e *otpEnv) lookupAs(clientID, secret, identifier, typ string) response {
+	e.t.Helper()
+	form := url.Values{"identifier": {identifier}, "scope": {usageScope}}
+	if typ != "" {
+		form.Set("identifier_type", typ)
+	}
+	return e.post(PathOTPLookup, form, basic(clientID, secret))
+}
+
+func (e *otpEnv) send(session, channel string) response {
+	e.t.Helper()
+	return e.post(PathOTPSend, url.Values{"otp_session": {session}, "channel": {channel}}, basic(e.kiosk.ID, e.secret))
+}
+
+func (e *otpEnv) redeem(session, code string) response {
+	e.t.Helper()
+	return e.post(PathToken, url.Values{
+		"grant_type": {keypad.GrantOTP}, "otp_session": {session}, "otp": {code},
+	}, basic(e.kiosk.ID, e.secret))
+}
+
+// challenge is a lookup answer.
+type challenge struct {
+	session  string
+	expires  float64
+	channels []map[string]any
+}
+
+func mustChallenge(t testing.TB, r response) challenge {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("lookup: got %d %s, want 200", r.status, r.raw)
+	}
+	var c challenge
+	c.session, _ = r.body["otp_session"].(string)
+	c.expires, _ = r.body["expires_in"].(float64)
+	list, _ := r.body["channels"].([]any)
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		c.channels = append(c.channels, m)
+	}
+	if !strings.HasPrefix(c.session, keypad.PrefixOTPSession) {
+		t.Fatalf("otp_session %q lacks the %s prefix", c.session, keypad.PrefixOTPSession)
+	}
+	return c
+}
+
+// channel returns the ID of the channel of type typ.
+func (c challenge) channel(t testing.TB, typ string) string {
+	t.Helper()
+	for _, ch := range c.channels {
+		if ch["type"] == typ {
+			return ch["id"].(string)
+		}
+	}
+	t.Fatalf("no %s channel among %v", typ, c.channels)
+	return ""
+}
+
+// mustSend sends a code and checks the answer.
+func (e *otpEnv) mustSend(session, channel string) {
+	e.t.Helper()
+	r := e.send(session, channel)
+	if r.status != http.StatusOK {
+		e.t.Fatalf("send: got %d %s, want 200", r.status, r.raw)
+	}
+}
+
+// smsCode returns the code of the newest text.
+func (e *otpEnv) smsCode() string {
+	e.t.Helper()
+	body := e.twilio.last(e.t).Get("Body")
+	m := smsCode.FindStringSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("no code in the text %q", body)
+	}
+	return m[1]
+}
+
+// wrongCode returns a code that is not code.
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+// otpEvents reads the OTP flow's event counter.
+func otpEvents(t testing.TB, e *env, event string) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := e.metrics.FlowEvents.WithLabelValues("otp", event).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
+
+// auditTypes lists the audit event types, oldest first.
+func (e *otpEnv) auditTypes() []string {
+	e.t.Helper()
+	evs, err := e.st.ListAuditEvents(context.Background(), 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for i := len(evs) - 1; i >= 0; i-- {
+		out = append(out, evs[i].Type)
+	}
+	return out
+}
+
+// session reads a stored session by its handle.
+func (e *otpEnv) session(handle string) *keypad.OTPSession {
+	e.t.Helper()
+	o, err := e.st.GetOTPSession(context.Background(), keypad.SecretHash(handle))
+	if err != nil {
+		e.t.Fatalf("get session: %v", err)
+	}
+	return o
+}
+
+// recordingStore notes the store calls the flow makes, when on.
+type recordingStore struct {
+	keypad.Store
+	mu    sync.Mutex
+	on    bool
+	calls []string
+	// failCreateSession makes CreateOTPSession fail, when set.
+	failCreateSession bool
+}
+
+func (r *recordingStore) note(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.on {
+		r.calls = append(r.calls, name)
+	}
+}
+
+// record runs fn and returns the store calls it made.
+func (r *recordingStore) record(fn func()) []string {
+	r.mu.Lock()
+	r.on, r.calls = true, nil
+	r.mu.Unlock()
+	fn()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	return r.calls
+}
+
+func (r *recordingStore) FindSubjects(ctx context.Context, id keypad.Identifier) ([]*keypad.Subject, error) {
+	r.note("FindSubjects")
+	return r.Store.FindSubjects(ctx, id)
+}
+
+func (r *recordingStore) CreateOTPSession(ctx context.Context, o *keypad.OTPSession) error {
+	r.note("CreateOTPSession")
+	if r.failCreateSession {
+		return errors.New("test: store down")
+	}
+	return r.Store.CreateOTPSession(ctx, o)
+}
+
+func (r *recordingStore) GetOTPSession(ctx context.Context, hash []byte) (*keypad.OTPSession, error) {
+	r.note("GetOTPSession")
+	return r.Store.GetOTPSession(ctx, hash)
+}
+
+func (r *recordingStore) UpdateOTPSession(ctx context.Context, hash []byte, fn func(*keypad.OTPSession) error) (*keypad.OTPSession, error) {
+	r.note("UpdateOTPSession")
+	return r.Store.UpdateOTPSession(ctx, hash, fn)
+}
+
+func (r *recordingStore) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {
+	r.note("Hit")
+	return r.Store.Hit(ctx, key, window, now)
+}
+
+func (r *recordingStore) Count(ctx context.Context, key string, now time.Time) (int64, error) {
+	r.note("Count")
+	return r.Store.Count(ctx, key, now)
+}
+
+func (r *recordingStore) AddAuditEvent(ctx context.Context, ev *keypad.AuditEvent) error {
+	r.note("AddAuditEvent")
+	return r.Store.AddAuditEvent(ctx, ev)
+}
+
+func (r *recordingStore) GetScope(ctx context.Context, name string) (*keypad.Scope, error) {
+	r.note("GetScope")
+	return r.Store.GetScope(ctx, name)
+}
+
+// TestErrorExtra: a flow's extra members go into the JSON error but never
+// replace the RFC 6749 ones.
+func TestErrorExtra(t *testing.T) {
+	e := newEnv(t)
+	rec := httptest.NewRecorder()
+	err := InvalidGrant("wrong code")
+	err.Extra = map[string]any{"attempts_remaining": 2, "error": "forged", "error_description": "forged", "error_uri": "forged"}
+	e.srv.writeError(rec, httptest.NewRequest(http.MethodPost, PathToken, nil), err)
+	var body map[string]any
+	if jerr := json.Unmarshal(rec.Body.Bytes(), &body); jerr != nil {
+		t.Fatal(jerr)
+	}
+	want := map[string]any{"error": CodeInvalidGrant, "error_description": "wrong code", "attempts_remaining": float64(2)}
+	if !reflect.DeepEqual(body, want) {
+		t.Errorf("body = %v, want %v", body, want)
+	}
+}

@@ -1,0 +1,176 @@
+package oauth
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/ratelimit"
+)
+
+func TestOTPDailyCaps(t *testing.T) {
+	t.Run("ErrPerDestination", func(t *testing.T) {
+		e := newOTPEnv(t, OTPConfig{DailyPerDestination: 2})
+		e.mustPerson("sub-heather", heather)
+		for range 2 {
+			c := mustChallenge(t, e.lookup("heather@example.com", ""))
+			e.mustSend(c.session, c.channel(t, "sms"))
+		}
+		c := mustChallenge(t, e.lookup("heather@example.com", ""))
+		r := e.send(c.session, c.channel(t, "sms"))
+		wantError(t, r, http.StatusTooManyRequests, CodeTooManyRequests)
+		if got := r.header.Get("Retry-After"); got != "86400" {
+			t.Errorf("Retry-After = %q, want 86400", got)
+		}
+		// Another destination of the same person is fine.
+		e.mustSend(c.session, c.channel(t, "email"))
+		if e.twilio.count() != 2 {
+			t.Errorf("texts = %d, want 2", e.twilio.count())
+		}
+		// A day later the cap starts again.
+		e.clk.Advance(24 * time.Hour)
+		c = mustChallenge(t, e.lookup("heather@example.com", ""))
+		e.mustSend(c.session, c.channel(t, "sms"))
+	})
+
+	t.Run("ErrPerClient", func(t *testing.T) {
+		e := newOTPEnv(t, OTPConfig{DailyPerClient: 2})
+		for i, p := range []person{
+			{Email: "one@example.com"}, {Email: "two@example.com"}, {Email: "three@example.com"},
+		} {
+			e.mustPerson("sub-"+string(rune('a'+i)), p)
+		}
+		for _, who := range []string{"one@example.com", "two@example.com"} {
+			c := mustChallenge(t, e.lookup(who, ""))
+			e.mustSend(c.session, c.channel(t, "email"))
+		}
+		c := mustChallenge(t, e.lookup("three@example.com", ""))
+		wantError(t, e.send(c.session, c.channel(t, "email")), http.StatusTooManyRequests, CodeTooManyRequests)
+		// Decoys count towards the cap and are refused alike.
+		dc := mustChallenge(t, e.lookup("stranger@example.com", ""))
+		wantError(t, e.send(dc.session, dc.channels[0]["id"].(string)), http.StatusTooManyRequests, CodeTooManyRequests)
+		if got := e.mail.count(); got != 2 {
+			t.Errorf("emails = %d, want 2", got)
+		}
+	})
+}
+
+func TestOTPCountryAllowList(t *testing.T) {
+	uk := person{Email: "pat@example.co.uk", Phone: "+44 7400 123456", Account: "UK-7777"}
+
+	t.Run("ErrNotOffered", func(t *testing.T) {
+		e := newOTPEnv(t, OTPConfig{})
+		e.mustPerson("sub-uk", uk)
+		c := mustChallenge(t, e.lookup("UK-7777", "account"))
+		if len(c.channels) != 1 || c.channels[0]["type"] != "email" {
+			t.Errorf("channels = %v, want email only: texts to GB are not enabled", c.channels)
+		}
+		// A decoy for a GB number offers no text either.
+		d := mustChallenge(t, e.lookup("+44 7400 123457", "phone"))
+		for _, ch := range d.channels {
+			if ch["type"] == "sms" {
+				t.Errorf("decoy for a GB number offers a text: %v", d.channels)
+			}
+		}
+	})
+
+	t.Run("OK", func(t *testing.T) {
+		e := newOTPEnv(t, OTPConfig{SMSCountries: []string{"us", "GB"}})
+		e.mustPerson("sub-uk", uk)
+		c := mustChallenge(t, e.lookup("UK-7777", "account"))
+		e.mustSend(c.session, c.channel(t, "sms"))
+		if got := e.twilio.last(t).Get("To"); got != "+447400123456" {
+			t.Errorf("text to %q, want +447911123456", got)
+		}
+	})
+
+	t.Run("ErrCountryRemoved", func(t *testing.T) {
+		// A session from before the allow-list changed still cannot text.
+		e := newOTPEnv(t, OTPConfig{SMSCountries: []string{"US", "GB"}})
+		e.mustPerson("sub-uk", uk)
+		c := mustChallenge(t, e.lookup("UK-7777", "account"))
+		f, _ := e.srv.otp()
+		delete(f.countries, "GB")
+		r := e.send(c.session, c.channel(t, "sms"))
+		wantError(t, r, http.StatusBadRequest, CodeInvalidRequest)
+		if e.twilio.count() != 0 {
+			t.Error("a text went to a country not allowed")
+		}
+	})
+}
+
+// TestOTPPersonCooldown: wrong codes in a row, across sessions, cool the
+// person down; a right code forgets them.
+func TestOTPPersonCooldown(t *testing.T) {
+	e := newOTPEnv(t, OTPConfig{MaxPersonFailures: 3, PersonCooldown: time.Hour})
+	e.mustPerson("sub-heather", heather)
+
+	s1, c1 := e.sentSession()
+	for range 2 {
+		wantError(t, e.redeem(s1, wrongCode(c1)), http.StatusBadRequest, CodeInvalidGrant)
+	}
+	wantTokens(t, e.redeem(s1, c1)) // resets the count
+
+	s2, c2 := e.sentSession()
+	for range 2 {
+		wantError(t, e.redeem(s2, wrongCode(c2)), http.StatusBadRequest, CodeInvalidGrant)
+	}
+	if o := e.session(s2); o.Status != keypad.OTPPending {
+		t.Fatalf("session is %s after 2 failures", o.Status)
+	}
+	wantError(t, e.redeem(s2, wrongCode(c2)), http.StatusBadRequest, CodeInvalidGrant) // the 3rd in a row
+	r := e.redeem(s2, c2)
+	wantError(t, r, http.StatusTooManyRequests, CodeTooManyRequests)
+	if got := r.header.Get("Retry-After"); got != "3600" {
+		t.Errorf("Retry-After = %q, want 3600", got)
+	}
+	c := mustChallenge(t, e.lookup("heather@example.com", ""))
+	wantError(t, e.send(c.session, c.channel(t, "email")), http.StatusTooManyRequests, CodeTooManyRequests)
+	if got := otpEvents(t, e.env, "person_cooldown"); got != 1 {
+		t.Errorf("person_cooldown events = %v, want 1", got)
+	}
+
+	// After the cool-down the person can receive and redeem codes again.
+	e.clk.Advance(time.Hour)
+	s3, c3 := e.sentSession()
+	wantTokens(t, e.redeem(s3, c3))
+}
+
+func TestOTPConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  OTPConfig
+		want string // "" means valid
+	}{
+		{"OK", OTPConfig{}, ""},
+		{"OKExplicit", OTPConfig{CodeLength: 8, CodeLifetime: 5 * time.Minute, ResendAfter: time.Minute, SMSCountries: []string{"gb"}}, ""},
+		{"OKNoSMS", OTPConfig{SMSCountries: []string{}}, ""},
+		{"ErrShortCode", OTPConfig{CodeLength: 4}, "code length"},
+		{"ErrLongCode", OTPConfig{CodeLength: 11}, "code length"},
+		{"ErrLongLife", OTPConfig{CodeLifetime: 11 * time.Minute}, "code lifetime"},
+		{"ErrAttempts", OTPConfig{MaxAttempts: 11}, "max attempts"},
+		{"ErrResendFraction", OTPConfig{ResendAfter: 30500 * time.Millisecond}, "whole seconds"},
+		{"ErrResendShort", OTPConfig{ResendAfter: time.Second}, "resend wait"},
+		{"ErrResendLong", OTPConfig{CodeLifetime: 2 * time.Minute, ResendAfter: 3 * time.Minute}, "not shorter"},
+		{"ErrSends", OTPConfig{MaxSends: -1}, "max sends"},
+		{"ErrPerDest", OTPConfig{DailyPerDestination: 101}, "per destination"},
+		{"ErrPersonFailures", OTPConfig{MaxPersonFailures: 101}, "failures per person"},
+		{"ErrCountry", OTPConfig{SMSCountries: []string{"XX"}}, "SMS country"},
+		{"ErrRegion", OTPConfig{Region: "USA"}, "region"},
+		{"ErrLookup", OTPConfig{LookupLimit: ratelimit.Limit{Max: 10, Window: time.Millisecond}}, "lookup limit window"},
+		{"ErrLoginName", OTPConfig{LoginName: "  "}, "login name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v, want an error about %q", err, tt.want)
+			}
+		})
+	}
+}

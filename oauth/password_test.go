@@ -1,0 +1,68 @@
+package oauth_test
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/ratelimit"
+)
+
+func (e *flowEnv) password(client, user, pw, scope string) tokenResponse {
+	e.t.Helper()
+	form := url.Values{"grant_type": {"password"}, "username": {user}, "password": {pw}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	return e.post(oauth.PathToken, client, form)
+}
+
+func TestPasswordGrant(t *testing.T) {
+	e := newFlowEnv(t, func(s *flowSettings) {
+		s.limits.LoginPerUser = ratelimit.Limit{Max: 3, Window: 15 * time.Minute}
+	})
+	t.Run("OK", func(t *testing.T) {
+		r := e.password("legacy", "alice", alicePassword, "api:read")
+		wantOK(t, r)
+		if r.str("refresh_token") == "" || r.str("scope") != "api:read" {
+			t.Errorf("password grant answered %s, want api:read and a refresh token", r.raw)
+		}
+		if gid := e.introspect(r.str("access_token"))["gid"]; gid == "" || gid == nil {
+			t.Errorf("the token belongs to no grant, so my devices cannot revoke it")
+		}
+		wantOK(t, e.refresh("legacy", r.str("refresh_token"), nil))
+	})
+	t.Run("ErrNotEnabled", func(t *testing.T) {
+		r := e.password("webapp", "alice", alicePassword, "")
+		if r.status != 400 || r.str("error") != oauth.CodeUnauthorizedClient {
+			t.Errorf("a client without the password grant got %d %s, want unauthorized_client", r.status, r.raw)
+		}
+	})
+	t.Run("ErrWrongPassword", func(t *testing.T) {
+		wantErr(t, e.password("legacy", "alice", "wrong", ""), oauth.CodeInvalidGrant)
+	})
+	t.Run("ErrUnknownUserSameAnswer", func(t *testing.T) {
+		a, b := e.password("legacy", "nobody", "x", ""), e.password("legacy", "bob", "x", "")
+		if a.str("error_description") != b.str("error_description") {
+			t.Errorf("unknown and known usernames answer differently: %q vs %q", a.raw, b.raw)
+		}
+	})
+	t.Run("ErrScopeCostsNoAttempt", func(t *testing.T) {
+		wantErr(t, e.password("legacy", "bob", "x", "openid"), oauth.CodeInvalidScope)
+	})
+	t.Run("ErrLockout", func(t *testing.T) {
+		// bob has one failure from ErrUnknownUserSameAnswer.
+		wantErr(t, e.password("legacy", "bob", "x", ""), oauth.CodeInvalidGrant)
+		wantErr(t, e.password("legacy", "bob", "x", ""), oauth.CodeInvalidGrant)
+		r := e.password("legacy", "bob", bobPassword, "")
+		wantErr(t, r, oauth.CodeInvalidGrant)
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("a locked account's answer has no Retry-After")
+		}
+		// The lock is per user: alice is unaffected.
+		wantOK(t, e.password("legacy", "alice", alicePassword, ""))
+		e.clk.Advance(15 * time.Minute)
+		wantOK(t, e.password("legacy", "bob", bobPassword, ""))
+	})
+}

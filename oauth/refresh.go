@@ -1,0 +1,243 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token"
+)
+
+// The answers to a refresh token that yields nothing. Each tells the
+// client to sign the person in again, which is all it can do.
+var (
+	errRefreshInvalid = InvalidGrant("the refresh token is not valid; sign in again")
+	errRefreshExpired = InvalidGrant("the refresh token has expired; sign in again")
+	errRefreshRevoked = InvalidGrant("the refresh token was revoked; sign in again")
+	errRefreshReused  = InvalidGrant("the refresh token was already used, so every token of this sign-in was revoked for safety (RFC 9700 section 4.14.2); sign in again")
+)
+
+// EnableRefreshTokens serves grant_type=refresh_token at the token
+// endpoint. EnableAuthorizationCode and EnablePasswordGrant call it; a
+// server offering only the device or OTP flow calls it itself. Calling it
+// again does nothing more.
+func (s *Server) EnableRefreshTokens() { s.enableRefresh() }
+
+func (s *Server) enableRefresh() {
+	s.RegisterGrant(keypad.GrantRefreshToken, GrantFunc(s.refreshGrant))
+}
+
+// refreshGrant is the refresh token grant (RFC 6749 §6) with rotation and
+// reuse detection (RFC 9700 §4.14.2): every use consumes the token, in one
+// atomic step, and hands out a new one of the same family; a consumed
+// token presented again means it leaked, so the whole family and its grant
+// are revoked, access tokens included. Of concurrent uses of one token
+// exactly one succeeds, and the others count as reuse.
+func (s *Server) refreshGrant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+	rt := req.Form.Get("refresh_token")
+	if rt == "" {
+		return nil, InvalidRequest("refresh_token is missing")
+	}
+	if !strings.HasPrefix(rt, keypad.PrefixRefreshToken) || len(rt) > maxSecretParam {
+		return nil, errRefreshInvalid
+	}
+	hash := keypad.SecretHash(rt)
+	now := s.now()
+	// Read first: a token of another client, or a request the grant
+	// refuses anyway (a wider scope), must not burn the token.
+	t, err := s.store.GetToken(ctx, hash)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil, errRefreshInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Kind != keypad.KindRefresh || t.ClientID != req.Client.ID {
+		return nil, errRefreshInvalid
+	}
+	if idle := req.Client.Options.RefreshIdleTTL; idle > 0 && t.UsedAt.IsZero() && t.RevokedAt.IsZero() && !now.Before(t.IssuedAt.Add(idle)) {
+		s.metrics.Event("refresh", "idle_expired")
+		return nil, errRefreshExpired
+	}
+	scopes, err := narrowScopes(keypad.ParseScope(req.Form.Get("scope")), t.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	aud := t.Audience
+	if r := req.Form.Get("resource"); r != "" {
+		if !slices.Contains(t.Audience, r) {
+			return nil, NewError(CodeInvalidTarget, "resource '%s' was not part of the authorization; a refresh may only narrow the audience", r)
+		}
+		aud = []string{r}
+	}
+
+	t, err = s.store.ConsumeToken(ctx, hash, now)
+	switch {
+	case errors.Is(err, keypad.ErrConsumed):
+		s.refreshReused(ctx, req, t, now)
+		return nil, errRefreshReused
+	case errors.Is(err, keypad.ErrRevoked):
+		return nil, errRefreshRevoked
+	case errors.Is(err, keypad.ErrExpired):
+		return nil, errRefreshExpired
+	case errors.Is(err, keypad.ErrNotFound):
+		return nil, errRefreshInvalid
+	case err != nil:
+		return nil, err
+	}
+	var g *keypad.Grant
+	if t.GrantID != "" {
+		g, err = s.store.GetGrant(ctx, t.GrantID)
+		// A grant revoked before this request consumed the token refuses
+		// it. One revoked since then was revoked by a concurrent reuse of
+		// this very token: this request still answers (it won the
+		// consumption), and the check after minting revokes what it got.
+		if errors.Is(err, keypad.ErrNotFound) || (err == nil && !g.RevokedAt.IsZero() && g.RevokedAt.Before(now)) {
+			if _, rerr := s.store.RevokeFamily(ctx, t.FamilyID, now); rerr != nil {
+				s.log.ErrorContext(ctx, "oauth: revoke family of a revoked grant", "grant", t.GrantID, "err", rerr)
+			}
+			return nil, errRefreshRevoked
+		}
+		if err != nil {
+			return nil, fmt.Errorf("refresh: grant %s: %w", t.GrantID, err)
+		}
+	}
+	is := grantIssue{
+		client: req.Client, grant: g, subject: t.Subject,
+		scopes: t.Scopes, audience: t.Audience, accessScopes: scopes, accessAudience: aud,
+		refresh: true, familyID: t.FamilyID,
+	}
+	if g == nil {
+		is.absoluteEnd = t.ExpiresAt
+	}
+	resp, err := s.issueForGrant(ctx, keypad.GrantRefreshToken, is)
+	if err != nil {
+		return nil, err
+	}
+	if g != nil {
+		if err := s.store.TouchGrant(ctx, g.ID, now); err != nil {
+			s.log.WarnContext(ctx, "oauth: record grant use", "grant", g.ID, "err", err)
+		}
+	}
+	// A concurrent reuse may have revoked the family while the new tokens
+	// were minted, before they existed; revoke again so they fall too.
+	if cur, err := s.store.GetToken(ctx, hash); err == nil && !cur.RevokedAt.IsZero() {
+		s.revokeFamilyAndGrant(ctx, t, now)
+	}
+	s.metrics.Event("refresh", "rotated")
+	return resp, nil
+}
+
+// refreshReused answers a consumed refresh token presented again: either
+// the client or an attacker holds a copy, and the server cannot tell
+// which, so nothing of the family may live on.
+func (s *Server) refreshReused(ctx context.Context, req *TokenRequest, t *keypad.Token, now time.Time) {
+	s.metrics.Event("refresh", "reused")
+	s.log.WarnContext(ctx, "oauth: refresh token reused; revoking its family", "client", t.ClientID, "grant", t.GrantID)
+	s.authzAudit(ctx, req.HTTP, "refresh.reused", t.ClientID, t.Subject, "grant="+t.GrantID)
+	s.revokeFamilyAndGrant(ctx, t, now)
+}
+
+// revokeFamilyAndGrant revokes the refresh family of t and the grant it
+// belongs to; the grant's revocation is what ends its JWT access tokens.
+func (s *Server) revokeFamilyAndGrant(ctx context.Context, t *keypad.Token, now time.Time) {
+	if _, err := s.store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
+		s.log.ErrorContext(ctx, "oauth: revoke refresh family", "grant", t.GrantID, "err", err)
+	}
+	if t.GrantID == "" {
+		return
+	}
+	if err := s.store.RevokeGrant(ctx, t.GrantID, now); err != nil && !errors.Is(err, keypad.ErrNotFound) {
+		s.log.ErrorContext(ctx, "oauth: revoke grant", "grant", t.GrantID, "err", err)
+	}
+}
+
+// grantIssue describes the tokens of a person's grant: the refresh token
+// carries the grant's scopes and audience, the access token may carry
+// fewer.
+type grantIssue struct {
+	client  *keypad.Client
+	grant   *keypad.Grant // nil for a refresh token of no grant
+	subject string
+	// scopes and audience are the grant's; accessScopes and
+	// accessAudience, when set, narrow the access token.
+	scopes, audience             []string
+	accessScopes, accessAudience []string
+	refresh                      bool
+	familyID                     string // "" starts a new family
+	// absoluteEnd, when set, is when the refresh lifetime ends; otherwise
+	// it is counted from the grant's creation.
+	absoluteEnd time.Time
+}
+
+// issueForGrant mints the tokens of a grant. The token.Issuer caps the
+// access token's lifetime for its format, as for every grant. The refresh
+// token's lifetime is absolute, counted from the grant, and shortened to
+// the client's idle lifetime, so each rotation pushes the idle deadline
+// but never the absolute one.
+func (s *Server) issueForGrant(ctx context.Context, grantType string, is grantIssue) (*TokenResponse, error) {
+	gid := ""
+	if is.grant != nil {
+		gid = is.grant.ID
+	}
+	accessScopes, accessAud := is.scopes, is.audience
+	if is.accessScopes != nil {
+		accessScopes = is.accessScopes
+	}
+	if is.accessAudience != nil {
+		accessAud = is.accessAudience
+	}
+	resp, err := s.issue(ctx, grantType, Issue{
+		Client: is.client, Subject: is.subject, Scopes: accessScopes,
+		Audience: accessAud, GrantID: gid,
+	})
+	if err != nil || !is.refresh {
+		return resp, err
+	}
+	ttl, ok := s.refreshTTL(is.client, is.grant, is.absoluteEnd)
+	if !ok {
+		return resp, nil // the grant's refresh lifetime is used up
+	}
+	resp.RefreshToken, err = s.tokens.IssueRefresh(ctx, token.RefreshRequest{
+		Client: is.client, Subject: is.subject, Scopes: is.scopes, Audience: is.audience,
+		GrantID: gid, FamilyID: is.familyID, TTL: ttl,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// refreshTTL is the lifetime of the next refresh token of a grant, and
+// false when none may be issued any more. A RefreshNoExpiry client's
+// tokens never expire (the idle limit, if any, is checked at use).
+func (s *Server) refreshTTL(c *keypad.Client, g *keypad.Grant, end time.Time) (time.Duration, bool) {
+	if c.Options.RefreshNoExpiry {
+		return 0, true
+	}
+	now := s.now()
+	if end.IsZero() {
+		life := c.RefreshTTL
+		if life <= 0 {
+			life = s.tokens.DefaultRefreshTTL
+		}
+		if life <= 0 {
+			life = token.DefaultRefreshTTL
+		}
+		life = min(life, token.MaxRefreshTTL)
+		start := now
+		if g != nil && !g.CreatedAt.IsZero() {
+			start = g.CreatedAt
+		}
+		end = start.Add(life)
+	}
+	ttl := end.Sub(now)
+	if idle := c.Options.RefreshIdleTTL; idle > 0 && idle < ttl {
+		ttl = idle
+	}
+	return ttl, ttl > 0
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/password"
+	"github.com/keypadauth/keypad/ratelimit"
+)
+
+type loginData struct {
+	common
+	Username string
+	Error    string
+	// ForDevice says the person is signing in to approve a device.
+	ForDevice bool
+	// ForApp names the app an authorize request signs in to; Again says
+	// it asked a signed-in person to sign in again.
+	ForApp string
+	Again  bool
+	// CodeSignIn offers sign-in with a code (logincode.go).
+	CodeSignIn bool
+}
+
+// Texts of the sign-in page. A failure never says whether the username
+// exists.
+const (
+	loginFailedText = "That username and password do not match. Check them and try again."
+	loginMissing    = "Enter your username and your password."
+)
+
+func loginLockedText(le *ratelimit.Error) string {
+	return fmt.Sprintf("Too many failed sign-ins for this account. For your safety it is locked for up to %s; please try again then.", minutes(le.RetryAfter))
+}
+
+// loginForm serves GET /login. A person already signed in goes straight
+// on to where the flow continues.
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	s, _, err := h.currentSession(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if s != nil && s.Subject != "" && s.Data[dataReauth] == "" {
+		http.Redirect(w, r, h.url(returnPath(s)), http.StatusSeeOther)
+		return
+	}
+	h.renderLogin(w, r, http.StatusOK, s, h.reauthUsername(r, s), "")
+}
+
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, s *keypad.Session, username, errText string) {
+	h.allowRedirect(w, s)
+	h.render(w, r, status, "login", loginData{
+		common:     h.common("Sign in", ""),
+		Username:   username,
+		Error:      errText,
+		ForDevice:  s != nil && s.Data[dataDevice] != "",
+		ForApp:     h.authorizeClientName(r, s),
+		Again:      s != nil && s.Data[dataReauth] != "",
+		CodeSignIn: h.codesOn(r.Context()),
+	})
+}
+
+// loginSubmit serves POST /login: username and password. Unknown
+// usernames and accounts without a password pay for a dummy argon2id
+// verification, so timing does not tell them apart; failures are counted
+// per username and lock it for a while (ratelimit.Limiter.ChargeLogin).
+func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if ok, wait := h.buckets.Allow("login:" + ratelimit.IPKey(h.clientIP(r))); !ok {
+		h.audit(r, "login.rate_limited", "", "", "limit=burst")
+		h.metrics.Event("login", "rate_limited")
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
+		h.message(w, r, http.StatusTooManyRequests, msgTooMany(wait, false))
+		return
+	}
+	s, _, err := h.currentSession(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	username := strings.TrimSpace(r.PostFormValue("username"))
+	pw := r.PostFormValue("password")
+	if username == "" || pw == "" {
+		h.renderLogin(w, r, http.StatusBadRequest, s, username, loginMissing)
+		return
+	}
+	// The attempt is charged before the password is looked at, so racing
+	// guesses cannot all slip under the lock; a success clears the count.
+	final, err := h.limiter.ChargeLogin(ctx, username)
+	if err != nil {
+		if le, ok := ratelimit.IsLimited(err); ok {
+			h.audit(r, "login.locked", "", "", "")
+			h.metrics.Event("login", "locked")
+			h.renderLogin(w, r, http.StatusTooManyRequests, s, username, loginLockedText(le))
+			return
+		}
+		h.internalError(w, r, err)
+		return
+	}
+
+	sub, err := h.store.GetSubjectByUsername(ctx, username)
+	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
+		h.internalError(w, r, fmt.Errorf("look up subject: %w", err))
+		return
+	}
+	ok := false
+	if sub == nil || sub.PasswordHash == "" {
+		password.VerifyDummy(pw)
+	} else if ok, err = password.Verify(sub.PasswordHash, pw); err != nil {
+		// A stored hash we cannot read is our fault, not the person's;
+		// log it and answer like any failure.
+		h.log.ErrorContext(ctx, "web: verify password", "subject", sub.ID, "err", err)
+		ok = false
+	}
+	if !ok {
+		subject := ""
+		if sub != nil {
+			subject = sub.ID
+		}
+		h.audit(r, "login.failed", "", subject, "password")
+		h.metrics.Event("login", "failed")
+		text := loginFailedText
+		if final {
+			text = loginLockedText(&ratelimit.Error{Scope: ratelimit.ScopeUser, RetryAfter: h.limiter.Config().LoginPerUser.Window})
+		}
+		h.renderLogin(w, r, http.StatusUnauthorized, s, username, text)
+		return
+	}
+
+	if err := h.limiter.LoginSucceeded(ctx, username); err != nil {
+		h.log.ErrorContext(ctx, "web: reset login counter", "err", err)
+	}
+	h.rehash(r, sub, pw)
+	ns, err := h.signIn(w, r, s, sub.ID, "pwd")
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	h.audit(r, "login.succeeded", "", sub.ID, "password")
+	h.metrics.Event("login", "succeeded")
+	http.Redirect(w, r, h.url(returnPath(ns)), http.StatusSeeOther)
+}
+
+// rehash upgrades a stored hash made under older argon2id parameters,
+// now that the password is at hand. It is best effort: failing to
+// upgrade must not stop a sign-in.
+func (h *Handler) rehash(r *http.Request, sub *keypad.Subject, pw string) {
+	if !password.NeedsRehash(sub.PasswordHash) {
+		return
+	}
+	phc, err := password.Hash(pw, h.rand)
+	if err == nil {
+		sub.PasswordHash = phc
+		sub.UpdatedAt = h.now()
+		err = h.store.UpdateSubject(r.Context(), sub)
+	}
+	if err != nil {
+		h.log.WarnContext(r.Context(), "web: upgrade password hash", "subject", sub.ID, "err", err)
+	}
+}
