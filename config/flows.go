@@ -1,0 +1,296 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/usercode"
+)
+
+// The settings of the two code flows and of the hosted pages. Their bounds
+// are the safe ranges DESIGN.md's security policy allows; package oauth
+// checks the same bounds again when the server starts, and server's tests
+// hold the two in step.
+
+// DeviceSettings are the device flow's settings (RFC 8628, section
+// "device" of the file).
+type DeviceSettings struct {
+	// Lifetime is how long a device code can be approved and redeemed.
+	Lifetime time.Duration
+	// Interval is the polling interval handed to devices, whole seconds.
+	Interval time.Duration
+	// SlowDownStep is added to a device's interval each time it polls too
+	// early (RFC 8628 clients add 5s themselves).
+	SlowDownStep time.Duration
+	// UserCodeCharset and UserCodeLength shape the codes people type.
+	UserCodeCharset string
+	UserCodeLength  int
+}
+
+// UserCode is the user-code format these settings describe; the device
+// endpoint and the hosted pages must share it. Dashes go every 4
+// characters, or every 3 or 5 when that divides the length evenly.
+func (d DeviceSettings) UserCode() usercode.Config {
+	return usercode.Config{Charset: d.UserCodeCharset, Length: d.UserCodeLength, GroupSize: groupSize(d.UserCodeLength)}
+}
+
+func groupSize(n int) int {
+	for _, g := range []int{4, 3, 5} {
+		if n > g && n%g == 0 {
+			return g
+		}
+	}
+	if n <= 5 {
+		return 0
+	}
+	return 4
+}
+
+// WebSettings are the hosted pages' settings (section "web").
+type WebSettings struct {
+	// SiteName is shown in page titles and, unless otp.login_name is set,
+	// in sign-in messages.
+	SiteName string
+	// SessionTTL is how long a browser session lasts.
+	SessionTTL time.Duration
+	// ClientIPHeader names the header a trusted reverse proxy sets with
+	// the client address; the per-IP limits of the pages and of the OTP
+	// flow count by it. Empty uses the connection's address.
+	ClientIPHeader string
+	// TrustedOrigins are other origins allowed to post the pages' forms.
+	TrustedOrigins []string
+}
+
+// OTP delivery channel choices (otp.channels.sms, otp.channels.email).
+const (
+	ChannelTwilio  = "twilio"
+	ChannelSMTP    = "smtp"
+	ChannelWebhook = "webhook"
+	ChannelOutbox  = "outbox"
+	ChannelNone    = "none"
+)
+
+// OTPSettings are the OTP flow's settings (section "otp"). Their meaning
+// is that of oauth.OTPConfig's fields of the same names.
+type OTPSettings struct {
+	CodeLength          int
+	CodeLifetime        time.Duration
+	SessionLifetime     time.Duration
+	MaxAttempts         int
+	ResendAfter         time.Duration
+	MaxSends            int
+	DailyPerDestination int
+	DailyPerClient      int
+	SMSCountries        []string
+	MaxPersonFailures   int
+	PersonFailureWindow time.Duration
+	PersonCooldown      time.Duration
+	// LookupLimit lookups per LookupWindow per client (per IP for sign-in).
+	LookupLimit  int
+	LookupWindow time.Duration
+	Region       string
+	// LoginName is who sign-in messages say the code is for; empty means
+	// web.site_name.
+	LoginName string
+	// SMS and Email choose the delivery channels; empty means automatic
+	// (see SMSChannel and EmailChannel).
+	SMS   string
+	Email string
+	// TemplatesDir, when set, holds message templates that replace the
+	// built-in ones (see notify.LoadTemplates).
+	TemplatesDir string
+}
+
+// SMSChannel is how texts go out: otp.channels.sms when set, else twilio
+// when twilio.account_sid is set, else the dev outbox in dev mode, else
+// none.
+func (c Config) SMSChannel() string {
+	switch {
+	case c.OTP.SMS != "":
+		return c.OTP.SMS
+	case c.Twilio.AccountSID != "":
+		return ChannelTwilio
+	case c.Dev:
+		return ChannelOutbox
+	}
+	return ChannelNone
+}
+
+// EmailChannel is how email goes out: otp.channels.email when set, else
+// smtp when smtp.host is set, else the dev outbox in dev mode, else none.
+func (c Config) EmailChannel() string {
+	switch {
+	case c.OTP.Email != "":
+		return c.OTP.Email
+	case c.SMTP.Host != "":
+		return ChannelSMTP
+	case c.Dev:
+		return ChannelOutbox
+	}
+	return ChannelNone
+}
+
+// OTPEnabled reports whether the OTP flow has a channel to deliver codes
+// over; without one it stays off.
+func (c Config) OTPEnabled() bool {
+	return c.SMSChannel() != ChannelNone || c.EmailChannel() != ChannelNone
+}
+
+// OTPLoginName is the name sign-in messages use.
+func (c Config) OTPLoginName() string {
+	if c.OTP.LoginName != "" {
+		return c.OTP.LoginName
+	}
+	return c.Web.SiteName
+}
+
+// defaultDevice, defaultWeb and defaultOTP are DESIGN.md's policy.
+func defaultDevice() DeviceSettings {
+	uc := usercode.DefaultConfig()
+	return DeviceSettings{
+		Lifetime: 10 * time.Minute, Interval: 5 * time.Second, SlowDownStep: 5 * time.Second,
+		UserCodeCharset: uc.Charset, UserCodeLength: uc.Length,
+	}
+}
+
+func defaultWeb() WebSettings {
+	return WebSettings{SiteName: "keypad", SessionTTL: time.Hour}
+}
+
+func defaultOTP() OTPSettings {
+	return OTPSettings{
+		CodeLength: 6, CodeLifetime: 10 * time.Minute, SessionLifetime: 10 * time.Minute,
+		MaxAttempts: 5, ResendAfter: 30 * time.Second, MaxSends: 3,
+		DailyPerDestination: 10, DailyPerClient: 1000, SMSCountries: []string{"US", "CA"},
+		MaxPersonFailures: 100, PersonFailureWindow: 30 * 24 * time.Hour, PersonCooldown: time.Hour,
+		LookupLimit: 60, LookupWindow: time.Minute, Region: "US",
+	}
+}
+
+// validator collects problems, each naming its key.
+type validator struct{ errs []error }
+
+func (v *validator) bad(key, format string, args ...any) {
+	v.errs = append(v.errs, &keypad.ValidationError{Field: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// duration checks lo <= d <= hi (and whole seconds when whole is set).
+func (v *validator) duration(key string, d, lo, hi time.Duration, whole bool) {
+	switch {
+	case d < lo || d > hi:
+		v.bad(key, "%s is out of range: allowed %s to %s", FormatDuration(d), FormatDuration(lo), FormatDuration(hi))
+	case whole && d%time.Second != 0:
+		v.bad(key, "%s is not a whole number of seconds (the wire carries seconds)", d)
+	}
+}
+
+func (v *validator) number(key string, n, lo, hi int) {
+	if n < lo || n > hi {
+		v.bad(key, "%d is out of range: allowed %d to %d", n, lo, hi)
+	}
+}
+
+func (v *validator) device(d DeviceSettings) {
+	v.duration("device.lifetime", d.Lifetime, time.Minute, time.Hour, false)
+	v.duration("device.interval", d.Interval, time.Second, time.Minute, true)
+	if d.Interval >= d.Lifetime && d.Lifetime >= time.Minute {
+		v.bad("device.interval", "%s is not shorter than device.lifetime (%s): a device could never poll in time", FormatDuration(d.Interval), FormatDuration(d.Lifetime))
+	}
+	v.duration("device.slow_down_step", d.SlowDownStep, time.Second, 5*time.Second, true)
+	if err := d.UserCode().Validate(); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "usercode: ")
+		key := "device.user_code_length"
+		if rest, ok := strings.CutPrefix(msg, "charset: "); ok {
+			key, msg = "device.user_code_charset", rest
+		}
+		v.bad(key, "%s", strings.TrimPrefix(msg, "length: "))
+	}
+}
+
+// headerName is an HTTP header field name (RFC 9110 §5.1).
+var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+
+func (v *validator) web(w WebSettings) {
+	if strings.TrimSpace(w.SiteName) == "" || len(w.SiteName) > 100 {
+		v.bad("web.site_name", "must be 1 to 100 characters: the name people see on the pages")
+	}
+	v.duration("web.session_ttl", w.SessionTTL, time.Minute, 24*time.Hour, false)
+	if w.ClientIPHeader != "" && !headerName.MatchString(w.ClientIPHeader) {
+		v.bad("web.client_ip_header", "%q is not a header name: use the header your reverse proxy sets, e.g. X-Forwarded-For", w.ClientIPHeader)
+	}
+	for _, o := range w.TrustedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			v.bad("web.trusted_origins", "%q is not an origin: use scheme://host[:port], e.g. https://app.example.com", o)
+		}
+	}
+}
+
+// region is an ISO 3166-1 alpha-2 code; package oauth checks it is one
+// it knows.
+var region = regexp.MustCompile(`^[A-Za-z]{2}$`)
+
+func (v *validator) otp(c Config) {
+	o := c.OTP
+	v.number("otp.code_length", o.CodeLength, 6, 10)
+	v.duration("otp.code_lifetime", o.CodeLifetime, time.Minute, 10*time.Minute, false)
+	v.duration("otp.session_lifetime", o.SessionLifetime, time.Minute, time.Hour, false)
+	v.number("otp.max_attempts", o.MaxAttempts, 1, 10)
+	v.duration("otp.resend_after", o.ResendAfter, 10*time.Second, 10*time.Minute, true)
+	if o.ResendAfter >= o.CodeLifetime && o.CodeLifetime >= time.Minute {
+		v.bad("otp.resend_after", "%s is not shorter than otp.code_lifetime (%s): a person could never ask for a second code in time", FormatDuration(o.ResendAfter), FormatDuration(o.CodeLifetime))
+	}
+	v.number("otp.max_sends", o.MaxSends, 1, 10)
+	v.number("otp.daily_per_destination", o.DailyPerDestination, 1, 100)
+	v.number("otp.daily_per_client", o.DailyPerClient, 1, 1_000_000)
+	v.number("otp.max_person_failures", o.MaxPersonFailures, 1, 100)
+	v.duration("otp.person_failure_window", o.PersonFailureWindow, time.Hour, 365*24*time.Hour, false)
+	v.duration("otp.person_cooldown", o.PersonCooldown, time.Minute, 7*24*time.Hour, false)
+	v.number("otp.lookup_limit", o.LookupLimit, 1, 100_000)
+	v.duration("otp.lookup_window", o.LookupWindow, time.Second, 24*time.Hour, false)
+	if !region.MatchString(o.Region) {
+		v.bad("otp.region", "%q is not a two-letter ISO 3166-1 region such as US or GB", o.Region)
+	}
+	if len(o.SMSCountries) == 0 {
+		v.bad("otp.sms_countries", "is empty: list the regions texts may go to (e.g. US,CA), or set otp.channels.sms: none")
+	}
+	for _, r := range o.SMSCountries {
+		if !region.MatchString(r) {
+			v.bad("otp.sms_countries", "%q is not a two-letter ISO 3166-1 region such as US or CA", r)
+		}
+	}
+	if o.LoginName != "" && strings.TrimSpace(o.LoginName) == "" {
+		v.bad("otp.login_name", "is blank: set the name sign-in messages show, or leave it unset to use web.site_name")
+	}
+
+	sms, email := c.SMSChannel(), c.EmailChannel()
+	switch sms {
+	case ChannelTwilio, ChannelWebhook, ChannelOutbox, ChannelNone:
+	default:
+		v.bad("otp.channels.sms", "%q is not one of twilio, webhook, outbox, none", sms)
+	}
+	switch email {
+	case ChannelSMTP, ChannelWebhook, ChannelOutbox, ChannelNone:
+	default:
+		v.bad("otp.channels.email", "%q is not one of smtp, webhook, outbox, none", email)
+	}
+	for key, ch := range map[string]string{"otp.channels.sms": sms, "otp.channels.email": email} {
+		if ch == ChannelOutbox && !c.Dev {
+			v.bad(key, "outbox keeps one-time codes in clear for reading and works only with dev: true; configure a real channel for production")
+		}
+	}
+	if sms == ChannelTwilio {
+		v.twilio(c.Twilio)
+	}
+	if email == ChannelSMTP {
+		v.smtp(c.SMTP)
+	}
+	if sms == ChannelWebhook || email == ChannelWebhook {
+		v.webhook(c.Webhook)
+	}
+}

@@ -1,0 +1,155 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Key describes one setting: its YAML key, how to read it from text and
+// how to show it. Environment variable and flag names derive from Name.
+type Key struct {
+	// Name is the YAML key; dots separate nested sections ("smtp.host").
+	Name string
+	// Help is one line for --help and docs/configuration.md.
+	Help string
+	// Default describes the default for people (some are derived).
+	Default string
+	// Bool keys take --flag without a value.
+	Bool bool
+	// EnvOnly keys (secrets) are read from the environment only.
+	EnvOnly bool
+	// List keys take several values: a YAML sequence, or one string
+	// separated by commas in the environment and on the command line.
+	List bool
+	set  func(c *Config, v string) error
+}
+
+// Env is the key's environment variable: KEYPAD_ + NAME, dots and dashes
+// as underscores.
+func (k Key) Env() string {
+	return "KEYPAD_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k.Name))
+}
+
+// Flag is the key's command-line flag name (without dashes): underscores
+// and dots become dashes.
+func (k Key) Flag() string {
+	return strings.NewReplacer(".", "-", "_", "-").Replace(k.Name)
+}
+
+// Keys lists every setting, in the order the documentation shows them.
+var Keys = slices.Concat(coreKeys, flowKeys, deliveryKeys)
+
+// coreKeys are the server's own settings.
+var coreKeys = []Key{
+	{Name: "addr", Default: "127.0.0.1:8080", Help: "address to listen on (host:port; port 0 picks a free one)",
+		set: func(c *Config, v string) error { c.Addr = v; return nil }},
+	{Name: "issuer", Default: "http:// + addr", Help: "public base URL of this server: https, or http on loopback",
+		set: func(c *Config, v string) error { c.Issuer = v; return nil }},
+	{Name: "db", Default: "sqlite:keypad.db", Help: "store: sqlite:PATH or postgres://USER@HOST:5432/DB",
+		set: func(c *Config, v string) error { c.DB = v; return nil }},
+	{Name: "log_level", Default: "info", Help: "log level: debug, info, warn or error",
+		set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }},
+	{Name: "log_format", Default: "text", Help: "log format: text or json",
+		set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }},
+	{Name: "access_ttl", Default: "1h", Help: "default access token lifetime (1m to 24h)",
+		set: func(c *Config, v string) error { return setDuration(&c.AccessTTL, v) }},
+	{Name: "refresh_ttl", Default: "30d", Help: "default refresh token lifetime (1h to 10958d, 30 years)",
+		set: func(c *Config, v string) error { return setDuration(&c.RefreshTTL, v) }},
+	{Name: "secret_file", Default: "beside the SQLite file (keypad.secret)", Help: "file holding the secret that seals signing keys; created 0600 if missing",
+		set: func(c *Config, v string) error { c.SecretFile = v; return nil }},
+	{Name: "secret", EnvOnly: true, Help: "the server secret itself (instead of secret_file); never printed",
+		set: func(c *Config, v string) error { c.Secret = Secret(v); return nil }},
+	{Name: "auto_migrate", Bool: true, Default: "false", Help: "apply pending database migrations at start-up instead of refusing to serve",
+		set: func(c *Config, v string) error { return setBool(&c.AutoMigrate, v) }},
+	{Name: "dev", Bool: true, Default: "false", Help: "development mode for conveniences that must never run in production (the OTP flow's dev outbox)",
+		set: func(c *Config, v string) error { return setBool(&c.Dev, v) }},
+	{Name: "client_cache_ttl", Default: "0s", Help: "how long an instance may cache client records (0s to 5m); changes to a client reach running servers this late",
+		set: func(c *Config, v string) error { return setDuration(&c.ClientCacheTTL, v) }},
+	{Name: "shutdown_timeout", Default: "30s", Help: "how long a graceful shutdown waits for in-flight requests (1s to 10m)",
+		set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
+}
+
+// lookupKey finds a key by YAML name.
+func lookupKey(name string) (Key, bool) {
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+func setInt(dst *int, v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*dst = n
+	return nil
+}
+
+// setList reads comma-separated values, dropping empty ones.
+func setList(dst *[]string, v string) error {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	*dst = out
+	return nil
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not a boolean: use true or false", v)
+	}
+	*dst = b
+	return nil
+}
+
+func setDuration(dst *time.Duration, v string) error {
+	d, err := ParseDuration(v)
+	if err != nil {
+		return err
+	}
+	*dst = d
+	return nil
+}
+
+// ParseDuration reads a duration as Go writes them (90s, 15m, 1h30m) or a
+// whole number of days (30d), since token lifetimes are often counted in
+// days.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err == nil && n >= 0 && n <= 1_000_000 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	return 0, fmt.Errorf("%q is not a duration: use e.g. 90s, 15m, 1h or 30d", s)
+}
+
+// FormatDuration writes a duration the way ParseDuration reads it, in
+// whole days when it is a whole number of days ("30d", "1h", "1h30m").
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d > 0 && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

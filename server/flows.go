@@ -1,0 +1,218 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/notify"
+	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/ratelimit"
+	"github.com/keypadauth/keypad/token"
+	"github.com/keypadauth/keypad/web"
+)
+
+// pathVerification is the device flow's verification URI under the
+// issuer: short, because people type it off a television.
+const pathVerification = "/device"
+
+// DeviceConfig is the device flow's configuration under cfg, for a
+// server whose issuer is issuer.
+func DeviceConfig(cfg config.Config, issuer string) oauth.DeviceConfig {
+	return oauth.DeviceConfig{
+		VerificationURI: issuer + pathVerification,
+		Lifetime:        cfg.Device.Lifetime,
+		Interval:        cfg.Device.Interval,
+		SlowDownStep:    cfg.Device.SlowDownStep,
+		UserCode:        cfg.Device.UserCode(),
+	}
+}
+
+// WebConfig is the hosted pages' configuration under cfg. Its user-code
+// format is DeviceConfig's, so typed codes normalise to what the device
+// endpoint handed out.
+func WebConfig(cfg config.Config, issuer string) web.Config {
+	return web.Config{
+		Issuer:         issuer,
+		SiteName:       cfg.Web.SiteName,
+		SessionTTL:     cfg.Web.SessionTTL,
+		UserCode:       cfg.Device.UserCode(),
+		ClientIPHeader: cfg.Web.ClientIPHeader,
+		TrustedOrigins: cfg.Web.TrustedOrigins,
+	}
+}
+
+// OTPConfig is the OTP flow's configuration under cfg.
+func OTPConfig(cfg config.Config) oauth.OTPConfig {
+	o := cfg.OTP
+	return oauth.OTPConfig{
+		CodeLength:          o.CodeLength,
+		CodeLifetime:        o.CodeLifetime,
+		SessionLifetime:     o.SessionLifetime,
+		MaxAttempts:         o.MaxAttempts,
+		ResendAfter:         o.ResendAfter,
+		MaxSends:            o.MaxSends,
+		DailyPerDestination: o.DailyPerDestination,
+		DailyPerClient:      o.DailyPerClient,
+		SMSCountries:        o.SMSCountries,
+		MaxPersonFailures:   o.MaxPersonFailures,
+		PersonFailureWindow: o.PersonFailureWindow,
+		PersonCooldown:      o.PersonCooldown,
+		LookupLimit:         ratelimit.Limit{Max: int64(o.LookupLimit), Window: o.LookupWindow},
+		Region:              o.Region,
+		LoginName:           cfg.OTPLoginName(),
+		ClientIPHeader:      cfg.Web.ClientIPHeader,
+	}
+}
+
+// enableFlows turns on every flow the configuration allows on s.oauth and
+// returns the hosted pages: the device flow, the authorization code flow
+// with refresh tokens and userinfo, the password grant (for the clients an
+// admin registers with it), and the OTP flow when a channel can deliver
+// its codes.
+func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler, error) {
+	cfg := s.cfg
+	if err := s.oauth.EnableDeviceFlow(DeviceConfig(cfg, s.issuer)); err != nil {
+		return nil, fmt.Errorf("device flow (device.*): %w", err)
+	}
+	// One limiter serves the pages' code entry and sign-in and the
+	// password grant, so failures on either count together.
+	limiter, err := ratelimit.New(s.store, ratelimit.DefaultConfig(), s.now)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.New(WebConfig(cfg, s.issuer), web.Deps{
+		Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
+		Now: s.now, Rand: rnd, Authorizer: s.oauth, CodeSignIn: s.oauth,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hosted pages (web.*): %w", err)
+	}
+	if err := s.oauth.EnableAuthorizationCode(oauth.AuthCodeConfig{}, pages); err != nil {
+		return nil, fmt.Errorf("authorization code flow: %w", err)
+	}
+	if err := s.oauth.EnablePasswordGrant(limiter); err != nil {
+		return nil, fmt.Errorf("password grant: %w", err)
+	}
+	// Device and OTP clients renew with refresh tokens too.
+	s.oauth.EnableRefreshTokens()
+
+	if cfg.Dev {
+		s.log.Warn("development mode is on: one-time codes sent to the dev outbox are kept in clear and shown at /dev/outbox; never run --dev in production",
+			"outbox", s.issuer+pathDevOutbox)
+	}
+	if !cfg.OTPEnabled() {
+		s.log.Info("OTP flow off: no delivery channel configured; set otp.channels.sms or otp.channels.email (see docs/configuration.md), or try it with --dev")
+		return pages, nil
+	}
+	router, err := s.otpRouter(rnd)
+	if err != nil {
+		return nil, err
+	}
+	var tmpl *notify.Templates
+	if dir := cfg.OTP.TemplatesDir; dir != "" {
+		if tmpl, err = notify.LoadTemplates(dir); err != nil {
+			return nil, fmt.Errorf("otp.templates_dir: %w", err)
+		}
+	}
+	err = s.oauth.EnableOTPFlow(OTPConfig(cfg), oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp")})
+	if err != nil {
+		return nil, fmt.Errorf("OTP flow (otp.*): %w", err)
+	}
+	s.log.Info("OTP flow enabled", "sms", cfg.SMSChannel(), "email", cfg.EmailChannel())
+	return pages, nil
+}
+
+// otpRouter builds the senders the configuration chose for each channel.
+func (s *Server) otpRouter(rnd io.Reader) (*notify.Router, error) {
+	cfg := s.cfg
+	r := &notify.Router{Metrics: s.metrics}
+	var hook notify.Sender // one webhook sender serves both channels
+	webhook := func() (notify.Sender, error) {
+		if hook != nil {
+			return hook, nil
+		}
+		secret, err := config.ReadSecret("webhook.secret", cfg.Webhook.Secret, cfg.Webhook.SecretFile)
+		if err != nil {
+			return nil, err
+		}
+		w, err := notify.NewWebhookSender(notify.WebhookConfig{URL: cfg.Webhook.URL, Secret: string(secret), Timeout: cfg.Webhook.Timeout})
+		if err != nil {
+			return nil, fmt.Errorf("webhook.*: %w", err)
+		}
+		w.Now, w.Rand = s.now, rnd
+		hook = w
+		return hook, nil
+	}
+	outbox := &notify.Outbox{Store: s.store, Now: s.now}
+
+	var err error
+	switch cfg.SMSChannel() {
+	case config.ChannelTwilio:
+		r.SMS, err = s.twilioSender()
+	case config.ChannelWebhook:
+		r.SMS, err = webhook()
+	case config.ChannelOutbox:
+		r.SMS = outbox
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.EmailChannel() {
+	case config.ChannelSMTP:
+		r.Email, err = s.smtpSender(rnd)
+	case config.ChannelWebhook:
+		r.Email, err = webhook()
+	case config.ChannelOutbox:
+		r.Email = outbox
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (s *Server) twilioSender() (notify.Sender, error) {
+	t := s.cfg.Twilio
+	tok, err := config.ReadSecret("twilio.auth_token", t.AuthToken, t.AuthTokenFile)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: t.AccountSID, AuthToken: string(tok), From: t.From, BaseURL: t.BaseURL})
+	if err != nil {
+		return nil, fmt.Errorf("twilio.*: %w", err)
+	}
+	return sender, nil
+}
+
+func (s *Server) smtpSender(rnd io.Reader) (notify.Sender, error) {
+	m := s.cfg.SMTP
+	pw, err := config.ReadSecret("smtp.password", m.Password, m.PasswordFile)
+	if err != nil {
+		return nil, err
+	}
+	sc := notify.SMTPConfig{
+		Host: m.Host, Port: m.Port, Username: m.Username, Password: string(pw),
+		From: m.From, TLS: m.TLS, Timeout: m.Timeout,
+	}
+	if m.CAFile != "" {
+		pem, err := os.ReadFile(m.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("smtp.ca_file: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("smtp.ca_file: %s holds no PEM certificate", m.CAFile)
+		}
+		sc.TLSConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	sender, err := notify.NewSMTPSender(sc)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.*: %w", err)
+	}
+	sender.Now, sender.Rand = s.now, rnd
+	return sender, nil
+}
