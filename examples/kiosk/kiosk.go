@@ -1,0 +1,243 @@
+package kiosk
+
+import (
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Config configures the kiosk. Issuer, ClientID, ClientSecret and
+// EnergyAPI are required.
+type Config struct {
+	// Issuer is keypad's base URL; the OTP endpoints and the token
+	// endpoint are at the paths DESIGN.md fixes under it.
+	Issuer string
+	// ClientID and ClientSecret are the kiosk's confidential client
+	// credentials, sent with client_secret_basic.
+	ClientID, ClientSecret string
+	// EnergyAPI is the energy API's base URL.
+	EnergyAPI string
+	// Scope is what the kiosk asks for; default "usage:read".
+	Scope string
+	// IdleTimeout returns an unattended kiosk to the start and forgets
+	// the visit; default 2 minutes.
+	IdleTimeout time.Duration
+	// Name is the business shown on every screen; default "Bright Audits".
+	Name       string
+	HTTPClient *http.Client // default: a client with a 10 s timeout
+	Now        func() time.Time
+	Rand       io.Reader    // for visit cookies; default crypto/rand
+	Logger     *slog.Logger // default: slog.Default()
+}
+
+type kiosk struct {
+	cfg    Config
+	keypad *keypadClient
+	energy *energyClient
+	visits *visits
+	pages  map[string]*template.Template
+	log    *slog.Logger
+}
+
+// New returns the kiosk's handler. It contacts nobody until a person
+// starts a visit.
+func New(cfg Config) (http.Handler, error) {
+	k, err := newKiosk(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return k.routes(), nil
+}
+
+func newKiosk(cfg Config) (*kiosk, error) {
+	for name, v := range map[string]string{"Issuer": cfg.Issuer, "ClientID": cfg.ClientID,
+		"ClientSecret": cfg.ClientSecret, "EnergyAPI": cfg.EnergyAPI} {
+		if v == "" {
+			return nil, fmt.Errorf("kiosk: %s is required", name)
+		}
+	}
+	for _, u := range []string{cfg.Issuer, cfg.EnergyAPI} {
+		if p, err := url.Parse(u); err != nil || p.Scheme == "" || p.Host == "" {
+			return nil, fmt.Errorf("kiosk: %q is not an absolute URL", u)
+		}
+	}
+	if cfg.Scope == "" {
+		cfg.Scope = "usage:read"
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 2 * time.Minute
+	}
+	if cfg.Name == "" {
+		cfg.Name = "Bright Audits"
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	k := &kiosk{
+		cfg: cfg, pages: pages, log: cfg.Logger,
+		keypad: &keypadClient{issuer: strings.TrimSuffix(cfg.Issuer, "/"), id: cfg.ClientID,
+			secret: cfg.ClientSecret, client: cfg.HTTPClient, now: cfg.Now},
+		energy: &energyClient{base: strings.TrimSuffix(cfg.EnergyAPI, "/"), client: cfg.HTTPClient},
+		visits: &visits{m: map[[32]byte]*visit{}, idle: cfg.IdleTimeout, now: cfg.Now, rand: cfg.Rand},
+	}
+	return k, nil
+}
+
+func (k *kiosk) routes() http.Handler {
+	static, _ := fs.Sub(files, "static")
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", k.welcome)
+	mux.HandleFunc("POST /lookup", k.lookup)
+	mux.HandleFunc("GET /channel", k.chooseChannel)
+	mux.HandleFunc("POST /send", k.send)
+	mux.HandleFunc("GET /code", k.enterCode)
+	mux.HandleFunc("POST /verify", k.verify)
+	mux.HandleFunc("GET /audit", k.showAudit)
+	mux.HandleFunc("POST /done", k.done)
+	return secureHeaders(http.NewCrossOriginProtection().Handler(mux))
+}
+
+// secureHeaders sets the page policy DESIGN.md asks of web pages: no
+// script at all, no framing, no referrer, nothing cached.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "+
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// view is everything a screen may show.
+type view struct {
+	Name    string
+	Refresh int // seconds before the page goes back to the start; 0: never
+	Notice  string
+
+	Identifier string
+	AskFor     string // "account", "phone" or "email"
+
+	Channels    []channel
+	Channel     *channel
+	CodeLength  int
+	CodeMinutes int
+
+	Audit *audit
+
+	Title, Text string // problem screen
+	Retry       string // problem screen: a path to try again
+}
+
+var funcs = template.FuncMap{
+	"channelLabel": func(c channel) string {
+		if c.Type == "email" {
+			return "Email " + c.Hint
+		}
+		return "Text " + c.Hint
+	},
+	"channelWords": func(c channel) string {
+		if c.Type == "email" {
+			return "by email to " + c.Hint
+		}
+		return "by text to " + c.Hint
+	},
+	"askLabel": func(t string) string {
+		switch t {
+		case "phone":
+			return "phone number"
+		case "email":
+			return "email address"
+		}
+		return "account number"
+	},
+	"number": number,
+	"money":  money,
+	"month":  func(t time.Time) string { return t.Format("January") },
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"welcome", "ask", "channel", "code", "audit", "problem"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("kiosk: template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render draws a screen. Every screen but the first goes back to the start
+// by itself after the idle timeout, without script.
+func (k *kiosk) render(w http.ResponseWriter, status int, page string, v view) {
+	v.Name = k.cfg.Name
+	if page != "welcome" {
+		v.Refresh = int((k.cfg.IdleTimeout + time.Second - 1) / time.Second)
+	}
+	var b strings.Builder
+	if err := k.pages[page].Execute(&b, v); err != nil {
+		k.log.Error("kiosk: render", "page", page, "err", err)
+		http.Error(w, "Something went wrong. Please start over.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, b.String())
+}
+
+// problem draws the screen for a visit that cannot go on as it was.
+func (k *kiosk) problem(w http.ResponseWriter, status int, title, text, retry string) {
+	k.render(w, status, "problem", view{Title: title, Text: text, Retry: retry})
+}
+
+// peerProblem answers an error from keypad or the energy API that the
+// screens do not handle themselves.
+func (k *kiosk) peerProblem(w http.ResponseWriter, err error, retry string) {
+	var oe *oauthError
+	switch {
+	case errors.Is(err, errUnreachable):
+		k.log.Warn("kiosk: peer unreachable", "err", err)
+		k.problem(w, http.StatusBadGateway, "We can't reach the utility right now",
+			"This is on our side, not yours. Please try again in a minute.", retry)
+	case errors.As(err, &oe) && (oe.Code == "invalid_client" || oe.Code == "unauthorized_client" || oe.Code == "invalid_scope"):
+		k.log.Error("kiosk: keypad refuses this kiosk's configuration", "err", err)
+		k.problem(w, http.StatusBadGateway, "This kiosk is not set up correctly",
+			"Please tell a member of staff. Sorry for the trouble.", "")
+	default:
+		k.log.Warn("kiosk: peer error", "err", err)
+		k.problem(w, http.StatusBadGateway, "Something went wrong on our side",
+			"Please try again in a minute, or start over.", retry)
+	}
+}
