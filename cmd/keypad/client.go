@@ -1,0 +1,414 @@
+package main
+
+import (
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/server"
+	"github.com/keypadauth/keypad/token"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// clientJSON is a client as `--json` prints it. ClientSecret appears only
+// in the output of create and rotate-secret, the one time it exists in
+// clear.
+type clientJSON struct {
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret,omitempty"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description,omitempty"`
+	Public       bool     `json:"public"`
+	GrantTypes   []string `json:"grant_types"`
+	Scopes       []string `json:"scopes"`
+	RedirectURIs []string `json:"redirect_uris"`
+	TokenFormat  string   `json:"token_format"`
+	SigningAlg   string   `json:"signing_alg"`
+	// AccessTTL and RefreshTTL are in seconds; 0 means the server default.
+	AccessTTL  int64 `json:"access_ttl"`
+	RefreshTTL int64 `json:"refresh_ttl"`
+	// The keypad.ClientOptions switches; RefreshIdleTTL is in seconds, 0
+	// for none.
+	AlwaysConsent             bool      `json:"always_consent"`
+	AllowPlainPKCE            bool      `json:"allow_plain_pkce"`
+	RefreshIdleTTL            int64     `json:"refresh_idle_ttl"`
+	RefreshNoExpiry           bool      `json:"refresh_no_expiry"`
+	ExplicitUnknownIdentifier bool      `json:"explicit_unknown_identifier"`
+	CreatedAt                 time.Time `json:"created_at"`
+	UpdatedAt                 time.Time `json:"updated_at"`
+}
+
+func newClientJSON(c *keypad.Client, secret string) clientJSON {
+	alg := c.Options.SigningAlg
+	if alg == "" {
+		alg = keypad.AlgES256
+	}
+	return clientJSON{
+		ClientID: c.ID, ClientSecret: secret, Name: c.Name, Description: c.Description,
+		Public: c.Public, GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
+		RedirectURIs: nonNil(c.RedirectURIs), TokenFormat: string(c.TokenFormat), SigningAlg: alg,
+		AccessTTL: int64(c.AccessTTL / time.Second), RefreshTTL: int64(c.RefreshTTL / time.Second),
+		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
+		RefreshIdleTTL: int64(c.Options.RefreshIdleTTL / time.Second), RefreshNoExpiry: c.Options.RefreshNoExpiry,
+		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
+		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+func (m *Main) clientCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "client", Short: "Register and manage OAuth clients"}
+	cmd.AddCommand(m.clientCreateCommand(), m.clientUpdateCommand(), m.clientListCommand(), m.clientGetCommand(),
+		m.clientDeleteCommand(), m.clientRotateCommand())
+	return cmd
+}
+
+func (m *Main) clientCreateCommand() *cobra.Command {
+	var spec clientSpec
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create --name NAME --grant-types GRANT[,GRANT] [--scopes \"A B\"] ...",
+		Short: "Register a client; prints its secret once",
+		Long: `Register a client. A confidential client gets a generated secret (kp_cs_...),
+printed this once: keypad stores only its SHA-256 hash.
+
+Grant types: ` + strings.Join(keypad.AllGrantTypes, ", ") + `
+(device_code, otp, jwt-bearer and saml2-bearer work as short names).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			c, err := spec.client()
+			if err != nil {
+				return usageError(cmd, "%v", err)
+			}
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			if c.ID == "" {
+				if c.ID, err = m.newID(""); err != nil {
+					return err
+				}
+			}
+			var secret string
+			if !c.Public {
+				if secret, err = token.NewSecret(m.Rand, keypad.PrefixClientSecret); err != nil {
+					return err
+				}
+				c.SecretHash = keypad.SecretHash(secret)
+			}
+			c.CreatedAt = m.Now().UTC()
+			c.UpdatedAt = c.CreatedAt
+			if err := st.CreateClient(cmd.Context(), c); err != nil {
+				if errors.Is(err, keypad.ErrConflict) {
+					return fmt.Errorf("a client with ID %q already exists: choose another --id", c.ID)
+				}
+				return fmt.Errorf("create client: %w", err)
+			}
+			return m.printClient(cmd.OutOrStdout(), c, secret, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&spec.ID, "id", "", "client ID (default: generated)")
+	f.BoolVar(&spec.Public, "public", false, "a public client (TV, CLI, native app) that cannot keep a secret")
+	clientFlags(f, &spec, false)
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// clientFlags binds the flags that create and update share to spec. For
+// update nothing is required and nothing has a default: a flag not given
+// keeps the client's value.
+func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
+	required, format, alg := " (required)", "jwt", "ES256"
+	if update {
+		required, format, alg = "", "", ""
+	}
+	f.StringVar(&spec.Name, "name", "", "name shown to people on consent pages and in messages"+required)
+	f.StringVar(&spec.Description, "description", "", "what the client is, for administrators")
+	f.StringSliceVar(&spec.GrantTypes, "grant-types", nil, "grant types the client may use, comma-separated"+required)
+	f.StringVar(&spec.Scopes, "scopes", "", "scopes the client may be granted, space- or comma-separated")
+	f.StringSliceVar(&spec.RedirectURIs, "redirect-uris", nil, "allowed redirect URIs, comma-separated (authorization_code)")
+	f.StringVar(&spec.TokenFormat, "token-format", format, "access token format: jwt or opaque")
+	f.StringVar(&spec.SigningAlg, "signing-alg", alg, "JWT signing algorithm: ES256 or RS256")
+	f.StringVar(&spec.AccessTTL, "access-ttl", "", "access token lifetime, 1m to 1d; with --token-format opaque up to "+
+		durationText(token.MaxOpaqueAccessTTL)+", for devices that cannot refresh (default: the server's access_ttl)")
+	f.StringVar(&spec.RefreshTTL, "refresh-ttl", "", "absolute refresh token lifetime, 1h to "+durationText(token.MaxRefreshTTL)+
+		", e.g. 90d (default: the server's refresh_ttl)")
+	f.StringVar(&spec.RefreshIdleTTL, "refresh-idle-ttl", "", "end a refresh token not used for this long, e.g. 30d (default: no idle limit)")
+	f.BoolVar(&spec.RefreshNoExpiry, "refresh-no-expiry", false, "refresh tokens live until revoked (long-lived devices); not with --refresh-ttl")
+	f.BoolVar(&spec.AlwaysConsent, "always-consent", false, "show the consent page at every sign-in, even when consent was given before")
+	f.BoolVar(&spec.AllowPlainPKCE, "allow-plain-pkce", false, "accept code_challenge_method=plain (RFC 7636 section 4.2), for apps that cannot hash; S256 is safer")
+	f.BoolVar(&spec.ExplicitUnknownIdentifier, "explicit-unknown-identifier", false,
+		"OTP lookups of someone unknown answer unknown_identifier instead of decoy channels; only for clients that may learn who is a customer")
+}
+
+func (m *Main) clientUpdateCommand() *cobra.Command {
+	var spec clientSpec
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "update CLIENT_ID [--name NAME] [--scopes \"A B\"] [--always-consent=false] ...",
+		Short: "Change a client's registration",
+		Long: `Change a client's registration: only the flags given change, and a flag
+replaces the whole value (--scopes "a b" sets both scopes, --grant-types the
+full list). Turn a switch off with =false (--always-consent=false); give a
+lifetime as "default" to go back to the server's.
+
+The client ID, its secret and --public stay: see rotate-secret, or delete the
+client and create it again. Running servers see the change at once (with
+client_cache_ttl set, within that time).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withClient(cmd, args[0], func(st server.Store, old *keypad.Client) error {
+				c, err := updated(cmd.Flags(), old)
+				if err != nil {
+					return usageError(cmd, "%v", err)
+				}
+				c.UpdatedAt = m.Now().UTC()
+				if err := st.UpdateClient(cmd.Context(), c); err != nil {
+					return clientErr(c.ID, err)
+				}
+				return m.printClient(cmd.OutOrStdout(), c, "", asJSON)
+			})
+		},
+	}
+	clientFlags(cmd.Flags(), &spec, true)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// updated is old with the flags set on the command line applied: they are
+// replayed onto the flags of old's own spec, and the result checked as
+// create checks it.
+func updated(given *pflag.FlagSet, old *keypad.Client) (*keypad.Client, error) {
+	var spec clientSpec
+	f := pflag.NewFlagSet("update", pflag.ContinueOnError)
+	clientFlags(f, &spec, true)
+	spec = specOf(old) // after clientFlags, which sets the flags' defaults
+	var err error
+	changes := 0
+	given.VisitAll(func(g *pflag.Flag) {
+		dst := f.Lookup(g.Name)
+		if err != nil || dst == nil || !g.Changed {
+			return // not a client flag (--json, --db), or not given
+		}
+		changes++
+		if gs, ok := g.Value.(pflag.SliceValue); ok {
+			err = dst.Value.(pflag.SliceValue).Replace(gs.GetSlice())
+		} else {
+			err = dst.Value.Set(g.Value.String())
+		}
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case changes == 0:
+		return nil, fmt.Errorf("nothing to change: give the flags to change, e.g. --scopes \"a b\"")
+	}
+	c, err := spec.client()
+	if err != nil {
+		return nil, err
+	}
+	c.SecretHash, c.CreatedAt = old.SecretHash, old.CreatedAt
+	return c, nil
+}
+
+func (m *Main) clientListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use: "list", Short: "List clients", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			cs, err := st.ListClients(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list clients: %w", err)
+			}
+			if asJSON {
+				out := make([]clientJSON, 0, len(cs))
+				for _, c := range cs {
+					out = append(out, newClientJSON(c, ""))
+				}
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CLIENT ID\tNAME\tTYPE\tFORMAT\tGRANT TYPES")
+			for _, c := range cs {
+				kind := "confidential"
+				if c.Public {
+					kind = "public"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, kind, c.TokenFormat, strings.Join(c.GrantTypes, ","))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (m *Main) clientGetCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withClient(cmd, args[0], func(_ server.Store, c *keypad.Client) error {
+				return m.printClient(cmd.OutOrStdout(), c, "", asJSON)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (m *Main) clientDeleteCommand() *cobra.Command {
+	return &cobra.Command{
+		Use: "delete CLIENT_ID", Short: "Delete a client and every token and grant issued to it", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			if err := st.DeleteClient(cmd.Context(), args[0]); err != nil {
+				return clientErr(args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func (m *Main) clientRotateCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "rotate-secret CLIENT_ID",
+		Short: "Replace a client's secret; prints the new one once",
+		Long: `Replace a client's secret. The old secret stops working at once (on servers
+with client_cache_ttl set, within that time). The new one is printed this once.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withClient(cmd, args[0], func(st server.Store, c *keypad.Client) error {
+				if c.Public {
+					return fmt.Errorf("client %s is public: it has no secret to rotate", c.ID)
+				}
+				secret, err := token.NewSecret(m.Rand, keypad.PrefixClientSecret)
+				if err != nil {
+					return err
+				}
+				c.SecretHash = keypad.SecretHash(secret)
+				c.UpdatedAt = m.Now().UTC()
+				if err := st.UpdateClient(cmd.Context(), c); err != nil {
+					return clientErr(c.ID, err)
+				}
+				return m.printClient(cmd.OutOrStdout(), c, secret, asJSON)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// withClient opens the store, finds client id (or says how to list the
+// clients) and calls fn with both.
+func (m *Main) withClient(cmd *cobra.Command, id string, fn func(server.Store, *keypad.Client) error) (err error) {
+	st, _, err := m.openStore(cmd)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+	c, err := st.GetClient(cmd.Context(), id)
+	if err != nil {
+		return clientErr(id, err)
+	}
+	return fn(st, c)
+}
+
+// printClient shows a client; secret, when set, is shown with a warning
+// that it will not be shown again.
+func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON bool) error {
+	if asJSON {
+		return printJSON(w, newClientJSON(c, secret))
+	}
+	j := newClientJSON(c, secret)
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "client_id:\t%s\n", j.ClientID)
+	if secret != "" {
+		fmt.Fprintf(tw, "client_secret:\t%s\n", secret)
+	}
+	fmt.Fprintf(tw, "name:\t%s\n", j.Name)
+	if j.Description != "" {
+		fmt.Fprintf(tw, "description:\t%s\n", j.Description)
+	}
+	fmt.Fprintf(tw, "public:\t%t\n", j.Public)
+	fmt.Fprintf(tw, "grant_types:\t%s\n", strings.Join(j.GrantTypes, " "))
+	fmt.Fprintf(tw, "scopes:\t%s\n", strings.Join(j.Scopes, " "))
+	if len(j.RedirectURIs) > 0 {
+		fmt.Fprintf(tw, "redirect_uris:\t%s\n", strings.Join(j.RedirectURIs, " "))
+	}
+	fmt.Fprintf(tw, "token_format:\t%s (%s)\n", j.TokenFormat, j.SigningAlg)
+	fmt.Fprintf(tw, "access_ttl:\t%s\n", ttlText(c.AccessTTL))
+	if c.Options.RefreshNoExpiry {
+		fmt.Fprintf(tw, "refresh_ttl:\tnever expires\n")
+	} else {
+		fmt.Fprintf(tw, "refresh_ttl:\t%s\n", ttlText(c.RefreshTTL))
+	}
+	if opts := optionsText(c.Options); opts != "" {
+		fmt.Fprintf(tw, "options:\t%s\n", opts)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if secret != "" {
+		fmt.Fprintln(w, "\nStore the client secret now: keypad keeps only its hash and cannot show it again.")
+	}
+	return nil
+}
+
+// optionsText lists the switches a client has on, as flag names.
+func optionsText(o keypad.ClientOptions) string {
+	var on []string
+	for _, opt := range []struct {
+		set  bool
+		name string
+	}{
+		{o.AlwaysConsent, "always-consent"},
+		{o.AllowPlainPKCE, "allow-plain-pkce"},
+		{o.RefreshIdleTTL != 0, "refresh-idle-ttl=" + config.FormatDuration(o.RefreshIdleTTL)},
+		{o.RefreshNoExpiry, "refresh-no-expiry"},
+		{o.ExplicitUnknownIdentifier, "explicit-unknown-identifier"},
+	} {
+		if opt.set {
+			on = append(on, opt.name)
+		}
+	}
+	return strings.Join(on, " ")
+}
+
+// clientErr turns a store error about client id into a message that says
+// what to do.
+func clientErr(id string, err error) error {
+	if errors.Is(err, keypad.ErrNotFound) {
+		return fmt.Errorf("no client %q: see `keypad client list`", id)
+	}
+	return fmt.Errorf("client %s: %w", id, err)
+}
+
+// newID returns a random identifier: prefix and 16 random bytes in
+// lower-case base32 (easy to read, type and put in a URL).
+func (m *Main) newID(prefix string) (string, error) {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(m.Rand, b); err != nil {
+		return "", fmt.Errorf("read randomness: %w", err)
+	}
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
+}

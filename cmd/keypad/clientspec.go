@@ -1,0 +1,258 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/token"
+)
+
+// clientSpec is what `keypad client create` or `update` was asked for,
+// before it becomes a keypad.Client. Lifetimes are kept as typed, so that
+// errors can quote them.
+type clientSpec struct {
+	ID, Name, Description string
+	GrantTypes            []string
+	Scopes                string
+	RedirectURIs          []string
+	Public                bool
+	TokenFormat           string
+	AccessTTL, RefreshTTL string
+	SigningAlg            string
+	// The keypad.ClientOptions switches, all of them: update rebuilds a
+	// client's options from its spec.
+	AlwaysConsent, AllowPlainPKCE bool
+	RefreshIdleTTL                string
+	RefreshNoExpiry               bool
+	ExplicitUnknownIdentifier     bool
+}
+
+// specOf is the spec that would create c (ID and Public included), for
+// update to change only what it is told.
+func specOf(c *keypad.Client) clientSpec {
+	return clientSpec{
+		ID: c.ID, Name: c.Name, Description: c.Description,
+		GrantTypes: slices.Clone(c.GrantTypes), Scopes: keypad.FormatScope(c.Scopes),
+		RedirectURIs: slices.Clone(c.RedirectURIs), Public: c.Public, TokenFormat: string(c.TokenFormat),
+		AccessTTL: ttlSpec(c.AccessTTL), RefreshTTL: ttlSpec(c.RefreshTTL), SigningAlg: c.Options.SigningAlg,
+		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
+		RefreshIdleTTL: ttlSpec(c.Options.RefreshIdleTTL), RefreshNoExpiry: c.Options.RefreshNoExpiry,
+		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
+	}
+}
+
+// ttlSpec writes a lifetime as its flag takes it; 0 (the default) is "".
+func ttlSpec(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return config.FormatDuration(d)
+}
+
+// grantAliases lets people type the long URN grant types by a short name.
+var grantAliases = map[string]string{
+	"device_code":  keypad.GrantDeviceCode,
+	"device":       keypad.GrantDeviceCode,
+	"otp":          keypad.GrantOTP,
+	"jwt-bearer":   keypad.GrantJWTBearer,
+	"jwt_bearer":   keypad.GrantJWTBearer,
+	"saml2-bearer": keypad.GrantSAML2Bearer,
+	"saml2_bearer": keypad.GrantSAML2Bearer,
+}
+
+// client checks the spec and returns the client it describes (without ID,
+// secret or times). Each error names the flag and says what is allowed.
+func (s clientSpec) client() (*keypad.Client, error) {
+	c := &keypad.Client{
+		ID:          s.ID,
+		Name:        strings.TrimSpace(s.Name),
+		Description: strings.TrimSpace(s.Description),
+		Public:      s.Public,
+		TokenFormat: keypad.TokenFormat(s.TokenFormat),
+	}
+	if c.Name == "" {
+		return nil, fmt.Errorf("--name is required: a name people recognise on consent pages and in messages")
+	}
+	if s.ID != "" && !validClientID(s.ID) {
+		return nil, fmt.Errorf("--id %q: use 1 to 64 letters, digits, '.', '_' or '-'", s.ID)
+	}
+
+	for _, g := range s.GrantTypes {
+		for _, g := range strings.Split(g, ",") {
+			g = strings.TrimSpace(g)
+			if g == "" {
+				continue
+			}
+			if full, ok := grantAliases[g]; ok {
+				g = full
+			}
+			if !slices.Contains(keypad.AllGrantTypes, g) {
+				return nil, fmt.Errorf("--grant-types: unknown grant type %q; known: %s", g, strings.Join(keypad.AllGrantTypes, ", "))
+			}
+			if !slices.Contains(c.GrantTypes, g) {
+				c.GrantTypes = append(c.GrantTypes, g)
+			}
+		}
+	}
+	if len(c.GrantTypes) == 0 {
+		return nil, fmt.Errorf("--grant-types is required, e.g. --grant-types client_credentials")
+	}
+	if c.Public && c.AllowsGrant(keypad.GrantClientCredentials) {
+		return nil, fmt.Errorf("--public clients cannot use client_credentials: that grant needs a client secret")
+	}
+	if c.Public && (c.AllowsGrant(keypad.GrantJWTBearer) || c.AllowsGrant(keypad.GrantSAML2Bearer)) {
+		return nil, fmt.Errorf("--public clients cannot use assertion grants: a partner's assertion must come with client authentication")
+	}
+
+	c.Scopes = keypad.ParseScope(strings.ReplaceAll(s.Scopes, ",", " "))
+	for _, sc := range c.Scopes {
+		if !validScopeToken(sc) {
+			return nil, fmt.Errorf("--scopes: %q is not a valid scope (RFC 6749 §3.3: printable ASCII without spaces, '\"' or '\\')", sc)
+		}
+	}
+
+	for _, u := range s.RedirectURIs {
+		for _, u := range strings.Split(u, ",") {
+			if u = strings.TrimSpace(u); u == "" {
+				continue
+			}
+			if err := checkRedirectURI(u); err != nil {
+				return nil, fmt.Errorf("--redirect-uris: %q %v", u, err)
+			}
+			c.RedirectURIs = append(c.RedirectURIs, u)
+		}
+	}
+	if c.AllowsGrant(keypad.GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
+		return nil, fmt.Errorf("--redirect-uris is required with authorization_code: where to send people back after sign-in")
+	}
+
+	switch c.TokenFormat {
+	case "":
+		c.TokenFormat = keypad.FormatJWT
+	case keypad.FormatJWT, keypad.FormatOpaque:
+	default:
+		return nil, fmt.Errorf("--token-format %q: use jwt or opaque", s.TokenFormat)
+	}
+	switch strings.ToUpper(s.SigningAlg) {
+	case "", keypad.AlgES256:
+	case keypad.AlgRS256:
+		c.Options.SigningAlg = keypad.AlgRS256
+	default:
+		return nil, fmt.Errorf("--signing-alg %q: use ES256 or RS256", s.SigningAlg)
+	}
+
+	if err := s.lifetimes(c); err != nil {
+		return nil, err
+	}
+	c.Options.AlwaysConsent = s.AlwaysConsent
+	c.Options.AllowPlainPKCE = s.AllowPlainPKCE
+	c.Options.ExplicitUnknownIdentifier = s.ExplicitUnknownIdentifier
+	return c, nil
+}
+
+// lifetimes sets c's token lifetimes within the caps the token package
+// applies when it issues (token.MaxAccessTTL, token.MaxRefreshTTL), so that
+// what the CLI accepts is what clients get.
+func (s clientSpec) lifetimes(c *keypad.Client) error {
+	var err error
+	if c.AccessTTL, err = ttlFlag("--access-ttl", s.AccessTTL, config.MinAccessTTL, token.MaxAccessTTL(c.TokenFormat)); err != nil {
+		if c.TokenFormat == keypad.FormatJWT && c.AccessTTL > token.MaxJWTAccessTTL && c.AccessTTL <= token.MaxOpaqueAccessTTL {
+			return fmt.Errorf("%w for JWT access tokens; only opaque ones (--token-format opaque), which introspection can end at once, may live up to %s, for devices that cannot refresh",
+				err, durationText(token.MaxOpaqueAccessTTL))
+		}
+		return err
+	}
+	if c.RefreshTTL, err = ttlFlag("--refresh-ttl", s.RefreshTTL, config.MinRefreshTTL, token.MaxRefreshTTL); err != nil {
+		return err
+	}
+	if c.Options.RefreshIdleTTL, err = ttlFlag("--refresh-idle-ttl", s.RefreshIdleTTL, config.MinRefreshTTL, token.MaxRefreshTTL); err != nil {
+		return err
+	}
+	c.Options.RefreshNoExpiry = s.RefreshNoExpiry
+	switch {
+	case c.Options.RefreshNoExpiry && c.RefreshTTL != 0:
+		return fmt.Errorf("--refresh-no-expiry and --refresh-ttl %s contradict each other: refresh tokens live either until revoked or for a time; choose one", s.RefreshTTL)
+	case c.RefreshTTL != 0 && c.Options.RefreshIdleTTL >= c.RefreshTTL:
+		return fmt.Errorf("--refresh-idle-ttl %s is not shorter than --refresh-ttl %s, so it would never end a token: make it shorter or leave it out", s.RefreshIdleTTL, s.RefreshTTL)
+	}
+	return nil
+}
+
+// ttlFlag parses an optional lifetime; "" and "default" mean the server
+// default (0). Out of range, it returns the parsed value with the error.
+func ttlFlag(flag, v string, lo, hi time.Duration) (time.Duration, error) {
+	if v == "" || v == "default" {
+		return 0, nil
+	}
+	d, err := config.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", flag, err)
+	}
+	if d < lo || d > hi {
+		return d, fmt.Errorf("%s %s is out of range: allowed %s to %s", flag, v, durationText(lo), durationText(hi))
+	}
+	return d, nil
+}
+
+// durationText writes a bound as the flags take it, naming the thirty
+// years of token.MaxRefreshTTL.
+func durationText(d time.Duration) string {
+	if d == token.MaxRefreshTTL {
+		return config.FormatDuration(d) + " (30 years)"
+	}
+	return config.FormatDuration(d)
+}
+
+// checkRedirectURI applies RFC 6749 §3.1.2 and RFC 8252: an absolute URI
+// without a fragment; plain http only to loopback (native apps); other
+// schemes only as reverse-domain private-use schemes (com.example.app:/).
+func checkRedirectURI(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs():
+		return fmt.Errorf("is not an absolute URI")
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return fmt.Errorf("must not have a fragment (RFC 6749 §3.1.2)")
+	case u.Scheme == "https":
+		if u.Host == "" {
+			return fmt.Errorf("has no host")
+		}
+	case u.Scheme == "http":
+		ip := net.ParseIP(u.Hostname())
+		if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("must use https; plain http is for loopback redirects of native apps only")
+		}
+	case !strings.Contains(u.Scheme, "."):
+		return fmt.Errorf("uses scheme %q: private-use schemes must be reverse domain names like com.example.app (RFC 8252 §7.1)", u.Scheme)
+	}
+	return nil
+}
+
+// validScopeToken reports whether s is a scope-token (RFC 6749 §3.3).
+func validScopeToken(s string) bool {
+	for _, r := range s {
+		if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validClientID keeps client IDs easy to type, log and put in URLs.
+func validClientID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

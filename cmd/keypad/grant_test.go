@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/store"
+)
+
+// grantFixture stores, next to the CLI, a person with three grants (two
+// of client "app", one of "tv"), each with a refresh token.
+func grantFixture(t *testing.T, e env) (tokens map[string][]byte) {
+	t.Helper()
+	mustRun(t, e, "", "user", "create", "--username", "alice")
+	mustRun(t, e, "", "client", "create", "--id", "app", "--name", "App", "--public", "--grant-types", "authorization_code",
+		"--redirect-uris", "http://127.0.0.1/cb")
+	mustRun(t, e, "", "client", "create", "--id", "tv", "--name", "TV", "--public", "--grant-types", "device_code")
+	u := mustJSON[userJSON](t, e, "user", "get", "alice", "--json")
+	ctx := context.Background()
+	st, err := store.Open(ctx, e["KEYPAD_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	tokens = map[string][]byte{}
+	for i, g := range []*keypad.Grant{
+		{ID: "gr_laptop", ClientID: "app", Flow: keypad.GrantAuthorizationCode},
+		{ID: "gr_phone", ClientID: "app", Flow: keypad.GrantAuthorizationCode},
+		{ID: "gr_tv", ClientID: "tv", Flow: keypad.GrantDeviceCode},
+	} {
+		g.Subject, g.Scopes, g.CreatedAt = u.ID, []string{"api:read"}, now.Add(time.Duration(i)*time.Second)
+		if err := st.CreateGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		hash := keypad.SecretHash("kp_rt_" + g.ID)
+		if err := st.CreateToken(ctx, &keypad.Token{Hash: hash, Kind: keypad.KindRefresh, ClientID: g.ClientID,
+			Subject: u.ID, GrantID: g.ID, FamilyID: "fam-" + g.ID, IssuedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		tokens[g.ID] = hash
+	}
+	return tokens
+}
+
+// revoked reports which grants' refresh tokens are revoked.
+func revoked(t *testing.T, e env, tokens map[string][]byte) []string {
+	t.Helper()
+	st, err := store.Open(context.Background(), e["KEYPAD_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var out []string
+	for id, hash := range tokens {
+		tok, err := st.GetToken(context.Background(), hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tok.RevokedAt.IsZero() {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestGrantList(t *testing.T) {
+	e := migrated(t)
+	grantFixture(t, e)
+	gs := mustJSON[[]grantJSON](t, e, "grant", "list", "--subject", "alice", "--json")
+	var ids []string
+	for _, g := range gs {
+		ids = append(ids, g.ID)
+	}
+	if want := []string{"gr_tv", "gr_phone", "gr_laptop"}; !slices.Equal(ids, want) {
+		t.Errorf("grant list --subject alice = %v, want %v (newest first)", ids, want)
+	}
+	gs = mustJSON[[]grantJSON](t, e, "grant", "list", "--client", "tv", "--json")
+	if len(gs) != 1 || gs[0].ID != "gr_tv" || gs[0].Flow != keypad.GrantDeviceCode {
+		t.Errorf("grant list --client tv = %+v", gs)
+	}
+	out := mustRun(t, e, "", "grant", "list", "--client", "app")
+	if !strings.Contains(out, "gr_laptop") || !strings.Contains(out, "authorization_code") || strings.Contains(out, "gr_tv") {
+		t.Errorf("grant list --client app printed\n%s", out)
+	}
+	for _, args := range [][]string{
+		{"grant", "list"},
+		{"grant", "list", "--subject", "alice", "--client", "app"},
+		{"grant", "list", "--subject", "nobody"},
+		{"grant", "list", "--client", "nothing"},
+	} {
+		if _, err := run(t, e, "", args...); err == nil {
+			t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))
+		}
+	}
+}
+
+func TestTokenRevoke(t *testing.T) {
+	t.Run("OKGrant", func(t *testing.T) {
+		e := migrated(t)
+		tokens := grantFixture(t, e)
+		out := mustRun(t, e, "", "token", "revoke", "--grant", "gr_phone")
+		if !strings.Contains(out, "revoked grant gr_phone") {
+			t.Errorf("printed %q", out)
+		}
+		if got := revoked(t, e, tokens); !slices.Equal(got, []string{"gr_phone"}) {
+			t.Errorf("revoked %v, want only gr_phone", got)
+		}
+		gs := mustJSON[[]grantJSON](t, e, "grant", "list", "--subject", "alice", "--all", "--json")
+		for _, g := range gs {
+			if g.RevokedAt.IsZero() == (g.ID == "gr_phone") {
+				t.Errorf("grant %s revoked_at = %v", g.ID, g.RevokedAt)
+			}
+		}
+	})
+	t.Run("OKClient", func(t *testing.T) {
+		e := migrated(t)
+		tokens := grantFixture(t, e)
+		got := mustJSON[revokeJSON](t, e, "token", "revoke", "--client", "app", "--json")
+		slices.Sort(got.RevokedGrants)
+		if !slices.Equal(got.RevokedGrants, []string{"gr_laptop", "gr_phone"}) {
+			t.Errorf("revoked %v", got.RevokedGrants)
+		}
+		if got := revoked(t, e, tokens); !slices.Equal(got, []string{"gr_laptop", "gr_phone"}) {
+			t.Errorf("revoked tokens of %v, want the app's two grants", got)
+		}
+	})
+	t.Run("OKSubject", func(t *testing.T) {
+		e := migrated(t)
+		tokens := grantFixture(t, e)
+		mustRun(t, e, "", "token", "revoke", "--subject", "alice")
+		if got := revoked(t, e, tokens); len(got) != 3 {
+			t.Errorf("revoked tokens of %v, want all three grants", got)
+		}
+		if out := mustRun(t, e, "", "token", "revoke", "--subject", "alice"); !strings.Contains(out, "nothing to revoke") {
+			t.Errorf("second revoke printed %q", out)
+		}
+	})
+	t.Run("ErrUsage", func(t *testing.T) {
+		e := migrated(t)
+		for _, args := range [][]string{
+			{"token", "revoke"},
+			{"token", "revoke", "--grant", "g", "--client", "c"},
+			{"token", "revoke", "--grant", "gr_nope"},
+		} {
+			if _, err := run(t, e, "", args...); err == nil {
+				t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))
+			}
+		}
+	})
+}

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/identifier"
+	"github.com/keypadauth/keypad/password"
+	"github.com/spf13/cobra"
+)
+
+// userJSON is a person as `--json` prints it; the password hash is never
+// shown.
+type userJSON struct {
+	ID          string    `json:"id"`
+	Username    string    `json:"username,omitempty"`
+	Name        string    `json:"name,omitempty"`
+	Email       string    `json:"email,omitempty"`
+	Phone       string    `json:"phone,omitempty"`
+	Identifiers []idJSON  `json:"identifiers,omitempty"`
+	HasPassword bool      `json:"has_password"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// idJSON is one normalised fact a person is found by in the OTP flow.
+type idJSON struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+func newUserJSON(s *keypad.Subject) userJSON {
+	u := userJSON{ID: s.ID, Username: s.Username, Name: s.Name, Email: s.Email, Phone: s.Phone,
+		HasPassword: s.PasswordHash != "", CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+	for _, id := range s.Identifiers {
+		u.Identifiers = append(u.Identifiers, idJSON{Type: string(id.Type), Value: id.Value})
+	}
+	return u
+}
+
+func (m *Main) userCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage people (resource owners)"}
+	cmd.AddCommand(m.userCreateCommand(), m.userListCommand(), m.userGetCommand(),
+		m.userDeleteCommand(), m.userSetPasswordCommand())
+	cmd.AddCommand(m.newUserImportCmd())
+	return cmd
+}
+
+func (m *Main) userCreateCommand() *cobra.Command {
+	var s keypad.Subject
+	var rec identifier.Record
+	var pwStdin, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create --username NAME [--password-stdin] [--name N] [--email E] [--phone P] [--address A] [--account N]",
+		Short: "Add a person",
+		Long: `Add a person. With --password-stdin the password is read from the first line of
+standard input (so it stays out of the shell history and ps); without it the
+person has no password and signs in with a one-time code.
+
+Email, phone, address and account number are what the OTP flow finds the
+person by (phone and email are also where codes go); they are normalised as
+` + "`keypad user import`" + ` does, phone numbers without a country code in otp.region.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			s.Username = strings.TrimSpace(s.Username)
+			if s.Username == "" && rec.Email == "" && rec.Phone == "" && rec.Address == "" && rec.Account == "" {
+				return usageError(cmd, "give at least one of --username, --email, --phone, --address, --account: something the person is found by")
+			}
+			if pwStdin {
+				if s.PasswordHash, err = m.readPassword(cmd); err != nil {
+					return err
+				}
+			}
+			st, cfg, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			if err := identify(&s, rec, cfg.OTP.Region); err != nil {
+				return usageError(cmd, "%v", err)
+			}
+			if s.ID, err = m.newID(""); err != nil {
+				return err
+			}
+			s.CreatedAt = m.Now().UTC()
+			s.UpdatedAt = s.CreatedAt
+			if err := st.CreateSubject(cmd.Context(), &s); err != nil {
+				if errors.Is(err, keypad.ErrConflict) {
+					return fmt.Errorf("username %q is taken: choose another", s.Username)
+				}
+				return fmt.Errorf("create user: %w", err)
+			}
+			return printUser(cmd.OutOrStdout(), &s, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.Username, "username", "", "sign-in name")
+	f.StringVar(&s.Name, "name", "", "display name")
+	f.StringVar(&rec.Email, "email", "", "email address (a delivery channel for codes)")
+	f.StringVar(&rec.Phone, "phone", "", "phone number, e.g. +14155550123 (a delivery channel for codes)")
+	f.StringVar(&rec.Address, "address", "", `service address, e.g. "123 Main St, Springfield 62701"`)
+	f.StringVar(&rec.Account, "account", "", "account number")
+	f.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (m *Main) userListCommand() *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use: "list", Short: "List people", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			us, err := st.ListSubjects(cmd.Context(), "", limit)
+			if err != nil {
+				return fmt.Errorf("list users: %w", err)
+			}
+			if asJSON {
+				out := make([]userJSON, 0, len(us))
+				for _, u := range us {
+					out = append(out, newUserJSON(u))
+				}
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tUSERNAME\tNAME\tEMAIL\tPHONE")
+			for _, u := range us {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, dash(u.Username), dash(u.Name), dash(u.Email), dash(u.Phone))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 0, "show at most this many (0: all)")
+	return cmd
+}
+
+func (m *Main) userGetCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use: "get ID|USERNAME", Short: "Show a person", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			u, err := findUser(cmd, st, args[0])
+			if err != nil {
+				return err
+			}
+			return printUser(cmd.OutOrStdout(), u, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (m *Main) userDeleteCommand() *cobra.Command {
+	return &cobra.Command{
+		Use: "delete ID|USERNAME", Short: "Delete a person and everything issued for them", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			u, err := findUser(cmd, st, args[0])
+			if err != nil {
+				return err
+			}
+			if err := st.DeleteSubject(cmd.Context(), u.ID); err != nil {
+				return fmt.Errorf("delete user %s: %w", u.ID, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s\n", u.ID)
+			return nil
+		},
+	}
+}
+
+func (m *Main) userSetPasswordCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "set-password ID|USERNAME",
+		Short: "Set a person's password, read from standard input",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			hash, err := m.readPassword(cmd)
+			if err != nil {
+				return err
+			}
+			st, _, err := m.openStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeStore(st, &err)
+			u, err := findUser(cmd, st, args[0])
+			if err != nil {
+				return err
+			}
+			u.PasswordHash = hash
+			u.UpdatedAt = m.Now().UTC()
+			if err := st.UpdateSubject(cmd.Context(), u); err != nil {
+				return fmt.Errorf("set password of %s: %w", u.ID, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "set the password of user %s\n", u.ID)
+			return nil
+		},
+	}
+}
+
+// identify normalises what a person is found by into s: the identifiers,
+// and the email and phone that codes are sent to.
+func identify(s *keypad.Subject, rec identifier.Record, region string) error {
+	ids, err := rec.Identifiers(identifier.Normalizer{DefaultRegion: region})
+	if err != nil {
+		var re *identifier.RowError
+		if errors.As(err, &re) && re.Field != "" {
+			return fmt.Errorf("--%s: %s", re.Field, re.Reason)
+		}
+		return err
+	}
+	s.Identifiers = ids
+	for _, id := range ids {
+		switch id.Type {
+		case keypad.IdentifierEmail:
+			s.Email = id.Value
+		case keypad.IdentifierPhone:
+			s.Phone = id.Value
+		}
+	}
+	return nil
+}
+
+// readPassword reads one line from standard input, checks it against the
+// password policy and returns its hash.
+func (m *Main) readPassword(cmd *cobra.Command) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), password.MaxBytes+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	pw := strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if err := password.Validate(pw); err != nil {
+		return "", err
+	}
+	return password.Hash(pw, m.Rand)
+}
+
+// findUser looks a person up by ID, then by username.
+func findUser(cmd *cobra.Command, st keypad.SubjectStore, idOrName string) (*keypad.Subject, error) {
+	u, err := st.GetSubject(cmd.Context(), idOrName)
+	if errors.Is(err, keypad.ErrNotFound) {
+		u, err = st.GetSubjectByUsername(cmd.Context(), idOrName)
+	}
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil, fmt.Errorf("no user with ID or username %q: see `keypad user list`", idOrName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user %q: %w", idOrName, err)
+	}
+	return u, nil
+}
+
+func printUser(w io.Writer, u *keypad.Subject, asJSON bool) error {
+	if asJSON {
+		return printJSON(w, newUserJSON(u))
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "id:\t%s\n", u.ID)
+	fmt.Fprintf(tw, "username:\t%s\n", dash(u.Username))
+	fmt.Fprintf(tw, "name:\t%s\n", dash(u.Name))
+	fmt.Fprintf(tw, "email:\t%s\n", dash(u.Email))
+	fmt.Fprintf(tw, "phone:\t%s\n", dash(u.Phone))
+	var found []string
+	for _, id := range u.Identifiers {
+		found = append(found, fmt.Sprintf("%s %q", id.Type, id.Value))
+	}
+	fmt.Fprintf(tw, "found by:\t%s\n", dash(strings.Join(found, ", ")))
+	fmt.Fprintf(tw, "password:\t%s\n", map[bool]string{true: "set", false: "none (signs in with a code)"}[u.PasswordHash != ""])
+	return tw.Flush()
+}
+
+// dash shows an empty value as "-" in tables.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
