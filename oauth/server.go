@@ -37,12 +37,6 @@ const (
 	PathOIDCDiscovery = "/.well-known/openid-configuration"
 )
 
-// DefaultClientCacheTTL is the client cache TTL keypad recommends: the
-// store lookup is the largest cost of a client_credentials request after
-// signing, and two seconds is prompt enough for a deleted client or a
-// rotated secret.
-const DefaultClientCacheTTL = 2 * time.Second
-
 // Config is the protocol configuration.
 type Config struct {
 	// Issuer is the issuer URL (RFC 8414 §2): https, or http for
@@ -217,17 +211,18 @@ func (s *Server) Endpoint(path string) string { return s.issuer + path }
 // Register puts every endpoint on mux. Patterns carry their method, so the
 // mux itself answers 405 to a wrong one.
 func (s *Server) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST "+PathToken, s.handleToken)
-	mux.HandleFunc("POST "+PathIntrospect, s.handleIntrospect)
-	mux.HandleFunc("POST "+PathRevoke, s.handleRevoke)
-	mux.HandleFunc("GET "+PathASMetadata, s.handleMetadata)
-	mux.HandleFunc("GET "+PathOIDCDiscovery, s.handleMetadata)
-	mux.HandleFunc("GET "+PathJWKS, s.handleJWKS)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, r := range s.routes {
-		mux.Handle(r.pattern, r.h)
+	routes := []route{
+		{"POST " + PathToken, http.HandlerFunc(s.handleToken)},
+		{"POST " + PathIntrospect, http.HandlerFunc(s.handleIntrospect)},
+		{"POST " + PathRevoke, http.HandlerFunc(s.handleRevoke)},
+		{"GET " + PathASMetadata, http.HandlerFunc(s.handleMetadata)},
+		{"GET " + PathOIDCDiscovery, http.HandlerFunc(s.handleMetadata)},
+		{"GET " + PathJWKS, http.HandlerFunc(s.handleJWKS)},
 	}
+	s.mu.RLock()
+	routes = append(routes, s.routes...)
+	s.mu.RUnlock()
+	registerWithCORS(mux, routes)
 }
 
 // grantTypes returns the registered grant types in registration order.
