@@ -14,6 +14,11 @@ type CounterStore interface {
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error)
 	// Count returns the counter's value in its current window (0 if none).
 	Count(ctx context.Context, key string, now time.Time) (int64, error)
+	// Unhit takes back one hit of the counter's current window: a charge
+	// made ahead of work that then did not happen (a send that the cap
+	// refused, a delivery that failed). It never takes the count below
+	// zero and does nothing once the window has ended.
+	Unhit(ctx context.Context, key string, now time.Time) error
 	// ResetCounter deletes a counter (after a success, say).
 	ResetCounter(ctx context.Context, key string) error
 }

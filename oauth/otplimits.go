@@ -12,12 +12,13 @@ import (
 )
 
 // The OTP flow's limits (DESIGN.md, security policy). Every counter lives
-// in the Store, so the limits hold across keypad instances. Caps are
-// checked before the work and charged after it succeeds, so a failed
-// delivery costs nobody anything; requests racing past a check overshoot
-// a cap by at most the number in flight. The per-session limits (resend
-// wait, sends, wrong codes) live on the session itself and are checked and
-// charged in one UpdateOTPSession.
+// in the Store, so the limits hold across keypad instances. The daily caps
+// are charged before the work, each charge an atomic Hit, and a send that
+// then does not happen (refused by a cap, reserved by a racing request,
+// failed at the provider) takes its charges back: requests racing for the
+// last unit never overshoot, and a failed delivery costs nobody anything.
+// The per-session limits (resend wait, sends, wrong codes) live on the
+// session itself and are checked and charged in one UpdateOTPSession.
 
 // Counter keys. They never hold a destination or a code: destinations
 // appear as an HMAC under the flow's key, people by subject ID.
@@ -131,16 +132,17 @@ func (f *otpFlow) checkPerson(ctx context.Context, o *keypad.OTPSession, now tim
 	return nil
 }
 
-// checkSendCaps applies the limits of a send that are not the session's
+// chargeSendCaps applies the limits of a send that are not the session's
 // own: the SMS country allow-list, the person's cool-down and the daily
 // caps per destination and per client (SMS pumping: an attacker who makes
-// keypad text expensive numbers profits per message).
-func (f *otpFlow) checkSendCaps(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel, now time.Time) error {
+// keypad text expensive numbers profits per message). The caps are
+// charged now; the caller calls refund if the send then does not happen.
+func (f *otpFlow) chargeSendCaps(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel, now time.Time) (refund func(), err error) {
 	if ch.Type == identifier.ChannelSMS && !o.Decoy && !f.smsAllowed(ch.Destination) {
-		return InvalidRequest("texts to this phone number's country are not enabled; offer the person another channel")
+		return nil, InvalidRequest("texts to this phone number's country are not enabled; offer the person another channel")
 	}
 	if err := f.checkPerson(ctx, o, now); err != nil {
-		return err
+		return nil, err
 	}
 	caps := []struct {
 		key, what string
@@ -149,26 +151,29 @@ func (f *otpFlow) checkSendCaps(ctx context.Context, o *keypad.OTPSession, ch ke
 		{f.destinationKey(o, ch), "this destination", f.cfg.DailyPerDestination},
 		{clientDayKey(o), "this client", f.cfg.DailyPerClient},
 	}
+	var charged []string
+	refund = func() {
+		// The request may be ending; the take-back must not end with it.
+		ctx := context.WithoutCancel(ctx)
+		for _, key := range charged {
+			if err := f.s.store.Unhit(ctx, key, now); err != nil {
+				f.s.log.ErrorContext(ctx, "oauth: take back an otp send charge", "err", err)
+			}
+		}
+	}
 	for _, c := range caps {
-		n, err := f.s.store.Count(ctx, c.key, now)
+		n, err := f.s.store.Hit(ctx, c.key, otpDay, now)
 		if err != nil {
-			return fmt.Errorf("otp send: read daily cap: %w", err)
+			refund()
+			return nil, fmt.Errorf("otp send: count daily cap: %w", err)
 		}
-		if n >= int64(c.max) {
-			return otpLimited(otpDay, "%s has had its %d codes for today; try again tomorrow, or use another channel", c.what, c.max)
-		}
-	}
-	return nil
-}
-
-// chargeSend counts a delivered code against the daily caps.
-func (f *otpFlow) chargeSend(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel, now time.Time) error {
-	for _, key := range []string{f.destinationKey(o, ch), clientDayKey(o)} {
-		if _, err := f.s.store.Hit(ctx, key, otpDay, now); err != nil {
-			return fmt.Errorf("otp send: count daily cap: %w", err)
+		charged = append(charged, c.key)
+		if n > int64(c.max) {
+			refund()
+			return nil, otpLimited(otpDay, "%s has had its %d codes for today; try again tomorrow, or use another channel", c.what, c.max)
 		}
 	}
-	return nil
+	return refund, nil
 }
 
 // personFailed counts a wrong code against the person. At

@@ -2,7 +2,9 @@ package oauth
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,4 +175,78 @@ func TestOTPConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOTPDailyCapRace sends over many sessions of one person at once: the
+// cap per destination lets exactly its number of texts through, however
+// the requests interleave (the cap is charged before the send, and the
+// refused take their charge back).
+func TestOTPDailyCapRace(t *testing.T) {
+	const limit, racers = 3, 12
+	e := newOTPEnv(t, OTPConfig{DailyPerDestination: limit})
+	e.mustPerson("sub-heather", heather)
+	type target struct{ session, channel string }
+	targets := make([]target, racers)
+	for i := range targets {
+		c := mustChallenge(t, e.lookup("heather@example.com", ""))
+		targets[i] = target{c.session, c.channel(t, "sms")}
+	}
+	statuses := make([]int, racers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, tg := range targets {
+		wg.Go(func() {
+			<-start
+			form := url.Values{"otp_session": {tg.session}, "channel": {tg.channel}}
+			req, _ := http.NewRequest(http.MethodPost, e.ts.URL+PathOTPSend, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			basic(e.kiosk.ID, e.secret)(req)
+			resp, err := e.ts.Client().Do(req)
+			if err != nil {
+				t.Errorf("send %d: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	close(start)
+	wg.Wait()
+	ok, limited := 0, 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusTooManyRequests:
+			limited++
+		}
+	}
+	if ok != limit || limited != racers-limit {
+		t.Errorf("statuses %v: %d sent and %d refused, want %d and %d", statuses, ok, limited, limit, racers-limit)
+	}
+	if got := e.twilio.count(); got != limit {
+		t.Errorf("texts delivered = %d, want exactly the cap, %d", got, limit)
+	}
+}
+
+// TestOTPFailedDeliveryCostsNoCap checks that a send the provider refuses
+// takes back its charge against the daily caps: with a cap of one, a
+// failed text and then a delivered one both fit.
+func TestOTPFailedDeliveryCostsNoCap(t *testing.T) {
+	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 1, DailyPerClient: 1})
+	e.mustPerson("sub-heather", heather)
+	c := mustChallenge(t, e.lookup("heather@example.com", ""))
+	e.twilio.setFail(func(string) (int, int) { return http.StatusServiceUnavailable, 20429 })
+	if r := e.send(c.session, c.channel(t, "sms")); r.status == http.StatusOK {
+		t.Fatalf("send with the provider down: %d %s, want a failure", r.status, r.raw)
+	}
+	e.twilio.setFail(nil)
+	c = mustChallenge(t, e.lookup("heather@example.com", ""))
+	e.mustSend(c.session, c.channel(t, "sms"))
+	if got := e.twilio.count(); got != 1 {
+		t.Errorf("texts delivered = %d, want 1", got)
+	}
+	// The one unit of both caps is now spent.
+	c = mustChallenge(t, e.lookup("heather@example.com", ""))
+	wantError(t, e.send(c.session, c.channel(t, "sms")), http.StatusTooManyRequests, CodeTooManyRequests)
 }

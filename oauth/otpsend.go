@@ -51,9 +51,11 @@ func (f *otpFlow) sendHTTP(w http.ResponseWriter, r *http.Request) (*OTPDelivery
 //
 // The send is reserved before delivery (one UpdateOTPSession checks the
 // session's limits and counts the send), so two concurrent requests never
-// both deliver. A failed delivery gives the reservation back and leaves
-// the previous code in force: the person loses nothing to the provider's
-// failure. The new code replaces the old one only once delivered.
+// both deliver; the daily caps are charged before it too. A send that
+// does not happen gives the reservation and the charges back, and a
+// failed delivery leaves the previous code in force: the person loses
+// nothing to the provider's failure. The new code replaces the old one
+// only once delivered.
 //
 // A decoy session goes through the same checks and the same bookkeeping,
 // and takes about as long as a real delivery, but nothing is sent.
@@ -98,9 +100,16 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if err := f.sendWindow(o, now); err != nil {
 		return refuse(err)
 	}
-	if err := f.checkSendCaps(ctx, o, ch, now); err != nil {
+	refund, err := f.chargeSendCaps(ctx, o, ch, now)
+	if err != nil {
 		return refuse(err)
 	}
+	sent := false
+	defer func() {
+		if !sent {
+			refund()
+		}
+	}()
 
 	code, err := usercode.GenerateDigits(f.s.rand, f.cfg.CodeLength)
 	if err != nil {
@@ -114,7 +123,9 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if err != nil {
 		return refuse(err)
 	}
-	if err := f.deliver(ctx, o, msg); err != nil {
+	err = f.deliver(ctx, o, msg)
+	sent = err == nil
+	if err != nil {
 		if rerr := f.release(ctx, hash, now, before); rerr != nil {
 			f.s.log.ErrorContext(ctx, "oauth: give back an otp send reservation", "err", rerr)
 		}
@@ -125,11 +136,6 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	}
 	if err := f.commitCode(ctx, hash, code, now); err != nil {
 		return nil, err
-	}
-	if err := f.chargeSend(ctx, o, ch, now); err != nil {
-		// The code is out and valid; a cap that undercounts by one is
-		// better than an error the person cannot act on.
-		f.s.log.ErrorContext(ctx, "oauth: count otp send", "err", err)
 	}
 	ev.name, ev.detail = "sent", fmt.Sprintf("channel=%s send=%d", ch.Type, before.Sends+1)
 	if o.Decoy {

@@ -175,20 +175,34 @@ func (l *Limiter) Config() Config { return l.cfg }
 // SessionKey turns a session's store hash into the counter's subject.
 func SessionKey(sessionHash []byte) string { return hex.EncodeToString(sessionHash) }
 
-// CheckCode reports whether a code entry may be looked up now: nil, an
-// *Error naming the limit that refuses it, or a store error. session is
-// SessionKey of the browser session, ip the client address (ClientIP).
-// Checking charges nothing, so waiting out a limit ends it.
-func (l *Limiter) CheckCode(ctx context.Context, session, ip string) error {
+// CodeAttempt is one code entry, charged to its session and its IP
+// before the code is looked at. The caller ends it with Failed (a wrong
+// code: the charges stand) or Refund (not a guess: a right code, or one
+// so malformed it cannot match anything).
+type CodeAttempt struct {
+	l    *Limiter
+	keys []string
+	now  time.Time
+}
+
+// ChargeCode charges a code entry to the session and the IP and lets it
+// be looked up, or refuses it with an *Error naming the limit (or a store
+// error). session is SessionKey of the browser session, ip the client
+// address (ClientIP). Charging first is what makes the limits exact:
+// concurrent entries each get a distinct count from the store, so no more
+// than a limit's Max of them are ever looked up, however many race; a
+// refused entry takes its charges back, so waiting out a limit ends it.
+func (l *Limiter) ChargeCode(ctx context.Context, session, ip string) (*CodeAttempt, error) {
 	now := l.now()
 	guard, err := l.store.Count(ctx, keyCodeGuard, now)
 	if err != nil {
-		return fmt.Errorf("ratelimit: read global guard: %w", err)
+		return nil, fmt.Errorf("ratelimit: read global guard: %w", err)
 	}
 	if guard > 0 {
-		return &Error{Scope: ScopeGlobal, RetryAfter: l.cfg.GlobalCooldown}
+		return nil, &Error{Scope: ScopeGlobal, RetryAfter: l.cfg.GlobalCooldown}
 	}
-	checks := []struct {
+	a := &CodeAttempt{l: l, now: now}
+	charges := []struct {
 		key   string
 		limit Limit
 		scope Scope
@@ -196,30 +210,40 @@ func (l *Limiter) CheckCode(ctx context.Context, session, ip string) error {
 		{keyCodeSession + session, l.cfg.CodePerSession, ScopeSession},
 		{keyCodeIP + IPKey(ip), l.cfg.CodePerIP, ScopeIP},
 	}
-	for _, c := range checks {
-		n, err := l.store.Count(ctx, c.key, now)
+	for _, c := range charges {
+		n, err := l.store.Hit(ctx, c.key, c.limit.Window, now)
 		if err != nil {
-			return fmt.Errorf("ratelimit: read %s counter: %w", c.scope, err)
+			return nil, errors.Join(fmt.Errorf("ratelimit: charge %s: %w", c.scope, err), a.Refund(ctx))
 		}
-		if n >= c.limit.Max {
-			return &Error{Scope: c.scope, RetryAfter: c.limit.Window}
+		a.keys = append(a.keys, c.key)
+		if n > c.limit.Max {
+			if err := a.Refund(ctx); err != nil {
+				return nil, err
+			}
+			return nil, &Error{Scope: c.scope, RetryAfter: c.limit.Window}
 		}
 	}
+	return a, nil
+}
+
+// Refund takes the attempt's charges back: it was not a guess.
+func (a *CodeAttempt) Refund(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	for _, key := range a.keys {
+		if err := a.l.store.Unhit(ctx, key, a.now); err != nil {
+			return fmt.Errorf("ratelimit: take back a code charge: %w", err)
+		}
+	}
+	a.keys = nil
 	return nil
 }
 
-// CodeFailed charges one wrong code to the session, the IP and the global
-// failure rate, and trips the global guard when that rate reaches its
-// limit.
-func (l *Limiter) CodeFailed(ctx context.Context, session, ip string) error {
-	now := l.now()
-	if _, err := l.store.Hit(ctx, keyCodeSession+session, l.cfg.CodePerSession.Window, now); err != nil {
-		return fmt.Errorf("ratelimit: charge session: %w", err)
-	}
-	if _, err := l.store.Hit(ctx, keyCodeIP+IPKey(ip), l.cfg.CodePerIP.Window, now); err != nil {
-		return fmt.Errorf("ratelimit: charge ip: %w", err)
-	}
-	n, err := l.store.Hit(ctx, keyCodeGlobal, l.cfg.CodeGlobal.Window, now)
+// Failed records a wrong code: its charges to the session and the IP
+// stand, it counts towards the global failure rate, and it trips the
+// global guard when that rate reaches its limit.
+func (a *CodeAttempt) Failed(ctx context.Context) error {
+	l := a.l
+	n, err := l.store.Hit(ctx, keyCodeGlobal, l.cfg.CodeGlobal.Window, a.now)
 	if err != nil {
 		return fmt.Errorf("ratelimit: charge global: %w", err)
 	}
@@ -227,7 +251,7 @@ func (l *Limiter) CodeFailed(ctx context.Context, session, ip string) error {
 		// The guard is a counter whose window is the cool-down: while it
 		// is non-zero every entry is refused. Hitting it again while it
 		// runs does not lengthen it (fixed window).
-		if _, err := l.store.Hit(ctx, keyCodeGuard, l.cfg.GlobalCooldown, now); err != nil {
+		if _, err := l.store.Hit(ctx, keyCodeGuard, l.cfg.GlobalCooldown, a.now); err != nil {
 			return fmt.Errorf("ratelimit: trip global guard: %w", err)
 		}
 	}

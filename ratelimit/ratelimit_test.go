@@ -66,59 +66,113 @@ func wantCount(t *testing.T, st keypad.Store, key string, now time.Time, want in
 	}
 }
 
+// wrongCode charges one entry and records it as a wrong code.
+func wrongCode(t *testing.T, l *ratelimit.Limiter, session, ip string) {
+	t.Helper()
+	a, err := l.ChargeCode(context.Background(), session, ip)
+	if err != nil {
+		t.Fatalf("entry from %s/%s: got %v, want allowed", session, ip, err)
+	}
+	if err := a.Failed(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// allowed charges one entry, fails the test if it is refused, and takes
+// the charge back (a right code).
+func allowed(t *testing.T, l *ratelimit.Limiter, session, ip, when string) {
+	t.Helper()
+	a, err := l.ChargeCode(context.Background(), session, ip)
+	if err != nil {
+		t.Fatalf("%s: got %v, want allowed", when, err)
+	}
+	if err := a.Refund(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func limited(l *ratelimit.Limiter, session, ip string) error {
+	_, err := l.ChargeCode(context.Background(), session, ip)
+	return err
+}
+
 func TestCodePerSession(t *testing.T) {
-	ctx := context.Background()
 	st, c := mustStore(t), newClock()
 	l := mustLimiter(t, st, ratelimit.DefaultConfig(), c)
 	// Each wrong code comes from another IP, so only the session limit
 	// can bite.
 	for i := range 5 {
-		if err := l.CheckCode(ctx, "s1", ipv4(i)); err != nil {
-			t.Fatalf("attempt %d: got %v, want allowed", i+1, err)
-		}
-		if err := l.CodeFailed(ctx, "s1", ipv4(i)); err != nil {
-			t.Fatal(err)
-		}
+		wrongCode(t, l, "s1", ipv4(i))
 	}
 	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), 5)
-	wantLimited(t, l.CheckCode(ctx, "s1", ipv4(99)), ratelimit.ScopeSession, 15*time.Minute)
-	// Checking charges nothing.
+	wantLimited(t, limited(l, "s1", ipv4(99)), ratelimit.ScopeSession, 15*time.Minute)
+	// A refused entry takes its charge back, and so does a right code.
 	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), 5)
-	if err := l.CheckCode(ctx, "s2", ipv4(99)); err != nil {
-		t.Fatalf("another session: got %v, want allowed", err)
-	}
+	wantCount(t, st, ratelimit.CodeIPCounter(ipv4(99)), c.Now(), 0)
+	allowed(t, l, "s2", ipv4(99), "another session")
+	wantCount(t, st, ratelimit.CodeSessionCounter("s2"), c.Now(), 0)
 
 	c.Advance(15*time.Minute + time.Second)
-	if err := l.CheckCode(ctx, "s1", ipv4(99)); err != nil {
-		t.Fatalf("after the window: got %v, want allowed", err)
-	}
 	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), 0)
+	allowed(t, l, "s1", ipv4(99), "after the window")
 }
 
 func TestCodePerIP(t *testing.T) {
-	ctx := context.Background()
 	st, c := mustStore(t), newClock()
 	l := mustLimiter(t, st, ratelimit.DefaultConfig(), c)
 	for i := range 20 {
-		sess := fmt.Sprint("s", i) // a new session every time
-		if err := l.CheckCode(ctx, sess, "2001:db8:1:2::10"); err != nil {
-			t.Fatalf("attempt %d: got %v, want allowed", i+1, err)
-		}
-		if err := l.CodeFailed(ctx, sess, "2001:db8:1:2::10"); err != nil {
-			t.Fatal(err)
-		}
+		wrongCode(t, l, fmt.Sprint("s", i), "2001:db8:1:2::10") // a new session every time
 	}
 	wantCount(t, st, ratelimit.CodeIPCounter("2001:db8:1:2::10"), c.Now(), 20)
-	wantLimited(t, l.CheckCode(ctx, "fresh", "2001:db8:1:2::10"), ratelimit.ScopeIP, time.Hour)
+	wantLimited(t, limited(l, "fresh", "2001:db8:1:2::10"), ratelimit.ScopeIP, time.Hour)
 	// Another address in the same /64 is the same subscriber.
-	wantLimited(t, l.CheckCode(ctx, "fresh", "2001:db8:1:2:ffff::1"), ratelimit.ScopeIP, time.Hour)
-	if err := l.CheckCode(ctx, "fresh", "2001:db8:1:3::10"); err != nil {
-		t.Fatalf("another /64: got %v, want allowed", err)
-	}
+	wantLimited(t, limited(l, "fresh", "2001:db8:1:2:ffff::1"), ratelimit.ScopeIP, time.Hour)
+	wantCount(t, st, ratelimit.CodeSessionCounter("fresh"), c.Now(), 0)
+	allowed(t, l, "fresh", "2001:db8:1:3::10", "another /64")
 	c.Advance(time.Hour)
-	if err := l.CheckCode(ctx, "fresh", "2001:db8:1:2::10"); err != nil {
-		t.Fatalf("after the window: got %v, want allowed", err)
+	allowed(t, l, "fresh", "2001:db8:1:2::10", "after the window")
+}
+
+// TestCodeConcurrent races many entries at a session one short of its
+// limit: exactly one may be looked up. (Reading the counters first and
+// charging after the look-up let every one of them through.)
+func TestCodeConcurrent(t *testing.T) {
+	st, c := mustStore(t), newClock()
+	cfg := ratelimit.DefaultConfig()
+	l := mustLimiter(t, st, cfg, c)
+	for i := range int(cfg.CodePerSession.Max) - 1 {
+		wrongCode(t, l, "s1", ipv4(i))
 	}
+	const racers = 16
+	var wg sync.WaitGroup
+	attempts := make([]*ratelimit.CodeAttempt, racers)
+	errs := make([]error, racers)
+	start := make(chan struct{})
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			attempts[i], errs[i] = l.ChargeCode(context.Background(), "s1", ipv4(100+i))
+		})
+	}
+	close(start)
+	wg.Wait()
+	through := 0
+	for i, err := range errs {
+		if err == nil {
+			through++
+			if err := attempts[i].Failed(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if le, ok := ratelimit.IsLimited(err); !ok || le.Scope != ratelimit.ScopeSession {
+			t.Fatalf("racer %d: got %v, want allowed or the session limit", i, err)
+		}
+	}
+	if through != 1 {
+		t.Fatalf("%d of %d racing entries were looked up, want 1", through, racers)
+	}
+	wantCount(t, st, ratelimit.CodeSessionCounter("s1"), c.Now(), cfg.CodePerSession.Max)
 }
 
 func TestCodeGlobalGuard(t *testing.T) {
@@ -131,25 +185,19 @@ func TestCodeGlobalGuard(t *testing.T) {
 
 	// 29 wrong codes from 29 sessions and addresses: below the rate.
 	for i := range 29 {
-		if err := l.CodeFailed(ctx, "s"+ipv4(i), ipv4(i)); err != nil {
-			t.Fatal(err)
-		}
+		wrongCode(t, l, "s"+ipv4(i), ipv4(i))
 	}
 	if tripped, _ := l.GuardTripped(ctx); tripped {
 		t.Fatal("guard tripped below the limit")
 	}
-	if err := l.CodeFailed(ctx, "last", ipv4(200)); err != nil {
-		t.Fatal(err)
-	}
+	wrongCode(t, l, "last", ipv4(200))
 	wantCount(t, st, ratelimit.CodeGlobalCounter, c.Now(), 30)
 	wantCount(t, st, ratelimit.CodeGuardCounter, c.Now(), 1)
 	// Everyone is refused, even a fresh session on a fresh address.
-	wantLimited(t, l.CheckCode(ctx, "innocent", "198.51.100.7"), ratelimit.ScopeGlobal, 2*time.Minute)
+	wantLimited(t, limited(l, "innocent", "198.51.100.7"), ratelimit.ScopeGlobal, 2*time.Minute)
 
 	c.Advance(2 * time.Minute)
-	if err := l.CheckCode(ctx, "innocent", "198.51.100.7"); err != nil {
-		t.Fatalf("after the cool-down: got %v, want allowed", err)
-	}
+	allowed(t, l, "innocent", "198.51.100.7", "after the cool-down")
 	wantCount(t, st, ratelimit.CodeGuardCounter, c.Now(), 0)
 }
 

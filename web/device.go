@@ -95,9 +95,11 @@ func exampleCode(charset string, n int, format func(string) string) string {
 }
 
 // deviceSubmit serves POST /device: the person typed (or confirmed) a
-// code. Limits are checked first, so a limited request learns nothing;
-// a wrong code is charged to the session, the IP and the global rate and
-// answered with the one "not valid or expired" page, whatever was wrong.
+// code. The entry is charged to the session and the IP before the code is
+// looked at, so a limited request learns nothing and racing entries cannot
+// overshoot a limit; a wrong code keeps its charges, counts towards the
+// global rate and gets the one "not valid or expired" page, whatever was
+// wrong; a right or malformed code takes its charges back.
 func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ip := h.clientIP(r)
@@ -111,7 +113,8 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sessKey := ratelimit.SessionKey(sess.Hash)
-	if err := h.limiter.CheckCode(ctx, sessKey, ip); err != nil {
+	attempt, err := h.limiter.ChargeCode(ctx, sessKey, ip)
+	if err != nil {
 		if le, ok := ratelimit.IsLimited(err); ok {
 			h.rateLimited(w, r, le)
 			return
@@ -124,6 +127,10 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// A malformed code cannot match any request, so it is not a
 		// guess and costs nothing; it still reads "not valid".
+		if err := attempt.Refund(ctx); err != nil {
+			h.internalError(w, r, err)
+			return
+		}
 		h.codeRejected(w, r, "", "malformed")
 		return
 	}
@@ -141,7 +148,7 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 		reason = "expired"
 	}
 	if reason != "" {
-		if err := h.limiter.CodeFailed(ctx, sessKey, ip); err != nil {
+		if err := attempt.Failed(ctx); err != nil {
 			h.internalError(w, r, err)
 			return
 		}
@@ -153,6 +160,10 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if err := attempt.Refund(ctx); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
 	kv := map[string]string{dataDevice: hex.EncodeToString(d.DeviceCodeHash)}
 	next := "/consent"
 	if sess.Subject == "" {

@@ -38,6 +38,16 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, er
 	return n, nil
 }
 
+// Unhit takes back one hit of a counter's current window; a counter at 0,
+// missing, or whose window ended is left alone.
+func (s *Store) Unhit(ctx context.Context, key string, now time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE counters SET hits = hits - 1
+		WHERE name = $1 AND window_end > $2 AND hits > 0`, key, now.UnixMicro()); err != nil {
+		return fmt.Errorf("take back a hit of %q: %w", key, err)
+	}
+	return nil
+}
+
 // ResetCounter deletes a counter; a missing one is not an error.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM counters WHERE name = $1`, key); err != nil {

@@ -234,4 +234,42 @@ func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Sto
 		must(t, err)
 		mustEqual(t, "final count", n, int64(racers))
 	})
+	t.Run("HitUnderCap", func(t *testing.T) {
+		// A cap charged before the work: whoever finds the count past the
+		// cap takes its hit back. Exactly max racers get through, however
+		// they interleave, and the count ends at max.
+		const max = 5
+		a, b := newPair(t)
+		through := make([]bool, racers)
+		errs := race(a, b, func(s keypad.Store, i int) error {
+			n, err := s.Hit(t.Context(), "otp:dest", time.Hour, t0)
+			if err != nil {
+				return err
+			}
+			if n > max {
+				return s.Unhit(t.Context(), "otp:dest", t0)
+			}
+			through[i] = true
+			return nil
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("goroutine %d: %v", i, err)
+			}
+		}
+		mustEqual(t, "racers through the cap", countTrue(through), max)
+		n, err := b.Count(t.Context(), "otp:dest", t0)
+		must(t, err)
+		mustEqual(t, "final count", n, int64(max))
+	})
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

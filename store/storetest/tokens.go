@@ -227,6 +227,35 @@ func testCounters(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		must(t, err)
 		mustEqual(t, "second hit of the new window", got, int64(2))
 	})
+	t.Run("Unhit", func(t *testing.T) {
+		s := newStore(t)
+		for range 2 {
+			_, err := s.Hit(t.Context(), "k", time.Minute, t0)
+			must(t, err)
+		}
+		must(t, s.Unhit(t.Context(), "k", t0.Add(time.Second)))
+		got, err := s.Count(t.Context(), "k", t0.Add(time.Second))
+		must(t, err)
+		mustEqual(t, "count after one hit was taken back", got, int64(1))
+		for range 3 {
+			must(t, s.Unhit(t.Context(), "k", t0.Add(time.Second)))
+		}
+		got, err = s.Count(t.Context(), "k", t0.Add(time.Second))
+		must(t, err)
+		mustEqual(t, "count never goes below zero", got, int64(0))
+		must(t, s.Unhit(t.Context(), "never", t0))
+		got, err = s.Count(t.Context(), "never", t0)
+		must(t, err)
+		mustEqual(t, "taking back a hit of no counter makes none", got, int64(0))
+
+		// A window that ended is not touched: the next hit starts afresh.
+		_, err = s.Hit(t.Context(), "old", time.Minute, t0)
+		must(t, err)
+		must(t, s.Unhit(t.Context(), "old", t0.Add(time.Minute)))
+		n, err := s.Hit(t.Context(), "old", time.Minute, t0.Add(time.Minute))
+		must(t, err)
+		mustEqual(t, "first hit of a new window after a late take-back", n, int64(1))
+	})
 	t.Run("CountNone", func(t *testing.T) {
 		s := newStore(t)
 		got, err := s.Count(t.Context(), "never", t0)
