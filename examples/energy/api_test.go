@@ -1,55 +1,49 @@
 package energy
 
 import (
-	"crypto"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/keypadauth/keypad/internal/testclock"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
+// customers are the API's customers, by keypad subject (see people).
 var customers = map[string]Customer{
 	"sub-heather": {Key: "100200300", ServiceAddress: "123 Main St"},
 	"sub-bob":     {Key: "100200301"},
 }
 
-// env is the API on a real HTTP server, trusting a fake keypad.
+// env is the API on a real HTTP server, trusting a real keypad; both run
+// on one test clock standing at dataEnd.
 type env struct {
-	iss   *fakeIssuer
+	kp    *testKeypad
+	clock *testclock.Clock
 	api   *httptest.Server
-	clock *clock
-	key   crypto.Signer // published as "k1"
+	calls *countingTransport // the API's requests to keypad
 }
 
+// newEnv starts keypad and the API, configured by mod.
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	e := &env{iss: newFakeIssuer(t), clock: &clock{t: dataEnd}, key: mustECKey(t)}
-	e.iss.publish("k1", e.key)
+	clock := testclock.New(dataEnd)
+	return newAPI(t, startKeypad(t, clock), mod)
+}
+
+// newAPI starts another API in front of kp, configured by mod: it knows
+// keypad's issuer URL and authenticates for introspection as apiClient.
+func newAPI(t *testing.T, kp *testKeypad, mod func(*Config)) *env {
+	t.Helper()
+	e := &env{kp: kp, clock: kp.clock, calls: &countingTransport{base: kp.transport, n: map[string]int{}}}
 	cfg := Config{
-		Issuer: e.iss.srv.URL, ClientID: "energy-api", ClientSecret: "kp_cs_s3cret/+=",
+		Issuer: kp.url, ClientID: apiClient, ClientSecret: kp.secrets[apiClient],
 		Customers: CustomerMap(customers), Seed: 42, Now: e.clock.Now,
-		Logger: slog.New(slog.DiscardHandler),
+		HTTPClient: &http.Client{Transport: e.calls},
+		Logger:     slog.New(slog.DiscardHandler),
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -63,24 +57,11 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	return e
 }
 
-// claims are a valid access token's claims for sub, with changes applied.
-func (e *env) claims(sub string, change map[string]any) map[string]any {
-	now := e.clock.Now().Unix()
-	c := map[string]any{"iss": e.iss.srv.URL, "sub": sub, "aud": "energy", "client_id": "kiosk",
-		"scope": "usage:read", "iat": now, "exp": now + 600, "jti": "j1"}
-	for k, v := range change {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	return c
-}
-
-func (e *env) token(t *testing.T, sub string, change map[string]any) string {
+// token is a fresh ES256 JWT access token keypad issues to username for
+// every scope the app may have, usage:read among them.
+func (e *env) token(t *testing.T, username string) string {
 	t.Helper()
-	return signJWT(t, e.key, map[string]any{"alg": "ES256", "kid": "k1", "typ": "at+jwt"}, e.claims(sub, change))
+	return e.kp.token(t, appJWT, username, "")
 }
 
 // get calls the API; tok "" sends no Authorization header.
@@ -107,7 +88,7 @@ func TestUsagePoints(t *testing.T) {
 	heather := UsagePointID("100200300")
 
 	t.Run("OK", func(t *testing.T) {
-		resp, body := e.get(t, "/api/usage-points", e.token(t, "sub-heather", nil))
+		resp, body := e.get(t, "/api/usage-points", e.token(t, "heather"))
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d, body %v", resp.StatusCode, body)
 		}
@@ -124,7 +105,7 @@ func TestUsagePoints(t *testing.T) {
 		}
 	})
 	t.Run("NotACustomer", func(t *testing.T) {
-		_, body := e.get(t, "/api/usage-points", e.token(t, "sub-stranger", nil))
+		_, body := e.get(t, "/api/usage-points", e.token(t, "stranger"))
 		if points := body["usage_points"].([]any); len(points) != 0 {
 			t.Errorf("a stranger sees %v, want none", points)
 		}
@@ -135,14 +116,14 @@ func TestUsagePoints(t *testing.T) {
 			"/api/usage-points/" + heather + "/monthly",
 			"/api/usage-points/" + heather + "/meter-readings/hourly/interval-blocks",
 		} {
-			resp, _ := e.get(t, path, e.token(t, "sub-bob", nil))
+			resp, _ := e.get(t, path, e.token(t, "bob"))
 			if resp.StatusCode != 404 {
 				t.Errorf("bob GET %s: status %d, want 404", path, resp.StatusCode)
 			}
 		}
 	})
 	t.Run("ErrUnknownMeterReading", func(t *testing.T) {
-		resp, _ := e.get(t, "/api/usage-points/"+heather+"/meter-readings/daily/interval-blocks", e.token(t, "sub-heather", nil))
+		resp, _ := e.get(t, "/api/usage-points/"+heather+"/meter-readings/daily/interval-blocks", e.token(t, "heather"))
 		if resp.StatusCode != 404 {
 			t.Errorf("status %d, want 404", resp.StatusCode)
 		}
@@ -151,7 +132,7 @@ func TestUsagePoints(t *testing.T) {
 
 func TestMonthly(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.PricePerKWh = 0.20 })
-	resp, body := e.get(t, "/api/usage-points/"+UsagePointID("100200300")+"/monthly", e.token(t, "sub-heather", nil))
+	resp, body := e.get(t, "/api/usage-points/"+UsagePointID("100200300")+"/monthly", e.token(t, "heather"))
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d, body %v", resp.StatusCode, body)
 	}
@@ -198,7 +179,7 @@ func TestCost(t *testing.T) {
 func TestIntervalBlocks(t *testing.T) {
 	e := newEnv(t, nil)
 	base := "/api/usage-points/" + UsagePointID("100200300") + "/meter-readings/hourly/interval-blocks"
-	tok := e.token(t, "sub-heather", nil)
+	tok := e.token(t, "heather")
 	u := GenerateUsage(42, "100200300", 13, dataEnd)
 
 	t.Run("OK", func(t *testing.T) {

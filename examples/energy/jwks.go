@@ -90,7 +90,6 @@ func (v *verifier) fetchKeys(ctx context.Context) error {
 		keys[j.Kid] = k
 	}
 	v.keys, v.keysFetched = keys, v.now()
-	v.jwksFetches++
 	return nil
 }
 

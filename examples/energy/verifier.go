@@ -52,7 +52,6 @@ type verifier struct {
 	keys        map[string]publicKey
 	keysFetched time.Time
 	keysTried   time.Time
-	jwksFetches int // for tests
 
 	cacheMu sync.Mutex
 	cache   map[[32]byte]introspected
