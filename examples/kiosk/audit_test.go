@@ -69,6 +69,8 @@ func TestFormats(t *testing.T) {
 		{seconds(0, 30*time.Second), "30 seconds"},
 		{seconds(1500*time.Millisecond, time.Second), "2 seconds"},
 		{seconds(time.Second, 0), "1 second"},
+		{seconds(2*time.Minute, 0), "120 seconds"},
+		{seconds(2*time.Minute+time.Second, 0), "3 minutes"},
 	}
 	for i, tt := range tests {
 		if tt.got != tt.want {

@@ -1,272 +1,273 @@
 package kiosk
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
+	"context"
 	"encoding/json"
-	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/identifier"
+	"github.com/keypadauth/keypad/internal/testclock"
+	"github.com/keypadauth/keypad/server"
 )
 
-// fakeKeypad is an HTTP peer playing keypad's side of the OTP flow as
-// DESIGN.md's "OTP flow on the wire" specifies, plus the metadata and
-// JWKS the energy API verifies its JWT access tokens with.
-type fakeKeypad struct {
-	t   *testing.T
-	srv *httptest.Server
-	key *ecdsa.PrivateKey
-	now func() time.Time
-
-	mu       sync.Mutex
-	sessions map[string]*fakeOTP
-	codes    []string // codes handed out, in order
-	sent     int      // messages actually sent
-	lookups  []url.Values
-	revoked  []string
-	tokens   []string
-
-	// knobs
-	explicitUnknown bool            // answer unknown_identifier instead of decoys
-	askField        string          // ambiguous_identifier's ask_for field; "" sends words only
-	failChannel     map[string]bool // channels whose delivery fails
-	cooldown        time.Duration   // resend cooldown keypad enforces
-}
-
-type fakeOTP struct {
-	sub      string // "" for a decoy
-	scope    string
-	channels []channel
-	code     string
-	sentAt   time.Time
-	sends    int
-	tries    int
-	void     bool
-	expired  bool
-}
-
+// The kiosk's registration at keypad, as the demo makes it.
 const (
-	kioskID     = "kiosk"
-	kioskSecret = "kp_cs_kiosk/secret"
-	maxTries    = 5
+	kioskID   = "bright-audits"
+	kioskName = "Bright Audits"
+	// kioskSecret holds characters the kiosk must form-encode before
+	// HTTP Basic (RFC 6749 §2.3.1), which keypad decodes.
+	kioskSecret = "kp_cs_kiosk/secret+&:="
+	scopeUsage  = "usage:read"
+	// usageWords is the scope catalogue's description, which the person
+	// reads in the message with the code.
+	usageWords = "read your energy usage history (12 months)"
 )
+
+// customer is a person the utility knows, seeded into keypad's store as
+// an administrator's import would.
+type customer struct {
+	sub string
+	rec identifier.Record
+}
 
 var (
-	heatherChannels = []channel{
-		{ID: "ch-sms", Type: "sms", Hint: "(•••) •••-4821"},
-		{ID: "ch-email", Type: "email", Hint: "h•••@e•••.com"},
+	// heather is the story's visitor: her phone ends in 4821 and her
+	// email masks to h•••@e•••.com.
+	heather = customer{"sub-heather", identifier.Record{ExternalID: "100200300", Name: "Heather Homeowner",
+		Account: "100200300", Address: "123 Main Street, Greenvale, OR 97401",
+		Phone: "(541) 555-4821", Email: "heather@example.com"}}
+	// dana and sam live in two flats at one address, each with its own
+	// account number.
+	dana = customer{"sub-dana", identifier.Record{ExternalID: "100200311", Name: "Dana Rivera",
+		Account: "100200311", Address: "88 Elm Street, Greenvale, OR 97402", Phone: "(541) 555-0111"}}
+	sam = customer{"sub-sam", identifier.Record{ExternalID: "100200322", Name: "Sam Okafor",
+		Account: "100200322", Address: "88 Elm Street, Greenvale, OR 97402", Phone: "(541) 555-0122"}}
+	// lodgers share a house and the utility knows them by phone number
+	// only, so only the phone number tells them apart.
+	lodgers = [2]customer{
+		{"sub-lodger-1", identifier.Record{ExternalID: "L-1", Name: "Ines Silva",
+			Address: "9 Shared Lane, Greenvale, OR 97403", Phone: "(541) 555-0133"}},
+		{"sub-lodger-2", identifier.Record{ExternalID: "L-2", Name: "Omar Haddad",
+			Address: "9 Shared Lane, Greenvale, OR 97403", Phone: "(541) 555-0144"}},
 	}
-	bobChannels = []channel{{ID: "ch-bob", Type: "sms", Hint: "(•••) •••-1234"}}
 )
 
-func newFakeKeypad(t *testing.T, now func() time.Time) *fakeKeypad {
+// testKeypad is a real keypad server on 127.0.0.1:0 with SQLite in a
+// temporary directory, in dev mode so that texts and email land in its
+// dev outbox, where the test reads them as the person's phone would.
+type testKeypad struct {
+	srv *server.Server
+	url string
+}
+
+// startKeypad starts keypad on the clock with the default configuration
+// changed by tune, seeds it with the kiosk's registration (changed by
+// client) and the customers, and stops it with the test.
+func startKeypad(t *testing.T, clock *testclock.Clock, tune func(*config.Config), client func(*keypad.Client)) *testKeypad {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "keypad.db")
+	cfg.AutoMigrate = true
+	cfg.Dev = true
+	cfg.Web.SiteName = "Green Valley Power"
+	if tune != nil {
+		tune(&cfg)
+	}
+	ctx := context.Background()
+	srv, err := server.New(ctx, cfg, server.Options{
+		Now: clock.Now, Rand: testclock.NewRand(7), Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("start keypad: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	t.Cleanup(func() {
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("keypad Shutdown: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("keypad Serve: %v", err)
+		}
+	})
+	kp := &testKeypad{srv: srv, url: srv.URL()}
+	kp.seed(t, clock.Now(), client)
+	return kp
+}
+
+// seed registers the scope, the kiosk and the customers.
+func (kp *testKeypad) seed(t *testing.T, now time.Time, client func(*keypad.Client)) {
+	t.Helper()
+	ctx, st := context.Background(), kp.srv.Store()
+	if err := st.PutScope(ctx, &keypad.Scope{Name: scopeUsage, Description: usageWords}); err != nil {
+		t.Fatal(err)
+	}
+	c := &keypad.Client{
+		ID: kioskID, Name: kioskName, SecretHash: keypad.SecretHash(kioskSecret),
+		GrantTypes: []string{keypad.GrantOTP}, Scopes: []string{scopeUsage},
+		TokenFormat: keypad.FormatJWT, AccessTTL: 10 * time.Minute, CreatedAt: now, UpdatedAt: now,
+	}
+	if client != nil {
+		client(c)
+	}
+	if err := st.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	var norm identifier.Normalizer
+	for _, cu := range []customer{heather, dana, sam, lodgers[0], lodgers[1]} {
+		s, err := cu.rec.Subject(norm)
+		if err != nil {
+			t.Fatalf("customer %s: %v", cu.sub, err)
+		}
+		s.ID, s.CreatedAt, s.UpdatedAt = cu.sub, now, now
+		if err := st.CreateSubject(ctx, s); err != nil {
+			t.Fatalf("customer %s: %v", cu.sub, err)
+		}
+	}
+}
+
+// outbox is what keypad "sent", newest first, read from the dev outbox
+// as a person trying keypad reads it.
+func (kp *testKeypad) outbox(t *testing.T) []server.OutboxMessage {
+	t.Helper()
+	resp, err := http.Get(kp.url + "/dev/outbox.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeKeypad{t: t, key: key, now: now, sessions: map[string]*fakeOTP{},
-		failChannel: map[string]bool{}, cooldown: 30 * time.Second}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]string{"issuer": f.srv.URL, "jwks_uri": f.srv.URL + "/.well-known/jwks.json"})
-	})
-	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := f.key.PublicKey.Bytes()
-		writeJSON(w, 200, map[string]any{"keys": []map[string]string{{"kty": "EC", "crv": "P-256", "kid": "k1",
-			"alg": "ES256", "use": "sig", "x": b64(b[1:33]), "y": b64(b[33:])}}})
-	})
-	mux.HandleFunc("POST /oauth2/otp/lookup", f.authed(f.lookup))
-	mux.HandleFunc("POST /oauth2/otp/send", f.authed(f.send))
-	mux.HandleFunc("POST /oauth2/token", f.authed(f.token))
-	mux.HandleFunc("POST /oauth2/revoke", f.authed(func(w http.ResponseWriter, r *http.Request) {
-		f.revoked = append(f.revoked, r.PostFormValue("token"))
-	}))
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
+	defer resp.Body.Close()
+	var box struct {
+		Messages []server.OutboxMessage `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("dev outbox: %d, %v", resp.StatusCode, err)
+	}
+	return box.Messages
 }
 
-// authed checks client_secret_basic, with RFC 6749 §2.3.1 form-encoding,
-// and serialises the handlers.
-func (f *fakeKeypad) authed(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, secret, ok := r.BasicAuth()
-		if !ok || id != kioskID || secret != url.QueryEscape(kioskSecret) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="keypad"`)
-			oauthErr(w, 401, "invalid_client", "client authentication failed")
-			return
-		}
-		if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
-			oauthErr(w, 400, "invalid_request", "wrong content type "+ct)
-			return
-		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		h(w, r)
+// lastCode is the code of the newest message in the outbox.
+func (kp *testKeypad) lastCode(t *testing.T) string {
+	t.Helper()
+	box := kp.outbox(t)
+	if len(box) == 0 || box[0].Code == "" {
+		t.Fatalf("no code in the outbox: %+v", box)
 	}
+	return box[0].Code
 }
 
-func (f *fakeKeypad) lookup(w http.ResponseWriter, r *http.Request) {
-	r.ParseForm()
-	f.lookups = append(f.lookups, r.PostForm)
-	ident := strings.ToLower(strings.TrimSpace(r.PostForm.Get("identifier")))
-	typ := r.PostForm.Get("identifier_type")
-	var s *fakeOTP
-	switch {
-	case ident == "123 main street" && (typ == "" || typ == "address"):
-		s = &fakeOTP{sub: "sub-heather", channels: heatherChannels}
-	case ident == "9 shared lane" && (typ == "" || typ == "address"):
-		body := map[string]any{"error": "ambiguous_identifier",
-			"error_description": "several accounts share this address; ask for the account number"}
-		if f.askField != "" {
-			body["error_description"] = "several accounts share this address"
-			body["ask_for"] = f.askField
-		}
-		writeJSON(w, 400, body)
-		return
-	case ident == "100200301" && typ == "account":
-		s = &fakeOTP{sub: "sub-bob", channels: bobChannels}
-	case f.explicitUnknown:
-		oauthErr(w, 400, "unknown_identifier", "no person matches the identifier")
-		return
-	default: // decoy: same shape, nothing will ever be sent
-		h := sha256.Sum256([]byte(ident))
-		s = &fakeOTP{channels: []channel{{ID: "ch-decoy", Type: "sms", Hint: fmt.Sprintf("(•••) •••-%04d", int(h[0])*39%10000)}}}
+// mustHaveSent fails unless the outbox holds n messages.
+func (kp *testKeypad) mustHaveSent(t *testing.T, n int) []server.OutboxMessage {
+	t.Helper()
+	box := kp.outbox(t)
+	if len(box) != n {
+		t.Fatalf("keypad sent %d messages, want %d: %+v", len(box), n, box)
 	}
-	s.scope = r.PostForm.Get("scope")
-	handle := "kp_os_" + b64([]byte(fmt.Sprint(len(f.sessions), ident)))
-	f.sessions[handle] = s
-	writeJSON(w, 200, map[string]any{"otp_session": handle, "expires_in": 600, "channels": s.channels})
+	return box
 }
 
-func (f *fakeKeypad) send(w http.ResponseWriter, r *http.Request) {
-	s, ok := f.sessions[r.PostFormValue("otp_session")]
-	switch {
-	case !ok:
-		oauthErr(w, 400, "invalid_grant", "unknown otp_session")
-		return
-	case s.expired:
-		oauthErr(w, 400, "expired_token", "the otp_session has expired")
-		return
-	case s.void || s.sends >= 3:
-		oauthErr(w, 400, "access_denied", "no more codes for this session")
-		return
-	}
-	ch := r.PostFormValue("channel")
-	known := false
-	for _, c := range s.channels {
-		known = known || c.ID == ch
-	}
-	if !known {
-		oauthErr(w, 400, "invalid_request", "unknown channel")
-		return
-	}
-	if f.failChannel[ch] {
-		oauthErr(w, 503, "temporarily_unavailable", "the message could not be delivered")
-		return
-	}
-	now := f.now()
-	if wait := s.sentAt.Add(f.cooldown).Sub(now); s.sends > 0 && wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
-		oauthErr(w, 429, "too_many_requests", "wait before asking for another code")
-		return
-	}
-	s.code = fmt.Sprintf("%06d", 482193+len(f.codes))
-	f.codes = append(f.codes, s.code)
-	s.sentAt, s.sends, s.tries = now, s.sends+1, 0
-	if s.sub != "" {
-		f.sent++
-	}
-	writeJSON(w, 200, map[string]int{"expires_in": 600, "resend_after": 30, "code_length": 6})
-}
-
-func (f *fakeKeypad) token(w http.ResponseWriter, r *http.Request) {
-	if r.PostFormValue("grant_type") != otpGrant {
-		oauthErr(w, 400, "unsupported_grant_type", "")
-		return
-	}
-	s, ok := f.sessions[r.PostFormValue("otp_session")]
-	switch {
-	case !ok:
-		oauthErr(w, 400, "invalid_grant", "unknown otp_session")
-		return
-	case s.void:
-		oauthErr(w, 400, "access_denied", "too many wrong codes")
-		return
-	case s.expired:
-		oauthErr(w, 400, "expired_token", "the code has expired")
-		return
-	}
-	if s.sub == "" || s.code == "" || r.PostFormValue("otp") != s.code {
-		s.tries++
-		if s.tries >= maxTries {
-			s.void = true
-			oauthErr(w, 400, "access_denied", "too many wrong codes")
-			return
-		}
-		writeJSON(w, 400, map[string]any{"error": "invalid_grant", "error_description": "the code is not valid",
-			"attempts_remaining": maxTries - s.tries})
-		return
-	}
-	delete(f.sessions, r.PostFormValue("otp_session"))
-	now := f.now().Unix()
-	tok := f.sign(map[string]any{"iss": f.srv.URL, "sub": s.sub, "client_id": kioskID, "scope": s.scope,
-		"iat": now, "exp": now + 600, "jti": fmt.Sprint(len(f.tokens))})
-	f.tokens = append(f.tokens, tok)
-	writeJSON(w, 200, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 600, "scope": s.scope})
-}
-
-// sign makes an RFC 9068 access token.
-func (f *fakeKeypad) sign(claims map[string]any) string {
-	h, _ := json.Marshal(map[string]string{"alg": "ES256", "kid": "k1", "typ": "at+jwt"})
-	c, _ := json.Marshal(claims)
-	input := b64(h) + "." + b64(c)
-	d := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, f.key, d[:])
+// otpEvents are the OTP flow's entries in keypad's audit log, oldest
+// first.
+func (kp *testKeypad) otpEvents(t *testing.T) []*keypad.AuditEvent {
+	t.Helper()
+	all, err := kp.srv.Store().ListAuditEvents(context.Background(), 1000)
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return input + "." + b64(sig)
-}
-
-// lastCode is the newest code sent.
-func (f *fakeKeypad) lastCode() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.codes) == 0 {
-		f.t.Fatal("no code was sent")
+	var out []*keypad.AuditEvent
+	for _, e := range all {
+		if strings.HasPrefix(e.Type, "otp.") {
+			out = append(out, e)
+		}
 	}
-	return f.codes[len(f.codes)-1]
+	slices.Reverse(out)
+	return out
 }
 
-// with runs fn holding the fake's lock, to read or change its state.
-func (f *fakeKeypad) with(fn func()) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn()
+// lastOTPEvent is the newest OTP entry in the audit log.
+func (kp *testKeypad) lastOTPEvent(t *testing.T) *keypad.AuditEvent {
+	t.Helper()
+	ev := kp.otpEvents(t)
+	if len(ev) == 0 {
+		t.Fatal("keypad's audit log has no OTP event")
+	}
+	return ev[len(ev)-1]
 }
 
-func oauthErr(w http.ResponseWriter, status int, code, desc string) {
-	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+// introspect asks keypad about a token (RFC 7662) as the kiosk.
+func (kp *testKeypad) introspect(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, kp.url+"/oauth2/introspect",
+		strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(kioskID), url.QueryEscape(kioskSecret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("introspect: %d %v", resp.StatusCode, err)
+	}
+	return v
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+// twilio plays Twilio's Messages API having an outage: every message
+// gets a 500 with Twilio's error body. It is the one fake here: a
+// provider's cloud cannot run in a test.
+type twilio struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	attempts []url.Values // the forms keypad posted
 }
 
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+const (
+	twilioSID   = "AC0123456789abcdef0123456789abcdef"
+	twilioToken = "twilio-auth-token"
+	twilioFrom  = "+15005550006"
+)
+
+func newTwilioOutage(t *testing.T) *twilio {
+	tw := &twilio{}
+	tw.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sid, tok, _ := r.BasicAuth()
+		if r.Method != http.MethodPost || r.URL.Path != "/2010-04-01/Accounts/"+twilioSID+"/Messages.json" ||
+			sid != twilioSID || tok != twilioToken {
+			t.Errorf("Twilio got %s %s as %q, want keypad's message request", r.Method, r.URL.Path, sid)
+		}
+		r.ParseForm()
+		tw.mu.Lock()
+		tw.attempts = append(tw.attempts, r.PostForm)
+		tw.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		json.NewEncoder(w).Encode(map[string]any{"code": 20500, "status": 500,
+			"message": "An internal server error has occurred", "more_info": "https://www.twilio.com/docs/errors/20500"})
+	}))
+	t.Cleanup(tw.srv.Close)
+	return tw
+}
+
+// configure makes keypad text through this Twilio; email stays with the
+// dev outbox.
+func (tw *twilio) configure(c *config.Config) {
+	c.Twilio = config.TwilioSettings{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: tw.srv.URL}
+}
+
+func (tw *twilio) tries() []url.Values {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	return slices.Clone(tw.attempts)
+}

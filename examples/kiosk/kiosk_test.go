@@ -1,59 +1,55 @@
 package kiosk
 
 import (
+	"html"
 	"io"
 	"log/slog"
-	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/examples/energy"
+	"github.com/keypadauth/keypad/internal/testclock"
 )
 
+// dataEnd is when every test starts, and the end of the energy API's data.
 var dataEnd = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+// setup changes an env from the defaults: keypad's configuration, the
+// kiosk's registration at keypad, the kiosk's own configuration.
+type setup struct {
+	keypad func(*config.Config)
+	client func(*keypad.Client)
+	kiosk  func(*Config)
 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// env is the kiosk on a real HTTP server, in front of a fake keypad and
-// the real energy API.
+// env is the demo's three programs over real HTTP on one clock: a real
+// keypad, the real energy API verifying keypad's tokens, and the kiosk.
 type env struct {
-	keypad *fakeKeypad
+	keypad *testKeypad
 	energy *httptest.Server
 	kiosk  *httptest.Server
 	k      *kiosk
-	clock  *clock
+	clock  *testclock.Clock
 }
 
-func newEnv(t *testing.T, mod func(*Config)) *env {
+func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
-	e := &env{clock: &clock{t: dataEnd}}
-	e.keypad = newFakeKeypad(t, e.clock.Now)
+	e := &env{clock: testclock.New(dataEnd)}
+	e.keypad = startKeypad(t, e.clock, s.keypad, s.client)
 	api, err := energy.New(energy.Config{
-		Issuer: e.keypad.srv.URL, Seed: 42, End: dataEnd, Now: e.clock.Now,
+		Issuer: e.keypad.url, Seed: 42, End: dataEnd, Now: e.clock.Now,
 		Customers: energy.CustomerMap(map[string]energy.Customer{
-			"sub-heather": {Key: "100200300", ServiceAddress: "123 Main St"},
-			"sub-bob":     {Key: "100200301"},
+			heather.sub: {Key: heather.rec.Account, ServiceAddress: "123 Main St"},
+			dana.sub:    {Key: dana.rec.Account},
 		}),
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -63,11 +59,11 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	e.energy = httptest.NewServer(api)
 	t.Cleanup(e.energy.Close)
 	cfg := Config{
-		Issuer: e.keypad.srv.URL, ClientID: kioskID, ClientSecret: kioskSecret, EnergyAPI: e.energy.URL,
-		Now: e.clock.Now, Rand: rand.NewChaCha8([32]byte{1}), Logger: slog.New(slog.DiscardHandler),
+		Issuer: e.keypad.url, ClientID: kioskID, ClientSecret: kioskSecret, EnergyAPI: e.energy.URL,
+		Now: e.clock.Now, Rand: testclock.NewRand(1), Logger: slog.New(slog.DiscardHandler),
 	}
-	if mod != nil {
-		mod(&cfg)
+	if s.kiosk != nil {
+		s.kiosk(&cfg)
 	}
 	k, err := newKiosk(cfg)
 	if err != nil {
@@ -79,6 +75,45 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	return e
 }
 
+// unreachableURL is an http URL where every connection is dropped at
+// once, as by a peer that is down. The test holds the port, so no other
+// server started meanwhile can take it, as a closed port's could be.
+func unreachableURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// accessToken is the token the kiosk holds for the one visit in
+// progress, "" if none.
+func (e *env) accessToken(t *testing.T) string {
+	t.Helper()
+	e.k.visits.mu.Lock()
+	defer e.k.visits.mu.Unlock()
+	if len(e.k.visits.m) != 1 {
+		t.Fatalf("the kiosk holds %d visits, want 1", len(e.k.visits.m))
+	}
+	for _, v := range e.k.visits.m {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		return v.accessToken
+	}
+	return ""
+}
+
 // browser is one person at the kiosk: a cookie jar that follows
 // redirects, as a browser does.
 type browser struct {
@@ -86,6 +121,7 @@ type browser struct {
 	e      *env
 	client *http.Client
 	url    string // where the last response came from
+	page   string // the last response's body
 }
 
 func (e *env) browser(t *testing.T) *browser {
@@ -101,8 +137,8 @@ func (b *browser) do(req *http.Request) (int, string) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	b.url = resp.Request.URL.RequestURI()
-	return resp.StatusCode, string(body)
+	b.url, b.page = resp.Request.URL.RequestURI(), string(body)
+	return resp.StatusCode, b.page
 }
 
 func (b *browser) get(path string) (int, string) {
@@ -116,6 +152,42 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 	req, _ := http.NewRequest("POST", b.e.kiosk.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
+}
+
+var channelButton = regexp.MustCompile(`<button type="submit" name="channel" value="([^"]*)" class="primary">([^<]*)</button>`)
+
+// choose presses the channel button the current page labels label: the
+// channel IDs are keypad's own.
+func (b *browser) choose(label string) (int, string) {
+	b.t.Helper()
+	for _, m := range channelButton.FindAllStringSubmatch(b.page, -1) {
+		if m[2] == label {
+			return b.post("/send", url.Values{"channel": {html.UnescapeString(m[1])}})
+		}
+	}
+	b.t.Fatalf("no channel button %q at %s; page:\n%s", label, b.url, b.page)
+	return 0, ""
+}
+
+// labels are the channel buttons of the current page.
+func (b *browser) labels() []string {
+	var out []string
+	for _, m := range channelButton.FindAllStringSubmatch(b.page, -1) {
+		out = append(out, m[2])
+	}
+	return out
+}
+
+var resendChannel = regexp.MustCompile(`<input type="hidden" name="channel" value="([^"]*)">`)
+
+// resend presses "Send a new code" on the current code screen.
+func (b *browser) resend() (int, string) {
+	b.t.Helper()
+	m := resendChannel.FindStringSubmatch(b.page)
+	if m == nil {
+		b.t.Fatalf("no \"Send a new code\" at %s; page:\n%s", b.url, b.page)
+	}
+	return b.post("/send", url.Values{"channel": {html.UnescapeString(m[1])}})
 }
 
 // mustSee fails unless the page holds every fragment.
@@ -132,7 +204,7 @@ func mustSee(t *testing.T, page string, fragments ...string) {
 func (b *browser) atCode() string {
 	b.t.Helper()
 	b.post("/lookup", url.Values{"identifier": {"123 Main Street"}})
-	_, page := b.post("/send", url.Values{"channel": {"ch-sms"}})
+	_, page := b.choose("Text (•••) •••-4821")
 	if b.url != "/code" {
 		b.t.Fatalf("after send at %s, want /code; page:\n%s", b.url, page)
 	}

@@ -172,6 +172,13 @@ func (k *kiosk) send(w http.ResponseWriter, r *http.Request) {
 		v.codeTTL = time.Duration(a.ExpiresIn) * time.Second
 		v.resendAt = now.Add(time.Duration(a.ResendAfter) * time.Second)
 		http.Redirect(w, r, "/code", http.StatusSeeOther)
+	case errors.As(err, &oe) && oe.Status == http.StatusTooManyRequests && (oe.RetryAfter <= 0 || oe.RetryAfter > maxKioskWait):
+		// keypad gives no Retry-After when waiting will not help (the
+		// session has sent all the codes it may), and a long one for a
+		// daily cap: nobody waits at a kiosk for that.
+		k.visits.forget(w, r)
+		k.problem(w, http.StatusOK, "We can't send more codes right now",
+			"We have sent as many codes as we safely can. Please start over, or try again later.", "")
 	case errors.As(err, &oe) && (oe.Status == http.StatusTooManyRequests || oe.Code == "slow_down"):
 		d := oe.RetryAfter
 		if d <= 0 {
@@ -311,14 +318,22 @@ func (k *kiosk) done(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/?m=done", http.StatusSeeOther)
 }
 
-// seconds says a wait in words, using def when keypad gave none.
+// maxKioskWait is the longest wait the kiosk asks a person to sit out;
+// past it, the person is told to come back another time.
+const maxKioskWait = 5 * time.Minute
+
+// seconds says a wait in words, using def when keypad gave none: seconds
+// up to two minutes, whole minutes (rounded up) beyond.
 func seconds(d, def time.Duration) string {
 	if d <= 0 {
 		d = def
 	}
 	n := int((d + time.Second - 1) / time.Second)
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 second"
+	case n <= 120:
+		return fmt.Sprintf("%d seconds", n)
 	}
-	return fmt.Sprintf("%d seconds", n)
+	return fmt.Sprintf("%d minutes", (n+59)/60)
 }
