@@ -26,6 +26,7 @@ import (
 	"github.com/keypadauth/keypad/demo"
 	"github.com/keypadauth/keypad/examples/energy"
 	"github.com/keypadauth/keypad/internal/browsertest"
+	"github.com/keypadauth/keypad/internal/testclock"
 	"github.com/keypadauth/keypad/server"
 )
 
@@ -293,7 +294,7 @@ func TestDemo(t *testing.T) {
 		t.Skip("starts the demo and a browser; skipped in -short")
 	}
 	b := newBrowser(t)
-	clk := &testClock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	end := clk.Now()
 	d := startDemo(t, clk)
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/testclock"
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/store/sqlite"
 	"github.com/keypadauth/keypad/store/sqlstore"
@@ -28,22 +29,7 @@ import (
 )
 
 // testClock is the injected clock the server and the command share.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type testClock = testclock.Clock
 
 // loginServer is a real oauth.Server over a real SQLite store and real
 // HTTP on 127.0.0.1. It notes the user code it hands out. onPoll, when set, runs after the server answered poll
@@ -78,7 +64,7 @@ func newLoginServer(t *testing.T, device bool) *loginServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &loginServer{t: t, st: st, clk: &testClock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)}, issuer: "http://" + ln.Addr().String()}
+	s := &loginServer{t: t, st: st, clk: testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)), issuer: "http://" + ln.Addr().String()}
 	sealer, err := token.NewSealer([]byte(strings.Repeat("k", 32)), nil)
 	if err != nil {
 		t.Fatal(err)
