@@ -113,7 +113,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if h == nil {
 		return nil, UnsupportedGrantType("grant_type '%s' is not supported here; see grant_types_supported in the server metadata", gt)
 	}
-	client, method, err := s.authenticateClient(r, form)
+	authenticate := s.authenticateClient
+	if gt == keypad.GrantJWTBearer && !hasClientAuth(r, form) {
+		// RFC 7523 §3.1: the assertion's issuer names the client, and its
+		// signature stands in for client authentication (assertion.go).
+		authenticate = s.assertionClient
+	}
+	client, method, err := authenticate(r, form)
 	if err != nil {
 		return nil, err
 	}

@@ -70,9 +70,9 @@ func OTPConfig(cfg config.Config) oauth.OTPConfig {
 
 // enableFlows turns on every flow the configuration allows on s.oauth and
 // returns the hosted pages: the device flow, the authorization code flow
-// with refresh tokens and userinfo, the password grant (for the clients an
-// admin registers with it), and the OTP flow when a channel can deliver
-// its codes.
+// with refresh tokens and userinfo, the password and JWT bearer grants
+// (for the clients an admin registers with them), and the OTP flow when a
+// channel can deliver its codes.
 func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler, error) {
 	cfg := s.cfg
 	if err := s.oauth.EnableDeviceFlow(DeviceConfig(cfg, s.issuer)); err != nil {
@@ -96,6 +96,10 @@ func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler,
 	}
 	if err := s.oauth.EnablePasswordGrant(limiter); err != nil {
 		return nil, fmt.Errorf("password grant: %w", err)
+	}
+	// Only clients registered for it, with a partner's keys, can use it.
+	if err := s.oauth.EnableJWTBearerGrant(oauth.JWTBearerConfig{}); err != nil {
+		return nil, fmt.Errorf("jwt-bearer grant: %w", err)
 	}
 	// Device and OTP clients renew with refresh tokens too.
 	s.oauth.EnableRefreshTokens()

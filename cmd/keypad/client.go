@@ -36,13 +36,17 @@ type clientJSON struct {
 	RefreshTTL int64 `json:"refresh_ttl"`
 	// The keypad.ClientOptions switches; RefreshIdleTTL is in seconds, 0
 	// for none.
-	AlwaysConsent             bool      `json:"always_consent"`
-	AllowPlainPKCE            bool      `json:"allow_plain_pkce"`
-	RefreshIdleTTL            int64     `json:"refresh_idle_ttl"`
-	RefreshNoExpiry           bool      `json:"refresh_no_expiry"`
-	ExplicitUnknownIdentifier bool      `json:"explicit_unknown_identifier"`
-	CreatedAt                 time.Time `json:"created_at"`
-	UpdatedAt                 time.Time `json:"updated_at"`
+	AlwaysConsent             bool  `json:"always_consent"`
+	AllowPlainPKCE            bool  `json:"allow_plain_pkce"`
+	RefreshIdleTTL            int64 `json:"refresh_idle_ttl"`
+	RefreshNoExpiry           bool  `json:"refresh_no_expiry"`
+	ExplicitUnknownIdentifier bool  `json:"explicit_unknown_identifier"`
+	// AssertionIssuer is the iss the client's jwt-bearer assertions must
+	// carry, shown when it has assertion keys; AssertionKeys lists them.
+	AssertionIssuer string             `json:"assertion_issuer,omitempty"`
+	AssertionKeys   []assertionKeyJSON `json:"assertion_keys,omitempty"`
+	CreatedAt       time.Time          `json:"created_at"`
+	UpdatedAt       time.Time          `json:"updated_at"`
 }
 
 func newClientJSON(c *keypad.Client, secret string) clientJSON {
@@ -50,7 +54,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 	if alg == "" {
 		alg = keypad.AlgES256
 	}
-	return clientJSON{
+	j := clientJSON{
 		ClientID: c.ID, ClientSecret: secret, Name: c.Name, Description: c.Description,
 		Public: c.Public, GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
 		RedirectURIs: nonNil(c.RedirectURIs), TokenFormat: string(c.TokenFormat), SigningAlg: alg,
@@ -58,8 +62,16 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
 		RefreshIdleTTL: int64(c.Options.RefreshIdleTTL / time.Second), RefreshNoExpiry: c.Options.RefreshNoExpiry,
 		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
+		AssertionKeys:             assertionKeysOf(c.Options),
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
+	if j.AssertionKeys != nil {
+		j.AssertionIssuer = c.Options.AssertionIssuer
+		if j.AssertionIssuer == "" {
+			j.AssertionIssuer = c.ID
+		}
+	}
+	return j
 }
 
 func (m *Main) clientCommand() *cobra.Command {
@@ -79,7 +91,10 @@ func (m *Main) clientCreateCommand() *cobra.Command {
 printed this once: keypad stores only its SHA-256 hash.
 
 Grant types: ` + strings.Join(keypad.AllGrantTypes, ", ") + `
-(device_code, otp, jwt-bearer and saml2-bearer work as short names).`,
+(device_code, otp, jwt-bearer and saml2-bearer work as short names).
+
+A jwt-bearer partner needs --assertion-keys: its public keys, as a JWK Set or
+PEM. It can then act for any subject it names; see docs/assertion-grant.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			c, err := spec.client()
@@ -147,6 +162,9 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.BoolVar(&spec.AllowPlainPKCE, "allow-plain-pkce", false, "accept code_challenge_method=plain (RFC 7636 section 4.2), for apps that cannot hash; S256 is safer")
 	f.BoolVar(&spec.ExplicitUnknownIdentifier, "explicit-unknown-identifier", false,
 		"OTP lookups of someone unknown answer unknown_identifier instead of decoy channels; only for clients that may learn who is a customer")
+	f.StringVar(&spec.AssertionIssuer, "assertion-issuer", "", "jwt-bearer: the iss the partner's assertions carry (default: the client ID)")
+	f.StringVar(&spec.AssertionKeys, "assertion-keys", "", "jwt-bearer: FILE with the partner's public keys, a JWK Set (JSON) or PEM public keys or certificates"+
+		map[bool]string{false: "", true: `; "none" removes them`}[update])
 }
 
 func (m *Main) clientUpdateCommand() *cobra.Command {
@@ -361,6 +379,14 @@ func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON 
 		fmt.Fprintf(tw, "refresh_ttl:\tnever expires\n")
 	} else {
 		fmt.Fprintf(tw, "refresh_ttl:\t%s\n", ttlText(c.RefreshTTL))
+	}
+	if len(j.AssertionKeys) > 0 {
+		iss := j.AssertionIssuer
+		if c.Options.AssertionIssuer == "" {
+			iss += " (the client ID)"
+		}
+		fmt.Fprintf(tw, "assertion_issuer:\t%s\n", iss)
+		fmt.Fprintf(tw, "assertion_keys:\t%s\n", assertionKeysText(j.AssertionKeys))
 	}
 	if opts := optionsText(c.Options); opts != "" {
 		fmt.Fprintf(tw, "options:\t%s\n", opts)

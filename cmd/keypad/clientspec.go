@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -31,6 +33,12 @@ type clientSpec struct {
 	RefreshIdleTTL                string
 	RefreshNoExpiry               bool
 	ExplicitUnknownIdentifier     bool
+	// AssertionIssuer and AssertionKeys are the jwt-bearer flags:
+	// AssertionKeys names a file (or is noKeys); keptKeys are the keys the
+	// client has, which update keeps when the flag is not given.
+	AssertionIssuer string
+	AssertionKeys   string
+	keptKeys        json.RawMessage
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -44,6 +52,8 @@ func specOf(c *keypad.Client) clientSpec {
 		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
 		RefreshIdleTTL: ttlSpec(c.Options.RefreshIdleTTL), RefreshNoExpiry: c.Options.RefreshNoExpiry,
 		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
+		AssertionIssuer:           c.Options.AssertionIssuer,
+		keptKeys:                  c.Options.AssertionKeys,
 	}
 }
 
@@ -153,7 +163,40 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.AlwaysConsent = s.AlwaysConsent
 	c.Options.AllowPlainPKCE = s.AllowPlainPKCE
 	c.Options.ExplicitUnknownIdentifier = s.ExplicitUnknownIdentifier
+	if err := s.assertion(c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// assertion sets c's jwt-bearer registration: the issuer, and the keys
+// from the --assertion-keys file (kept as they were when the flag is not
+// given, removed with "none").
+func (s clientSpec) assertion(c *keypad.Client) error {
+	c.Options.AssertionIssuer = s.AssertionIssuer
+	switch s.AssertionKeys {
+	case "":
+		c.Options.AssertionKeys = s.keptKeys
+	case noKeys:
+		c.Options.AssertionKeys = nil
+	default:
+		doc, err := readAssertionKeys(s.AssertionKeys)
+		if err != nil {
+			return err
+		}
+		c.Options.AssertionKeys = doc
+	}
+	if err := c.Options.Validate(); err != nil {
+		var ve *keypad.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("--%s: %s", strings.ReplaceAll(ve.Field, "_", "-"), ve.Message)
+		}
+		return err
+	}
+	if c.AllowsGrant(keypad.GrantJWTBearer) && len(c.Options.AssertionKeys) == 0 {
+		return fmt.Errorf("--assertion-keys is required with jwt-bearer: a file with the partner's public keys (a JWK Set, or PEM), which its assertions are checked against")
+	}
+	return nil
 }
 
 // lifetimes sets c's token lifetimes within the caps the token package

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -133,6 +134,9 @@ func TestSpecOfRoundTrip(t *testing.T) {
 			RedirectURIs: []string{"https://app.example.com/cb"}, TokenFormat: keypad.FormatJWT,
 			AccessTTL: 90 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, Options: keypad.ClientOptions{
 				AlwaysConsent: true, AllowPlainPKCE: true, ExplicitUnknownIdentifier: true}},
+		{ID: "partner", Name: "Partner", GrantTypes: []string{keypad.GrantJWTBearer}, TokenFormat: keypad.FormatJWT,
+			Options: keypad.ClientOptions{AssertionIssuer: "https://partner.example",
+				AssertionKeys: mustPEMKeys(t, publicPEM(t, &testKeys().ec.PublicKey))}},
 	} {
 		t.Run(c.ID, func(t *testing.T) {
 			got, err := specOf(c).client()
@@ -144,4 +148,14 @@ func TestSpecOfRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustPEMKeys is the JWK Set the CLI registers for a PEM file.
+func mustPEMKeys(t *testing.T, pemBytes []byte) json.RawMessage {
+	t.Helper()
+	doc, err := pemToJWKS(pemBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

@@ -1,0 +1,234 @@
+package oauth
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad"
+)
+
+// This file reads a partner's assertion: a compact JWS (RFC 7515 §7.1)
+// signed with RS256 or ES256 by a key the client registered. The token
+// package verifies keypad's own tokens against keypad's keys; an assertion
+// is verified against the client's keys instead, so it gets its own small
+// reader here. Nothing in the header is trusted beyond alg and kid: jwk,
+// jku, x5u and x5c are never followed, and crit is refused.
+
+// maxAssertionLen bounds the assertions looked at; real ones are a few
+// hundred bytes to a couple of kilobytes.
+const maxAssertionLen = 16 << 10
+
+var assertionB64 = base64.RawURLEncoding.Strict()
+
+// assertionFailure is an assertion refused: reason names the check for
+// metrics and the audit log, msg says what to fix.
+type assertionFailure struct {
+	reason string
+	msg    string
+}
+
+func (f *assertionFailure) Error() string { return f.msg }
+
+func failed(reason, format string, args ...any) *assertionFailure {
+	return &assertionFailure{reason: reason, msg: fmt.Sprintf(format, args...)}
+}
+
+// jws is a compact JWS split into its parts; claims is still unverified
+// until verify succeeds.
+type jws struct {
+	alg, kid string
+	signed   string // header.claims, what the signature covers
+	sig      []byte
+	claims   map[string]json.RawMessage
+}
+
+// parseJWS splits and decodes a compact JWS without verifying it.
+func parseJWS(s string) (*jws, *assertionFailure) {
+	if len(s) > maxAssertionLen {
+		return nil, failed("malformed", "the assertion is longer than %d bytes", maxAssertionLen)
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return nil, failed("malformed", "the assertion is not a signed JWT: want three base64url parts separated by dots (a JWS in compact form)")
+	}
+	hb, err1 := assertionB64.DecodeString(parts[0])
+	cb, err2 := assertionB64.DecodeString(parts[1])
+	sig, err3 := assertionB64.DecodeString(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, failed("malformed", "the assertion is not a signed JWT: a part is not unpadded base64url")
+	}
+	h, err := jsonObject(hb)
+	if err != nil {
+		return nil, failed("malformed", "the assertion's header is not a JSON object: %v", err)
+	}
+	if _, ok := h["crit"]; ok {
+		return nil, failed("malformed", "the assertion's header has crit: keypad understands no JWS extensions")
+	}
+	j := &jws{signed: parts[0] + "." + parts[1], sig: sig}
+	var ok1, ok2 bool
+	j.alg, ok1 = stringMember(h, "alg")
+	j.kid, ok2 = stringMember(h, "kid")
+	if !ok1 || !ok2 {
+		return nil, failed("malformed", "the assertion's header members alg and kid must be strings")
+	}
+	switch j.alg {
+	case keypad.AlgRS256, keypad.AlgES256:
+	case "":
+		return nil, failed("alg", "the assertion's header has no alg: sign it with RS256 or ES256")
+	default:
+		return nil, failed("alg", "alg '%s' is not accepted: sign the assertion with RS256 or ES256", j.alg)
+	}
+	if j.claims, err = jsonObject(cb); err != nil {
+		return nil, failed("malformed", "the assertion's claims are not a JSON object: %v", err)
+	}
+	return j, nil
+}
+
+// verify checks the signature against the client's keys: the one whose
+// kid the header names, or else every key of the header's algorithm.
+func (j *jws) verify(keys []keypad.AssertionKey) *assertionFailure {
+	var candidates []keypad.AssertionKey
+	for _, k := range keys {
+		if j.kid != "" && k.ID != j.kid {
+			continue
+		}
+		if k.Alg != j.alg {
+			if j.kid != "" {
+				return failed("key", "the key with kid '%s' verifies %s, but the assertion says alg %s", j.kid, k.Alg, j.alg)
+			}
+			continue
+		}
+		candidates = append(candidates, k)
+	}
+	if len(candidates) == 0 {
+		if j.kid != "" {
+			return failed("key", "kid '%s' names no key registered for this client; sign with a registered key or ask the administrator to register it", j.kid)
+		}
+		return failed("key", "this client has no %s key registered; sign with a registered key or ask the administrator to register one", j.alg)
+	}
+	sum := sha256.Sum256([]byte(j.signed))
+	for _, k := range candidates {
+		if verifySignature(k.Key, sum[:], j.sig) {
+			return nil
+		}
+	}
+	return failed("signature", "the assertion's signature does not verify with the keys registered for this client")
+}
+
+// verifySignature checks an RS256 (PKCS #1 v1.5) or ES256 (R||S, RFC 7518
+// §3.4) signature over a SHA-256 digest.
+func verifySignature(key crypto.PublicKey, sum, sig []byte) bool {
+	switch p := key.(type) {
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(p, crypto.SHA256, sum, sig) == nil
+	case *ecdsa.PublicKey:
+		if len(sig) != 64 {
+			return false
+		}
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		return ecdsa.Verify(p, sum, r, s)
+	}
+	return false
+}
+
+// jsonObject decodes one JSON object into its members, refusing a member
+// named twice (two parsers could read different values) and anything
+// after the object.
+func jsonObject(b []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("want an object")
+	}
+	m := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("bad JSON")
+		}
+		name, _ := t.(string)
+		if _, dup := m[name]; dup {
+			return nil, fmt.Errorf("member '%s' appears twice", name)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("bad JSON")
+		}
+		m[name] = raw
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("bad JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the object")
+	}
+	return m, nil
+}
+
+// stringMember returns member name as a string; ok is false when it is
+// present but not a string. An absent member is "", true.
+func stringMember(m map[string]json.RawMessage, name string) (string, bool) {
+	raw, present := m[name]
+	if !present {
+		return "", true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// timeMember returns a NumericDate claim (RFC 7519 §2): seconds since the
+// epoch, fractions allowed. present is false when the claim is absent; ok
+// is false when it is not a usable number.
+func timeMember(m map[string]json.RawMessage, name string) (t time.Time, present, ok bool) {
+	raw, present := m[name]
+	if !present {
+		return time.Time{}, false, true
+	}
+	if len(raw) == 0 || raw[0] == '"' {
+		return time.Time{}, true, false // a number in a string is not a NumericDate
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return time.Time{}, true, false
+	}
+	f, err := n.Float64()
+	// Within ±2^53 seconds a float64 holds whole seconds exactly, and
+	// time.Unix never overflows.
+	if err != nil || math.IsNaN(f) || math.Abs(f) > 1<<53 {
+		return time.Time{}, true, false
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), true, true
+}
+
+// audienceMember returns the aud claim (RFC 7519 §4.1.3): one string or an
+// array of strings.
+func audienceMember(m map[string]json.RawMessage, name string) ([]string, bool) {
+	raw, present := m[name]
+	if !present {
+		return nil, true
+	}
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, true
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, false
+	}
+	return many, true
+}
