@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keypadauth/keypad/internal/twiliotest"
 )
 
 const (
@@ -20,86 +21,11 @@ const (
 	testServiceSID = "MG0123456789abcdef0123456789abcdef"
 )
 
-// twilioCreated is what Twilio answers to a successful create (201).
-const twilioCreated = `{
-  "account_sid": "ACa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",
-  "api_version": "2010-04-01",
-  "body": "%s",
-  "date_created": "Sun, 01 Mar 2026 12:00:00 +0000",
-  "date_sent": null,
-  "date_updated": "Sun, 01 Mar 2026 12:00:00 +0000",
-  "direction": "outbound-api",
-  "error_code": null,
-  "error_message": null,
-  "from": "+15005550006",
-  "messaging_service_sid": null,
-  "num_media": "0",
-  "num_segments": "1",
-  "price": null,
-  "price_unit": "USD",
-  "sid": "SM1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
-  "status": "queued",
-  "subresource_uris": {"media": "/2010-04-01/Accounts/ACa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6/Messages/SM1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d/Media.json"},
-  "to": "%s",
-  "uri": "/2010-04-01/Accounts/ACa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6/Messages/SM1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d.json"
-}`
-
-// fakeTwilio checks each request the way Twilio's Messages API would and
-// answers with respond, after recording the form it got.
-type fakeTwilio struct {
-	*httptest.Server
-	forms   chan url.Values
-	respond func(w http.ResponseWriter, form url.Values)
-}
-
-func startTwilio(t *testing.T, respond func(w http.ResponseWriter, form url.Values)) *fakeTwilio {
+// startTwilio starts a server speaking Twilio's Messages API for the test
+// account; respond, when set, answers in place of its 201.
+func startTwilio(t *testing.T, respond func(http.ResponseWriter, url.Values)) *twiliotest.Server {
 	t.Helper()
-	ft := &fakeTwilio{forms: make(chan url.Values, 10), respond: respond}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("sid") != testAccountSID {
-			http.Error(w, `{"code":20404,"message":"The requested resource was not found","status":404}`, http.StatusNotFound)
-			return
-		}
-		user, pass, ok := r.BasicAuth()
-		if !ok || user != testAccountSID || pass != testAuthToken {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}`)
-			return
-		}
-		if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
-			t.Errorf("Content-Type = %q", ct)
-		}
-		if err := r.ParseForm(); err != nil {
-			t.Errorf("form: %v", err)
-		}
-		if len(r.URL.RawQuery) != 0 {
-			t.Errorf("query string %q: Twilio wants the fields in the body", r.URL.RawQuery)
-		}
-		ft.forms <- r.PostForm
-		ft.respond(w, r.PostForm)
-	})
-	ft.Server = httptest.NewServer(mux)
-	t.Cleanup(ft.Close)
-	return ft
-}
-
-func (ft *fakeTwilio) next(t *testing.T) url.Values {
-	t.Helper()
-	select {
-	case f := <-ft.forms:
-		return f
-	default:
-		t.Fatal("the provider received no request")
-		return nil
-	}
-}
-
-func created(w http.ResponseWriter, form url.Values) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	fmt.Fprintf(w, twilioCreated, form.Get("Body"), form.Get("To"))
+	return twiliotest.Start(t, twiliotest.Options{AccountSID: testAccountSID, AuthToken: testAuthToken, Respond: respond})
 }
 
 func twilioErr(status int, body string) func(http.ResponseWriter, url.Values) {
@@ -110,7 +36,7 @@ func twilioErr(status int, body string) func(http.ResponseWriter, url.Values) {
 	}
 }
 
-func newTestTwilio(t *testing.T, ft *fakeTwilio, edit func(*TwilioConfig)) *TwilioSender {
+func newTestTwilio(t *testing.T, ft *twiliotest.Server, edit func(*TwilioConfig)) *TwilioSender {
 	t.Helper()
 	cfg := TwilioConfig{AccountSID: testAccountSID, AuthToken: testAuthToken, From: testFromNumber, BaseURL: ft.URL}
 	if edit != nil {
@@ -135,33 +61,33 @@ func storySMS(t *testing.T, to string) Message {
 func TestTwilioSend(t *testing.T) {
 	ctx := context.Background()
 	t.Run("OK", func(t *testing.T) {
-		ft := startTwilio(t, created)
+		ft := startTwilio(t, nil)
 		s := newTestTwilio(t, ft, nil)
 		m := storySMS(t, "+15551234821")
 		if err := s.Send(ctx, m); err != nil {
 			t.Fatal(err)
 		}
-		got := ft.next(t)
+		got := ft.Last(t)
 		want := url.Values{"To": {"+15551234821"}, "From": {testFromNumber}, "Body": {m.Text}}
 		if got.Encode() != want.Encode() {
 			t.Errorf("form = %v, want %v", got, want)
 		}
 	})
 	t.Run("OKMessagingService", func(t *testing.T) {
-		ft := startTwilio(t, created)
+		ft := startTwilio(t, nil)
 		s := newTestTwilio(t, ft, func(c *TwilioConfig) { c.From = testServiceSID })
 		m := storySMS(t, "+447700900123")
 		if err := s.Send(ctx, m); err != nil {
 			t.Fatal(err)
 		}
-		got := ft.next(t)
+		got := ft.Last(t)
 		want := url.Values{"To": {"+447700900123"}, "MessagingServiceSid": {testServiceSID}, "Body": {m.Text}}
 		if got.Encode() != want.Encode() {
 			t.Errorf("form = %v, want %v", got, want)
 		}
 	})
 	t.Run("OKBaseURLWithSlash", func(t *testing.T) {
-		ft := startTwilio(t, created)
+		ft := startTwilio(t, nil)
 		s := newTestTwilio(t, ft, func(c *TwilioConfig) { c.BaseURL += "/" })
 		if err := s.Send(ctx, storySMS(t, "+15551234821")); err != nil {
 			t.Fatal(err)
@@ -207,7 +133,7 @@ func TestTwilioSend(t *testing.T) {
 			code:    "503", reason: "the SMS provider failed",
 		},
 		{
-			name: "ErrBadCredentials", respond: created,
+			name: "ErrBadCredentials",
 			edit: func(c *TwilioConfig) { c.AuthToken = "0000wrong0000token0000" },
 			code: "20003", reason: "credentials",
 		},
@@ -244,7 +170,7 @@ func TestTwilioSend(t *testing.T) {
 		}
 	})
 	t.Run("ErrCanceled", func(t *testing.T) {
-		ft := startTwilio(t, created)
+		ft := startTwilio(t, nil)
 		s := newTestTwilio(t, ft, nil)
 		ctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -255,7 +181,7 @@ func TestTwilioSend(t *testing.T) {
 		}
 	})
 	t.Run("ErrBadNumberNotSent", func(t *testing.T) {
-		ft := startTwilio(t, created)
+		ft := startTwilio(t, nil)
 		s := newTestTwilio(t, ft, nil)
 		for _, to := range []string{"", "5551234821", "+0551234821", "+1 555 123 4821", "+1555123482112345"} {
 			de := mustDeliveryError(t, s.Send(ctx, Message{Channel: ChannelSMS, To: to, Text: "x"}))
@@ -263,10 +189,8 @@ func TestTwilioSend(t *testing.T) {
 				t.Errorf("To %q: got %+v, want permanent", to, de)
 			}
 		}
-		select {
-		case f := <-ft.forms:
-			t.Errorf("provider got a request for %q", f.Get("To"))
-		default:
+		if reqs := ft.Requests(); len(reqs) != 0 {
+			t.Errorf("provider got a request for %q", reqs[0].Form.Get("To"))
 		}
 	})
 }

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -23,26 +21,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/identifier"
+	"github.com/keypadauth/keypad/internal/smtptest"
 	"github.com/keypadauth/keypad/internal/testclock"
+	"github.com/keypadauth/keypad/internal/twiliotest"
 	"github.com/keypadauth/keypad/notify"
 )
 
 // The OTP tests run the flow over real HTTP against a real SQLite store,
-// with a real SMTP server (go-smtp) receiving the email and an HTTP server
-// speaking Twilio's Messages API receiving the texts.
+// with a real SMTP server (internal/smtptest) receiving the email and an
+// HTTP server speaking Twilio's Messages API (internal/twiliotest)
+// receiving the texts.
 
 const (
-	twilioSID   = "AC00000000000000000000000000000001"
-	twilioToken = "twilio-test-token"
-	twilioFrom  = "+15005550006"
-	kioskName   = "Bright Audits"
-	usageScope  = "usage:read"
-	usageWords  = "read your energy usage history (12 months)"
+	twilioSID    = "AC00000000000000000000000000000001"
+	twilioToken  = "twilio-test-token"
+	twilioFrom   = "+15005550006"
+	smtpUser     = "keypad@example.com"
+	smtpPassword = "smtp-test-password"
+	kioskName    = "Bright Audits"
+	usageScope   = "usage:read"
+	usageWords   = "read your energy usage history (12 months)"
 )
 
 // The shapes of hints and channel IDs, real or decoy.
@@ -53,153 +55,6 @@ var (
 	smsCode       = regexp.MustCompile(`^(\d{6}) is your code`)
 	emailCode     = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)
 )
-
-// fakeTwilio speaks Twilio's Messages API: POST
-// /2010-04-01/Accounts/{sid}/Messages.json with HTTP Basic (sid, token)
-// and a form of To, From, Body; 201 and a message resource on success,
-// an error document on failure.
-type fakeTwilio struct {
-	t  testing.TB
-	ts *httptest.Server
-
-	mu   sync.Mutex
-	msgs []url.Values
-	// fail, when set, answers instead of accepting: an HTTP status and a
-	// Twilio error code.
-	fail func(to string) (status, code int)
-}
-
-func startTwilio(t testing.TB) *fakeTwilio {
-	f := &fakeTwilio{t: t}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", func(w http.ResponseWriter, r *http.Request) {
-		sid, token, ok := r.BasicAuth()
-		if !ok || sid != twilioSID || token != twilioToken || r.PathValue("sid") != twilioSID {
-			w.WriteHeader(http.StatusUnauthorized)
-			json.NewEncoder(w).Encode(map[string]any{"code": 20003, "message": "Authenticate", "status": 401})
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		f.mu.Lock()
-		fail := f.fail
-		f.mu.Unlock()
-		if fail != nil {
-			if status, code := fail(r.PostForm.Get("To")); status != 0 {
-				w.WriteHeader(status)
-				json.NewEncoder(w).Encode(map[string]any{"code": code, "message": "test failure", "status": status})
-				return
-			}
-		}
-		f.mu.Lock()
-		f.msgs = append(f.msgs, r.PostForm)
-		n := len(f.msgs)
-		f.mu.Unlock()
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(map[string]any{
-			"sid": fmt.Sprintf("SM%032d", n), "status": "queued",
-			"to": r.PostForm.Get("To"), "from": r.PostForm.Get("From"), "body": r.PostForm.Get("Body"),
-		})
-	})
-	f.ts = httptest.NewServer(mux)
-	t.Cleanup(f.ts.Close)
-	return f
-}
-
-func (f *fakeTwilio) setFail(fn func(to string) (status, code int)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fail = fn
-}
-
-func (f *fakeTwilio) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.msgs)
-}
-
-// last returns the newest text; the test fails when none arrived.
-func (f *fakeTwilio) last(t testing.TB) url.Values {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.msgs) == 0 {
-		t.Fatal("no text message arrived")
-	}
-	return f.msgs[len(f.msgs)-1]
-}
-
-// fakeMail is a real SMTP server (emersion/go-smtp) on 127.0.0.1.
-type fakeMail struct {
-	port int
-	mu   sync.Mutex
-	msgs []mailMsg
-}
-
-type mailMsg struct {
-	to   []string
-	data []byte
-}
-
-func startSMTP(t testing.TB) *fakeMail {
-	m := &fakeMail{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &mailSession{srv: m}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.port = l.Addr().(*net.TCPAddr).Port
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return m
-}
-
-func (m *fakeMail) count() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.msgs)
-}
-
-func (m *fakeMail) last(t testing.TB) mailMsg {
-	t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.msgs) == 0 {
-		t.Fatal("no email arrived")
-	}
-	return m.msgs[len(m.msgs)-1]
-}
-
-type mailSession struct {
-	srv *fakeMail
-	msg mailMsg
-}
-
-func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-func (s *mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.msg.data = b
-	s.srv.mu.Lock()
-	s.srv.msgs = append(s.srv.msgs, s.msg)
-	s.srv.mu.Unlock()
-	return nil
-}
-func (s *mailSession) Reset()        { s.msg = mailMsg{} }
-func (s *mailSession) Logout() error { return nil }
 
 // mailText returns the text/plain part of a received email, decoded.
 func mailText(t testing.TB, raw []byte) (subject, text string) {
@@ -257,8 +112,8 @@ func textproto(h map[string][]string, key string) string {
 // otpEnv is an OAuth server with the OTP flow over real senders.
 type otpEnv struct {
 	*env
-	twilio *fakeTwilio
-	mail   *fakeMail
+	twilio *twiliotest.Server
+	mail   *smtptest.Server
 	rec    *recordingStore
 	key    []byte
 	kiosk  *keypad.Client
@@ -269,7 +124,11 @@ type otpEnv struct {
 // newOTPEnv starts the flow with cfg; edit may change the deps first.
 func newOTPEnv(t testing.TB, cfg OTPConfig, edit ...func(*OTPDeps)) *otpEnv {
 	t.Helper()
-	e := &otpEnv{env: newEnv(t), twilio: startTwilio(t), mail: startSMTP(t)}
+	e := &otpEnv{
+		env:    newEnv(t),
+		twilio: twiliotest.Start(t, twiliotest.Options{AccountSID: twilioSID, AuthToken: twilioToken}),
+		mail:   smtptest.Start(t, smtptest.Options{Mode: smtptest.NoTLS, User: smtpUser, Password: smtpPassword}),
+	}
 	e.rec = &recordingStore{Store: e.st}
 	// The server runs on the recording store, so tests can compare the
 	// store work of a real lookup with a decoy's.
@@ -282,11 +141,12 @@ func newOTPEnv(t testing.TB, cfg OTPConfig, edit ...func(*OTPDeps)) *otpEnv {
 		t.Fatalf("New: %v", err)
 	}
 	e.srv = srv
-	sms, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: e.twilio.ts.URL})
+	sms, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: e.twilio.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	email, err := notify.NewSMTPSender(notify.SMTPConfig{Host: "127.0.0.1", Port: e.mail.port, TLS: notify.SMTPNoTLS, From: "Keypad <no-reply@keypad.example.com>"})
+	email, err := notify.NewSMTPSender(notify.SMTPConfig{Host: "127.0.0.1", Port: e.mail.Port, TLS: notify.SMTPNoTLS,
+		Username: smtpUser, Password: smtpPassword, From: "Keypad <no-reply@keypad.example.com>"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +281,7 @@ func (e *otpEnv) mustSend(session, channel string) {
 // smsCode returns the code of the newest text.
 func (e *otpEnv) smsCode() string {
 	e.t.Helper()
-	body := e.twilio.last(e.t).Get("Body")
+	body := e.twilio.Last(e.t).Get("Body")
 	m := smsCode.FindStringSubmatch(body)
 	if m == nil {
 		e.t.Fatalf("no code in the text %q", body)

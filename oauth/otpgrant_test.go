@@ -190,7 +190,7 @@ func TestOTPLogin(t *testing.T) {
 	if d.CodeLength != 6 || d.ExpiresIn != DefaultOTPCodeLifetime {
 		t.Errorf("delivery = %+v", d)
 	}
-	body := e.twilio.last(t).Get("Body")
+	body := e.twilio.Last(t).Get("Body")
 	if want := "to sign in to Springfield Power"; !regexpMatch(want, body) {
 		t.Errorf("text %q does not say %q", body, want)
 	}

@@ -28,8 +28,8 @@ func TestOTPDailyCaps(t *testing.T) {
 		}
 		// Another destination of the same person is fine.
 		e.mustSend(c.session, c.channel(t, "email"))
-		if e.twilio.count() != 2 {
-			t.Errorf("texts = %d, want 2", e.twilio.count())
+		if len(e.twilio.Accepted()) != 2 {
+			t.Errorf("texts = %d, want 2", len(e.twilio.Accepted()))
 		}
 		// A day later the cap starts again.
 		e.clk.Advance(24 * time.Hour)
@@ -53,7 +53,7 @@ func TestOTPDailyCaps(t *testing.T) {
 		// Decoys count towards the cap and are refused alike.
 		dc := mustChallenge(t, e.lookup("stranger@example.com", ""))
 		wantError(t, e.send(dc.session, dc.channels[0]["id"].(string)), http.StatusTooManyRequests, CodeTooManyRequests)
-		if got := e.mail.count(); got != 2 {
+		if got := e.mail.Count(); got != 2 {
 			t.Errorf("emails = %d, want 2", got)
 		}
 	})
@@ -83,7 +83,7 @@ func TestOTPCountryAllowList(t *testing.T) {
 		e.mustPerson("sub-uk", uk)
 		c := mustChallenge(t, e.lookup("UK-7777", "account"))
 		e.mustSend(c.session, c.channel(t, "sms"))
-		if got := e.twilio.last(t).Get("To"); got != "+447400123456" {
+		if got := e.twilio.Last(t).Get("To"); got != "+447400123456" {
 			t.Errorf("text to %q, want +447911123456", got)
 		}
 	})
@@ -97,7 +97,7 @@ func TestOTPCountryAllowList(t *testing.T) {
 		delete(f.countries, "GB")
 		r := e.send(c.session, c.channel(t, "sms"))
 		wantError(t, r, http.StatusBadRequest, CodeInvalidRequest)
-		if e.twilio.count() != 0 {
+		if len(e.twilio.Accepted()) != 0 {
 			t.Error("a text went to a country not allowed")
 		}
 	})
@@ -224,7 +224,7 @@ func TestOTPDailyCapRace(t *testing.T) {
 	if ok != limit || limited != racers-limit {
 		t.Errorf("statuses %v: %d sent and %d refused, want %d and %d", statuses, ok, limited, limit, racers-limit)
 	}
-	if got := e.twilio.count(); got != limit {
+	if got := len(e.twilio.Accepted()); got != limit {
 		t.Errorf("texts delivered = %d, want exactly the cap, %d", got, limit)
 	}
 }
@@ -236,14 +236,14 @@ func TestOTPFailedDeliveryCostsNoCap(t *testing.T) {
 	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 1, DailyPerClient: 1})
 	e.mustPerson("sub-heather", heather)
 	c := mustChallenge(t, e.lookup("heather@example.com", ""))
-	e.twilio.setFail(func(string) (int, int) { return http.StatusServiceUnavailable, 20429 })
+	e.twilio.Fail(http.StatusServiceUnavailable, 20429)
 	if r := e.send(c.session, c.channel(t, "sms")); r.status == http.StatusOK {
 		t.Fatalf("send with the provider down: %d %s, want a failure", r.status, r.raw)
 	}
-	e.twilio.setFail(nil)
+	e.twilio.Fail(0, 0)
 	c = mustChallenge(t, e.lookup("heather@example.com", ""))
 	e.mustSend(c.session, c.channel(t, "sms"))
-	if got := e.twilio.count(); got != 1 {
+	if got := len(e.twilio.Accepted()); got != 1 {
 		t.Errorf("texts delivered = %d, want 1", got)
 	}
 	// The one unit of both caps is now spent.

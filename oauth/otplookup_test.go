@@ -177,7 +177,7 @@ func TestOTPLookupDecoy(t *testing.T) {
 	// Sending to a decoy answers as a real send does and sends nothing.
 	var realSend response
 	realCalls = e.rec.record(func() { realSend = e.send(rc.session, rc.channel(t, "sms")) })
-	sms, mails := e.twilio.count(), e.mail.count()
+	sms, mails := len(e.twilio.Accepted()), e.mail.Count()
 	for i, ch := range dc.channels {
 		var r response
 		decoyCalls = e.rec.record(func() { r = e.send(dc.session, ch["id"].(string)) })
@@ -189,8 +189,8 @@ func TestOTPLookupDecoy(t *testing.T) {
 		}
 		e.clk.Advance(DefaultOTPResendAfter)
 	}
-	if e.twilio.count() != sms || e.mail.count() != mails {
-		t.Errorf("a decoy send delivered something: texts %d→%d, emails %d→%d", sms, e.twilio.count(), mails, e.mail.count())
+	if len(e.twilio.Accepted()) != sms || e.mail.Count() != mails {
+		t.Errorf("a decoy send delivered something: texts %d→%d, emails %d→%d", sms, len(e.twilio.Accepted()), mails, e.mail.Count())
 	}
 	if len(e.sleeps) != len(dc.channels) {
 		t.Errorf("decoy sends waited %d times, want %d (to take as long as a real send)", len(e.sleeps), len(dc.channels))

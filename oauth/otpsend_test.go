@@ -27,7 +27,7 @@ func TestOTPFlowSMS(t *testing.T) {
 			t.Errorf("send %s = %v, want %v", k, got, want)
 		}
 	}
-	msg := e.twilio.last(t)
+	msg := e.twilio.Last(t)
 	if msg.Get("To") != "+14158674821" || msg.Get("From") != twilioFrom {
 		t.Errorf("text To %q From %q, want +14158674821 from %s", msg.Get("To"), msg.Get("From"), twilioFrom)
 	}
@@ -88,11 +88,11 @@ func TestOTPFlowEmail(t *testing.T) {
 	c := mustChallenge(t, e.lookup("100-200-300", "account"))
 	e.mustSend(c.session, c.channel(t, "email"))
 
-	m := e.mail.last(t)
-	if !slices.Equal(m.to, []string{"heather@example.com"}) {
-		t.Errorf("email to %v, want heather@example.com", m.to)
+	m := e.mail.Next(t)
+	if !slices.Equal(m.To, []string{"heather@example.com"}) {
+		t.Errorf("email to %v, want heather@example.com", m.To)
 	}
-	subject, text := mailText(t, m.data)
+	subject, text := mailText(t, m.Data)
 	if !strings.Contains(subject, kioskName) {
 		t.Errorf("subject %q does not name the client", subject)
 	}
@@ -103,7 +103,7 @@ func TestOTPFlowEmail(t *testing.T) {
 	if got == nil {
 		t.Fatalf("no code in the email:\n%s", text)
 	}
-	if e.twilio.count() != 0 {
+	if len(e.twilio.Accepted()) != 0 {
 		t.Error("an email send also sent a text")
 	}
 	wantTokens(t, e.redeem(c.session, got[1]))
@@ -129,8 +129,8 @@ func TestOTPSendResend(t *testing.T) {
 		if got := r.header.Get("Retry-After"); got != "1" {
 			t.Errorf("Retry-After = %q, want 1", got)
 		}
-		if e.twilio.count() != 1 {
-			t.Errorf("texts sent = %d, want 1", e.twilio.count())
+		if len(e.twilio.Accepted()) != 1 {
+			t.Errorf("texts sent = %d, want 1", len(e.twilio.Accepted()))
 		}
 	})
 
@@ -161,7 +161,7 @@ func TestOTPSendMaxSends(t *testing.T) {
 	if r.header.Get("Retry-After") != "" {
 		t.Errorf("Retry-After = %q, want none: waiting does not help", r.header.Get("Retry-After"))
 	}
-	if got := e.mail.count(); got != DefaultOTPMaxSends {
+	if got := e.mail.Count(); got != DefaultOTPMaxSends {
 		t.Errorf("emails = %d, want %d", got, DefaultOTPMaxSends)
 	}
 	if o := e.session(c.session); o.Sends != DefaultOTPMaxSends {
@@ -183,7 +183,7 @@ func TestOTPSendDeliveryFailure(t *testing.T) {
 	before := e.session(c.session)
 
 	t.Run("ErrTemporary", func(t *testing.T) {
-		e.twilio.setFail(func(string) (int, int) { return http.StatusServiceUnavailable, 0 })
+		e.twilio.Fail(http.StatusServiceUnavailable, 0)
 		r := e.send(c.session, sms)
 		wantError(t, r, http.StatusServiceUnavailable, CodeTemporarilyUnavailable)
 		after := e.session(c.session)
@@ -198,7 +198,7 @@ func TestOTPSendDeliveryFailure(t *testing.T) {
 	})
 
 	t.Run("ErrPermanent", func(t *testing.T) {
-		e.twilio.setFail(func(string) (int, int) { return http.StatusBadRequest, 21211 })
+		e.twilio.Fail(http.StatusBadRequest, 21211)
 		r := e.send(c.session, sms)
 		wantError(t, r, http.StatusBadRequest, CodeInvalidRequest)
 		if d, _ := r.body["error_description"].(string); !strings.Contains(d, "phone number is not valid") || !strings.Contains(d, "another channel") {
@@ -215,7 +215,7 @@ func TestOTPSendDeliveryFailure(t *testing.T) {
 		}
 		// The provider is back: a send goes out at once (no wait was
 		// spent), and the session still has its sends.
-		e.twilio.setFail(nil)
+		e.twilio.Fail(0, 0)
 		e.mustSend(c.session, sms)
 		if o := e.session(c.session); o.Sends != 2 {
 			t.Errorf("sends = %d, want 2 (the failures cost none)", o.Sends)
@@ -227,10 +227,10 @@ func TestOTPSendDeliveryFailure(t *testing.T) {
 		// code still works.
 		c2 := mustChallenge(t, e.lookup("heather@example.com", ""))
 		e.mustSend(c2.session, c2.channel(t, "email"))
-		_, text := mailText(t, e.mail.last(t).data)
+		_, text := mailText(t, e.mail.Next(t).Data)
 		code2 := emailCode.FindStringSubmatch(text)[1]
 		e.clk.Advance(DefaultOTPResendAfter)
-		e.twilio.setFail(func(string) (int, int) { return http.StatusInternalServerError, 0 })
+		e.twilio.Fail(http.StatusInternalServerError, 0)
 		wantError(t, e.send(c2.session, c2.channel(t, "sms")), http.StatusServiceUnavailable, CodeTemporarilyUnavailable)
 		wantTokens(t, e.redeem(c2.session, code2))
 	})
@@ -261,7 +261,7 @@ func TestOTPSendErrors(t *testing.T) {
 		e.clk.Advance(DefaultOTPSessionLifetime)
 		wantError(t, e.send(c.session, c.channel(t, "sms")), http.StatusBadRequest, CodeExpiredToken)
 	})
-	if e.twilio.count()+e.mail.count() != 0 {
+	if len(e.twilio.Accepted())+e.mail.Count() != 0 {
 		t.Error("a refused send delivered something")
 	}
 }

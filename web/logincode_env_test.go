@@ -3,21 +3,19 @@ package web_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/identifier"
 	"github.com/keypadauth/keypad/internal/testclock"
+	"github.com/keypadauth/keypad/internal/twiliotest"
 	"github.com/keypadauth/keypad/metrics"
 	"github.com/keypadauth/keypad/notify"
 	"github.com/keypadauth/keypad/oauth"
@@ -38,14 +36,14 @@ import (
 type codeEnv struct {
 	*env
 	oauth  *oauth.Server
-	twilio *fakeTwilio // nil unless codeTwilio
+	twilio *twiliotest.Server // nil unless codeTwilio
 }
 
 // codeOptions change the set-up of newCodeEnv.
 type codeOptions struct {
 	otp      oauth.OTPConfig
 	disabled bool // the server has no OTP flow
-	twilio   bool // texts go to a fake Twilio instead of the outbox
+	twilio   bool // texts go to internal/twiliotest instead of the outbox
 	authcode bool // the authorization code flow is on
 }
 
@@ -95,8 +93,8 @@ func newCodeEnv(t testing.TB, opts ...codeOption) *codeEnv {
 		outbox := &notify.Outbox{Store: st, Now: e.clock.Now}
 		router := &notify.Router{SMS: outbox, Email: outbox, Metrics: e.metrics}
 		if o.twilio {
-			e.twilio = startTwilio(t)
-			sms, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: twilioSID, AuthToken: twilioToken, From: "+15005550006", BaseURL: e.twilio.ts.URL})
+			e.twilio = twiliotest.Start(t, twiliotest.Options{AccountSID: twilioSID, AuthToken: twilioToken})
+			sms, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: twilioSID, AuthToken: twilioToken, From: "+15005550006", BaseURL: e.twilio.URL})
 			must(t, err)
 			router.SMS = sms
 		}
@@ -267,52 +265,4 @@ func wrongCode(code string) string {
 		return "111111"
 	}
 	return "000000"
-}
-
-// fakeTwilio speaks Twilio's Messages API: 201 and a message resource, or
-// the error document fail chooses.
-type fakeTwilio struct {
-	ts   *httptest.Server
-	mu   sync.Mutex
-	msgs []url.Values
-	// status and code, when status is set, answer every request.
-	status, code int
-}
-
-func startTwilio(t testing.TB) *fakeTwilio {
-	f := &fakeTwilio{}
-	f.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sid, tok, ok := r.BasicAuth()
-		if r.Method != http.MethodPost || r.URL.Path != "/2010-04-01/Accounts/"+twilioSID+"/Messages.json" ||
-			!ok || sid != twilioSID || tok != twilioToken || r.ParseForm() != nil {
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"code":20003,"message":"Authenticate","status":401}`)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if f.status != 0 {
-			w.WriteHeader(f.status)
-			json.NewEncoder(w).Encode(map[string]any{"code": f.code, "message": "test failure", "status": f.status})
-			return
-		}
-		f.msgs = append(f.msgs, r.PostForm)
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(map[string]any{"sid": fmt.Sprintf("SM%032d", len(f.msgs)), "status": "queued"})
-	}))
-	t.Cleanup(f.ts.Close)
-	return f
-}
-
-func (f *fakeTwilio) fail(status, code int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.status, f.code = status, code
-}
-
-func (f *fakeTwilio) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.msgs)
 }

@@ -285,17 +285,17 @@ func TestLoginCode(t *testing.T) {
 		b := e.browser()
 		wantRedirect(t, b.identify(heatherAddress, ""), "/login/code/send")
 
-		e.twilio.fail(http.StatusServiceUnavailable, 0)
+		e.twilio.Fail(http.StatusServiceUnavailable, 0)
 		r := b.chooseChannel(heatherText)
 		wantStatus(t, r, http.StatusServiceUnavailable)
 		wantBody(t, r, "We could not send your code", "Sending it by text message to (•••) •••-4821 did not work just now",
 			"Try again, or choose another way below.", heatherEmail)
 
-		e.twilio.fail(http.StatusBadRequest, 21211)
+		e.twilio.Fail(http.StatusBadRequest, 21211)
 		r = b.chooseChannel(heatherText)
 		wantStatus(t, r, http.StatusBadRequest)
 		wantBody(t, r, "We cannot send a code there", "Choose another way below.", heatherEmail)
-		if e.twilio.count() != 0 {
+		if len(e.twilio.Accepted()) != 0 {
 			t.Fatal("the fake Twilio accepted a text it refused")
 		}
 

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/identifier"
 	"github.com/keypadauth/keypad/internal/testclock"
+	"github.com/keypadauth/keypad/internal/twiliotest"
 	"github.com/keypadauth/keypad/server"
 )
 
@@ -224,14 +223,9 @@ func (kp *testKeypad) introspect(t *testing.T, tok string) map[string]any {
 }
 
 // twilio plays Twilio's Messages API having an outage: every message
-// gets a 500 with Twilio's error body. It is the one fake here: a
-// provider's cloud cannot run in a test.
-type twilio struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	attempts []url.Values // the forms keypad posted
-}
+// gets a 500 with Twilio's error body. It is the one fake here
+// (internal/twiliotest): a provider's cloud cannot run in a test.
+type twilio struct{ *twiliotest.Server }
 
 const (
 	twilioSID   = "AC0123456789abcdef0123456789abcdef"
@@ -240,34 +234,22 @@ const (
 )
 
 func newTwilioOutage(t *testing.T) *twilio {
-	tw := &twilio{}
-	tw.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sid, tok, _ := r.BasicAuth()
-		if r.Method != http.MethodPost || r.URL.Path != "/2010-04-01/Accounts/"+twilioSID+"/Messages.json" ||
-			sid != twilioSID || tok != twilioToken {
-			t.Errorf("Twilio got %s %s as %q, want keypad's message request", r.Method, r.URL.Path, sid)
-		}
-		r.ParseForm()
-		tw.mu.Lock()
-		tw.attempts = append(tw.attempts, r.PostForm)
-		tw.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusInternalServerError)
-		json.NewEncoder(w).Encode(map[string]any{"code": 20500, "status": 500,
-			"message": "An internal server error has occurred", "more_info": "https://www.twilio.com/docs/errors/20500"})
-	}))
-	t.Cleanup(tw.srv.Close)
+	tw := &twilio{twiliotest.Start(t, twiliotest.Options{AccountSID: twilioSID, AuthToken: twilioToken})}
+	tw.Fail(http.StatusInternalServerError, 20500)
 	return tw
 }
 
 // configure makes keypad text through this Twilio; email stays with the
 // dev outbox.
 func (tw *twilio) configure(c *config.Config) {
-	c.Twilio = config.TwilioSettings{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: tw.srv.URL}
+	c.Twilio = config.TwilioSettings{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: tw.URL}
 }
 
+// tries are the forms keypad posted, each answered with the outage.
 func (tw *twilio) tries() []url.Values {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	return slices.Clone(tw.attempts)
+	var out []url.Values
+	for _, r := range tw.Requests() {
+		out = append(out, r.Form)
+	}
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -71,6 +72,7 @@ type Server struct {
 	received chan Message
 	mu       sync.Mutex
 	authFail int
+	accepted int
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until the test
@@ -82,7 +84,7 @@ func Start(t testing.TB, opts Options) *Server {
 		Roots:    x509.NewCertPool(),
 		CAPEM:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}),
 		opts:     opts,
-		received: make(chan Message, 10),
+		received: make(chan Message, maxUnread),
 	}
 	s.Roots.AddCert(leaf)
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
@@ -139,6 +141,13 @@ func (s *Server) AuthFailures() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.authFail
+}
+
+// Count is how many messages the server accepted, read by Next or not.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
 }
 
 // selfSignedCert makes a certificate for 127.0.0.1 and localhost that is
@@ -220,9 +229,22 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	s.msg.Data = b
-	s.srv.received <- s.msg
-	return nil
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	select {
+	case s.srv.received <- s.msg:
+		s.srv.accepted++
+		return nil
+	default:
+		// Refuse rather than stall the client: the test forgot to read.
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
+			Message: fmt.Sprintf("smtptest: %d messages are waiting to be read with Next", maxUnread)}
+	}
 }
+
+// maxUnread is how many accepted messages wait for Next; past it the
+// server refuses mail with a 452.
+const maxUnread = 256
 
 func (s *session) Reset()        { s.msg = Message{} }
 func (s *session) Logout() error { return nil }
