@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -178,7 +179,7 @@ func (f *jwtBearerFlow) check(raw string, c *keypad.Client, keys []keypad.Assert
 	case !now.Before(exp.Add(skew)):
 		return nil, failed("expired", "the assertion expired at %s (server time %s); sign a new one", stamp(exp), stamp(now))
 	case exp.After(now.Add(f.cfg.MaxLifetime + skew)):
-		return nil, failed("lifetime", "exp is more than %s ahead; keypad takes only short-lived assertions, so sign one that expires sooner", f.cfg.MaxLifetime)
+		return nil, failed("lifetime", "exp is more than %s ahead; keypad takes only short-lived assertions, so sign one that expires sooner", shortDuration(f.cfg.MaxLifetime))
 	}
 	a.exp = exp
 	for _, name := range []string{"nbf", "iat"} {
@@ -251,6 +252,18 @@ func assertionIssuer(c *keypad.Client) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// shortDuration writes d as Go does, without its zero tails: 1h, 10m, 90s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 var errNoAssertion = InvalidRequest("assertion is missing: send one signed JWT in the assertion parameter (RFC 7523 section 2.1)")
 
