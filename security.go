@@ -14,11 +14,13 @@ type CounterStore interface {
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error)
 	// Count returns the counter's value in its current window (0 if none).
 	Count(ctx context.Context, key string, now time.Time) (int64, error)
-	// Unhit takes back one hit of the counter's current window: a charge
-	// made ahead of work that then did not happen (a send that the cap
-	// refused, a delivery that failed). It never takes the count below
-	// zero and does nothing once the window has ended.
-	Unhit(ctx context.Context, key string, now time.Time) error
+	// Unhit takes back one hit made at chargedAt with the given window: a
+	// charge made ahead of work that then did not happen (a send that the
+	// cap refused, a delivery that failed). It touches only the window
+	// that held chargedAt (never a later one, which ends after
+	// chargedAt+window), never takes the count below zero, and does
+	// nothing once that window has ended.
+	Unhit(ctx context.Context, key string, window time.Duration, chargedAt time.Time) error
 	// ResetCounter deletes a counter (after a success, say).
 	ResetCounter(ctx context.Context, key string) error
 }

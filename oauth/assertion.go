@@ -128,6 +128,10 @@ func (f *jwtBearerFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRes
 		return nil, err
 	}
 	sub, err := f.subject(ctx, a.sub)
+	if errors.Is(err, errAmbiguousSubject) {
+		return nil, f.refuse(ctx, req, "", failed("ambiguous_subject",
+			"sub names more than one person (one's subject ID, username or external ID is another's too); send the keypad subject ID"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +193,11 @@ func (f *jwtBearerFlow) check(raw string, c *keypad.Client, keys []keypad.Assert
 			return nil, failed(name, "%s is not a NumericDate (seconds since 1970-01-01 UTC)", name)
 		case present && t.After(now.Add(skew)):
 			return nil, failed(name, "%s is %s, in the future (server time %s); check the partner's clock", name, stamp(t), stamp(now))
+		case present && name == "iat" && exp.Sub(t) > f.cfg.MaxLifetime+skew:
+			// Bound the whole lifetime, not only what is left of it: an
+			// assertion made to last a month must not turn usable in its
+			// last hour.
+			return nil, failed("lifetime", "the assertion lives from iat to exp for more than %s; keypad takes only short-lived assertions, so sign one that expires sooner", shortDuration(f.cfg.MaxLifetime))
 		}
 	}
 	if a.sub, ok = stringMember(j.claims, "sub"); !ok || a.sub == "" {
@@ -203,24 +212,35 @@ func (f *jwtBearerFlow) check(raw string, c *keypad.Client, keys []keypad.Assert
 	return &a, nil
 }
 
-// subject finds the person sub names: by subject ID, then username, then
+// subject finds the person sub names as a subject ID, a username or an
 // external ID (the partner may know people by its own customer numbers).
-// nil means nobody.
+// Each is unique only among its kind, so all three are looked up: a sub
+// that names two different people ("12345" as one person's customer number
+// and another's username) is refused rather than guessed. nil means
+// nobody.
 func (f *jwtBearerFlow) subject(ctx context.Context, sub string) (*keypad.Subject, error) {
 	st := f.s.store
+	var found *keypad.Subject
 	for _, get := range []func(context.Context, string) (*keypad.Subject, error){
 		st.GetSubject, st.GetSubjectByUsername, st.GetSubjectByExternalID,
 	} {
 		s, err := get(ctx, sub)
-		if err == nil {
-			return s, nil
+		if errors.Is(err, keypad.ErrNotFound) {
+			continue
 		}
-		if !errors.Is(err, keypad.ErrNotFound) {
+		if err != nil {
 			return nil, fmt.Errorf("jwt-bearer: look up subject: %w", err)
 		}
+		if found != nil && found.ID != s.ID {
+			return nil, errAmbiguousSubject
+		}
+		found = s
 	}
-	return nil, nil
+	return found, nil
 }
+
+// errAmbiguousSubject is subject's answer for a sub that names two people.
+var errAmbiguousSubject = errors.New("jwt-bearer: sub names more than one subject")
 
 // consume counts the assertion's jti in a window that lasts until the
 // assertion can no longer be accepted anyway (exp + skew); it reports

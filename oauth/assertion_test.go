@@ -194,6 +194,11 @@ func TestJWTBearerRefusals(t *testing.T) {
 		{"ErrNoExp", "partner", with(func(c map[string]any) { delete(c, "exp") }), nil, 400, CodeInvalidGrant, "exp is missing"},
 		{"ErrExpString", "partner", with(func(c map[string]any) { c["exp"] = "1999999999" }), nil, 400, CodeInvalidGrant, "exp is not a NumericDate"},
 		{"ErrExpTooFar", "partner", with(func(c map[string]any) { c["exp"] = now.Add(2 * time.Hour).Unix() }), nil, 400, CodeInvalidGrant, "exp is more than 1h ahead;"},
+		// Made to last a month, presented in its last half hour.
+		{"ErrLongLived", "partner", with(func(c map[string]any) { c["iat"] = now.Add(-30 * 24 * time.Hour).Unix() }), nil, 400, CodeInvalidGrant, "lives from iat to exp for more than 1h"},
+		{"ErrKidNull", "partner", signJWS(k.rsa, nil, map[string]any{"alg": "RS256", "kid": nil}, a.claims()), nil, 400, CodeInvalidGrant, "alg and kid must be strings"},
+		{"ErrScopeNull", "partner", with(func(c map[string]any) { c["scope"] = nil }), nil, 400, CodeInvalidGrant, "scope claim must be a space-separated string"},
+		{"ErrSubNull", "partner", with(func(c map[string]any) { c["sub"] = nil }), nil, 400, CodeInvalidGrant, "sub is missing"},
 		{"ErrNbfFuture", "partner", with(func(c map[string]any) { c["nbf"] = now.Add(5 * time.Minute).Unix() }), nil, 400, CodeInvalidGrant, "nbf is"},
 		{"ErrIatFuture", "partner", with(func(c map[string]any) { c["iat"] = now.Add(5 * time.Minute).Unix() }), nil, 400, CodeInvalidGrant, "iat is"},
 		{"ErrNoJti", "partner", with(func(c map[string]any) { delete(c, "jti") }), nil, 400, CodeInvalidGrant, "jti is missing"},
@@ -318,5 +323,53 @@ func TestJWTBearerMetadata(t *testing.T) {
 	}
 	if err := (JWTBearerConfig{Skew: -time.Second}).Validate(); err == nil {
 		t.Error("a negative skew validated")
+	}
+}
+
+// TestJWTBearerKeyByThumbprint: a key registered without a kid goes by its
+// RFC 7638 thumbprint, as `keypad client get` shows it, so an assertion
+// may name it so.
+func TestJWTBearerKeyByThumbprint(t *testing.T) {
+	a := newAssertionEnv(t)
+	c, err := a.st.GetClient(context.Background(), directID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keypad.ParseAssertionKeys(c.Options.AssertionKeys)
+	if err != nil || len(keys) != 1 || keys[0].ID != "" || keys[0].Thumbprint == "" {
+		t.Fatalf("%s's keys = %+v, %v; want one key without a kid", directID, keys, err)
+	}
+	claims := a.claims()
+	claims["iss"] = directID
+	r := a.exchange("", signJWS(a.keys.rsa, nil, map[string]any{"alg": "RS256", "kid": keys[0].Thumbprint}, claims), nil)
+	if r.status != http.StatusOK {
+		t.Errorf("assertion naming its key by thumbprint: %d %s, want a token", r.status, r.raw)
+	}
+}
+
+// TestJWTBearerAmbiguousSubject: subject IDs, usernames and external IDs
+// are each unique only among their kind; a sub that is one person's
+// customer number and another's username is refused, not guessed.
+func TestJWTBearerAmbiguousSubject(t *testing.T) {
+	a := newAssertionEnv(t)
+	now := a.clk.Now()
+	if err := a.st.CreateSubject(context.Background(), &keypad.Subject{ID: "sub-bob", Username: "CUST-1001",
+		Name: "Bob", CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	claims := a.claims()
+	claims["sub"] = "CUST-1001" // alice's external ID, bob's username
+	r := a.exchange("partner", a.rs256(claims), nil)
+	wantError(t, r, http.StatusBadRequest, CodeInvalidGrant)
+	if desc, _ := r.body["error_description"].(string); !strings.Contains(desc, "sub names more than one person") {
+		t.Errorf("error_description = %q, want it to say sub names more than one person", desc)
+	}
+	if got := bearerEvents(t, a.env, "ambiguous_subject"); got != 1 {
+		t.Errorf("%v ambiguous_subject refusals counted, want 1", got)
+	}
+	claims = a.claims()
+	claims["sub"] = "sub-bob"
+	if r := a.exchange("partner", a.rs256(claims), nil); r.status != http.StatusOK {
+		t.Errorf("bob by his subject ID: %d %s, want a token", r.status, r.raw)
 	}
 }

@@ -96,11 +96,13 @@ func parseJWS(s string) (*jws, *assertionFailure) {
 }
 
 // verify checks the signature against the client's keys: the one whose
-// kid the header names, or else every key of the header's algorithm.
+// kid the header names (a key registered without a kid goes by its
+// thumbprint, as `keypad client get` shows it), or else every key of the
+// header's algorithm.
 func (j *jws) verify(keys []keypad.AssertionKey) *assertionFailure {
 	var candidates []keypad.AssertionKey
 	for _, k := range keys {
-		if j.kid != "" && k.ID != j.kid {
+		if j.kid != "" && k.ID != j.kid && (k.ID != "" || k.Thumbprint != j.kid) {
 			continue
 		}
 		if k.Alg != j.alg {
@@ -177,11 +179,14 @@ func jsonObject(b []byte) (map[string]json.RawMessage, error) {
 }
 
 // stringMember returns member name as a string; ok is false when it is
-// present but not a string. An absent member is "", true.
+// present but not a string (null included). An absent member is "", true.
 func stringMember(m map[string]json.RawMessage, name string) (string, bool) {
 	raw, present := m[name]
 	if !present {
 		return "", true
+	}
+	if string(raw) == "null" {
+		return "", false
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -191,8 +196,12 @@ func stringMember(m map[string]json.RawMessage, name string) (string, bool) {
 }
 
 // timeMember returns a NumericDate claim (RFC 7519 §2): seconds since the
-// epoch, fractions allowed. present is false when the claim is absent; ok
-// is false when it is not a usable number.
+// epoch. Fractions are allowed and dropped, so that every check, and the
+// replay counter's window that ends at exp, works in whole seconds (the
+// store keeps microseconds: a fraction below them would leave a sliver of
+// time where exp had not passed but the window had ended). present is
+// false when the claim is absent; ok is false when it is not a usable
+// number.
 func timeMember(m map[string]json.RawMessage, name string) (t time.Time, present, ok bool) {
 	raw, present := m[name]
 	if !present {
@@ -211,8 +220,7 @@ func timeMember(m map[string]json.RawMessage, name string) (t time.Time, present
 	if err != nil || math.IsNaN(f) || math.Abs(f) > 1<<53 {
 		return time.Time{}, true, false
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)), true, true
+	return time.Unix(int64(math.Floor(f)), 0), true, true
 }
 
 // audienceMember returns the aud claim (RFC 7519 §4.1.3): one string or an
@@ -221,6 +229,9 @@ func audienceMember(m map[string]json.RawMessage, name string) ([]string, bool) 
 	raw, present := m[name]
 	if !present {
 		return nil, true
+	}
+	if string(raw) == "null" {
+		return nil, false
 	}
 	var one string
 	if err := json.Unmarshal(raw, &one); err == nil {

@@ -40,15 +40,15 @@ func registerWithCORS(mux *http.ServeMux, routes []route) {
 }
 
 // allowAnyOrigin lets a page on any origin read h's answers, errors
-// included, without cookies.
+// included, without cookies. The headers go on every answer, Origin or
+// not, so that a cache that kept the metadata or the JWKS for a server's
+// request serves a browser the same.
 func allowAnyOrigin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Origin") != "" {
-			w.Header().Set("Access-Control-Allow-Origin", "*")
-			// userinfo's and the token endpoint's errors explain
-			// themselves in WWW-Authenticate (RFC 6750 §3).
-			w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
-		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		// userinfo's and the token endpoint's errors explain themselves
+		// in WWW-Authenticate (RFC 6750 §3).
+		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 		h.ServeHTTP(w, r)
 	})
 }

@@ -156,7 +156,7 @@ func (f *otpFlow) chargeSendCaps(ctx context.Context, o *keypad.OTPSession, ch k
 		// The request may be ending; the take-back must not end with it.
 		ctx := context.WithoutCancel(ctx)
 		for _, key := range charged {
-			if err := f.s.store.Unhit(ctx, key, now); err != nil {
+			if err := f.s.store.Unhit(ctx, key, otpDay, now); err != nil {
 				f.s.log.ErrorContext(ctx, "oauth: take back an otp send charge", "err", err)
 			}
 		}

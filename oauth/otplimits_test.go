@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/notify"
 	"github.com/keypadauth/keypad/ratelimit"
 )
 
@@ -249,4 +251,48 @@ func TestOTPFailedDeliveryCostsNoCap(t *testing.T) {
 	// The one unit of both caps is now spent.
 	c = mustChallenge(t, e.lookup("heather@example.com", ""))
 	wantError(t, e.send(c.session, c.channel(t, "sms")), http.StatusTooManyRequests, CodeTooManyRequests)
+}
+
+// hangUp is an SMS sender whose caller hangs up just as the message goes
+// to the provider: it cancels the request's context, then sends.
+type hangUp struct {
+	cancel context.CancelFunc
+	next   notify.Sender
+}
+
+func (h hangUp) Send(ctx context.Context, m notify.Message) error {
+	h.cancel()
+	return h.next.Send(ctx, m)
+}
+
+// TestOTPSendOutlivesTheCaller: a client that hangs up while its text is
+// on the way must not get its daily-cap charge back for a text that went
+// out (before, the provider call ran on the request's context, failed on
+// the hang-up, and the charges were refunded, so a client could text for
+// free by hanging up).
+func TestOTPSendOutlivesTheCaller(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 1}, func(d *OTPDeps) {
+		d.Router.SMS = hangUp{cancel: cancel, next: d.Router.SMS}
+	})
+	e.mustPerson("sub-heather", heather)
+	c := mustChallenge(t, e.lookup("heather@example.com", ""))
+	f, err := e.srv.otp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.send(ctx, sendRequest{client: e.kiosk, purpose: OTPPurposeToken, handle: c.session, channel: c.channel(t, "sms")}); err != nil {
+		t.Fatalf("send whose caller hung up: %v, want the text sent all the same", err)
+	}
+	if got := len(e.twilio.Accepted()); got != 1 {
+		t.Fatalf("texts accepted by the provider = %d, want 1", got)
+	}
+	// The text went out, so the day's one text for this number is spent,
+	// and its code works.
+	c2 := mustChallenge(t, e.lookup("heather@example.com", ""))
+	wantError(t, e.send(c2.session, c2.channel(t, "sms")), http.StatusTooManyRequests, CodeTooManyRequests)
+	if r := e.redeem(c.session, e.smsCode()); r.status != http.StatusOK {
+		t.Errorf("the code of the text sent while the caller hung up: %d %s, want a token", r.status, r.raw)
+	}
 }

@@ -123,6 +123,11 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if err != nil {
 		return refuse(err)
 	}
+	// From here the send runs to its end even if the client goes away:
+	// a caller that hangs up while the provider accepts the message must
+	// not get its charges and its send back for a message that went out.
+	// The senders bound their own time.
+	ctx = context.WithoutCancel(ctx)
 	err = f.deliver(ctx, o, msg)
 	sent = err == nil
 	if err != nil {

@@ -92,7 +92,6 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noStore(w.Header())
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, claimsOf(sub, strings.Fields(in.Scope)))
 }
 

@@ -180,9 +180,15 @@ func SessionKey(sessionHash []byte) string { return hex.EncodeToString(sessionHa
 // code: the charges stand) or Refund (not a guess: a right code, or one
 // so malformed it cannot match anything).
 type CodeAttempt struct {
-	l    *Limiter
-	keys []string
-	now  time.Time
+	l       *Limiter
+	charges []charge
+	now     time.Time
+}
+
+// charge is one counter an attempt hit, with the window it hit it in.
+type charge struct {
+	key    string
+	window time.Duration
 }
 
 // ChargeCode charges a code entry to the session and the IP and lets it
@@ -215,7 +221,7 @@ func (l *Limiter) ChargeCode(ctx context.Context, session, ip string) (*CodeAtte
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("ratelimit: charge %s: %w", c.scope, err), a.Refund(ctx))
 		}
-		a.keys = append(a.keys, c.key)
+		a.charges = append(a.charges, charge{c.key, c.limit.Window})
 		if n > c.limit.Max {
 			if err := a.Refund(ctx); err != nil {
 				return nil, err
@@ -229,12 +235,12 @@ func (l *Limiter) ChargeCode(ctx context.Context, session, ip string) (*CodeAtte
 // Refund takes the attempt's charges back: it was not a guess.
 func (a *CodeAttempt) Refund(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
-	for _, key := range a.keys {
-		if err := a.l.store.Unhit(ctx, key, a.now); err != nil {
+	for _, c := range a.charges {
+		if err := a.l.store.Unhit(ctx, c.key, c.window, a.now); err != nil {
 			return fmt.Errorf("ratelimit: take back a code charge: %w", err)
 		}
 	}
-	a.keys = nil
+	a.charges = nil
 	return nil
 }
 

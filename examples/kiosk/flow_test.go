@@ -372,7 +372,8 @@ func TestSendErrors(t *testing.T) {
 	})
 	t.Run("ErrDailyCap", func(t *testing.T) {
 		// keypad's daily cap per phone number answers 429 with a
-		// Retry-After of a day: the kiosk does not ask anyone to wait that.
+		// Retry-After of a day: the kiosk does not ask anyone to wait
+		// that, and offers the other way to reach the person.
 		t.Parallel()
 		e := newEnv(t, setup{keypad: func(c *config.Config) { c.OTP.DailyPerDestination = 1 }})
 		b := e.browser(t)
@@ -380,13 +381,19 @@ func TestSendErrors(t *testing.T) {
 		b.post("/done", nil)
 		b.post("/lookup", url.Values{"identifier": {"123 Main Street"}})
 		_, page := b.choose("Text (•••) •••-4821")
-		mustSee(t, page, "We can&#39;t send more codes")
+		mustSee(t, page, "We can&#39;t send more codes that way today", "Email h•••@e•••.com")
 		if strings.Contains(page, "seconds") || strings.Contains(page, "minutes") {
 			t.Errorf("the kiosk asks the person to wait out a daily cap; page:\n%s", page)
 		}
 		e.keypad.mustHaveSent(t, 1)
 		if ev := e.keypad.lastOTPEvent(t); ev.Type != "otp.send_refused" || !strings.Contains(ev.Detail, "this destination") {
 			t.Errorf("keypad's last event is %+v, want the second text refused by the daily cap", ev)
+		}
+		if b.choose("Email h•••@e•••.com"); b.url != "/code" {
+			t.Fatalf("email after the text's cap lands on %s, want /code; page:\n%s", b.url, b.page)
+		}
+		if sent := e.keypad.mustHaveSent(t, 2); sent[0].Channel != "email" { // newest first
+			t.Errorf("second message went by %s, want email", sent[1].Channel)
 		}
 	})
 }

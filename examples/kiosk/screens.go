@@ -172,10 +172,15 @@ func (k *kiosk) send(w http.ResponseWriter, r *http.Request) {
 		v.codeTTL = time.Duration(a.ExpiresIn) * time.Second
 		v.resendAt = now.Add(time.Duration(a.ResendAfter) * time.Second)
 		http.Redirect(w, r, "/code", http.StatusSeeOther)
-	case errors.As(err, &oe) && oe.Status == http.StatusTooManyRequests && (oe.RetryAfter <= 0 || oe.RetryAfter > maxKioskWait):
-		// keypad gives no Retry-After when waiting will not help (the
-		// session has sent all the codes it may), and a long one for a
-		// daily cap: nobody waits at a kiosk for that.
+	case errors.As(err, &oe) && oe.Status == http.StatusTooManyRequests && oe.RetryAfter > maxKioskWait:
+		// A daily cap (of this phone number or email address, or of the
+		// kiosk): nobody waits at a kiosk for that, but another way of
+		// reaching the person may still work.
+		k.render(w, http.StatusOK, "channel", view{Channels: v.channels,
+			Notice: "We can't send more codes that way today. Please choose another way, or try again tomorrow."})
+	case errors.As(err, &oe) && oe.Status == http.StatusTooManyRequests && oe.RetryAfter <= 0:
+		// keypad gives no Retry-After when waiting will not help: the
+		// session has sent all the codes it may.
 		k.visits.forget(w, r)
 		k.problem(w, http.StatusOK, "We can't send more codes right now",
 			"We have sent as many codes as we safely can. Please start over, or try again later.", "")

@@ -38,11 +38,14 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, er
 	return n, nil
 }
 
-// Unhit takes back one hit of a counter's current window; a counter at 0,
-// missing, or whose window ended is left alone.
-func (s *Store) Unhit(ctx context.Context, key string, now time.Time) error {
+// Unhit takes back one hit made at chargedAt with window: only from the
+// window that held chargedAt (it ends after chargedAt and no later than
+// chargedAt+window; any later window ends later than that). A counter at
+// 0, missing, or in another window is left alone.
+func (s *Store) Unhit(ctx context.Context, key string, window time.Duration, chargedAt time.Time) error {
 	if _, err := s.w.ExecContext(ctx, `UPDATE counters SET hits = hits - 1
-		WHERE name = $1 AND window_end > $2 AND hits > 0`, key, now.UnixMicro()); err != nil {
+		WHERE name = $1 AND window_end > $2 AND window_end <= $3 AND hits > 0`,
+		key, chargedAt.UnixMicro(), chargedAt.Add(window).UnixMicro()); err != nil {
 		return fmt.Errorf("take back a hit of %q: %w", key, err)
 	}
 	return nil

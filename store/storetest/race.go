@@ -247,7 +247,7 @@ func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Sto
 				return err
 			}
 			if n > max {
-				return s.Unhit(t.Context(), "otp:dest", t0)
+				return s.Unhit(t.Context(), "otp:dest", time.Hour, t0)
 			}
 			through[i] = true
 			return nil

@@ -233,28 +233,42 @@ func testCounters(t *testing.T, newStore func(*testing.T) keypad.Store) {
 			_, err := s.Hit(t.Context(), "k", time.Minute, t0)
 			must(t, err)
 		}
-		must(t, s.Unhit(t.Context(), "k", t0.Add(time.Second)))
+		must(t, s.Unhit(t.Context(), "k", time.Minute, t0.Add(time.Second)))
 		got, err := s.Count(t.Context(), "k", t0.Add(time.Second))
 		must(t, err)
 		mustEqual(t, "count after one hit was taken back", got, int64(1))
 		for range 3 {
-			must(t, s.Unhit(t.Context(), "k", t0.Add(time.Second)))
+			must(t, s.Unhit(t.Context(), "k", time.Minute, t0.Add(time.Second)))
 		}
 		got, err = s.Count(t.Context(), "k", t0.Add(time.Second))
 		must(t, err)
 		mustEqual(t, "count never goes below zero", got, int64(0))
-		must(t, s.Unhit(t.Context(), "never", t0))
+		must(t, s.Unhit(t.Context(), "never", time.Minute, t0))
 		got, err = s.Count(t.Context(), "never", t0)
 		must(t, err)
 		mustEqual(t, "taking back a hit of no counter makes none", got, int64(0))
-
-		// A window that ended is not touched: the next hit starts afresh.
-		_, err = s.Hit(t.Context(), "old", time.Minute, t0)
+	})
+	t.Run("UnhitLeavesTheNextWindow", func(t *testing.T) {
+		// A charge made just before its window ended is taken back after
+		// the next window began: the next window's hits stay.
+		s := newStore(t)
+		_, err := s.Hit(t.Context(), "k", time.Minute, t0)
 		must(t, err)
-		must(t, s.Unhit(t.Context(), "old", t0.Add(time.Minute)))
-		n, err := s.Hit(t.Context(), "old", time.Minute, t0.Add(time.Minute))
+		late := t0.Add(time.Minute - time.Millisecond)
+		_, err = s.Hit(t.Context(), "k", time.Minute, late)
 		must(t, err)
-		mustEqual(t, "first hit of a new window after a late take-back", n, int64(1))
+		next := t0.Add(time.Minute + time.Second)
+		n, err := s.Hit(t.Context(), "k", time.Minute, next)
+		must(t, err)
+		mustEqual(t, "first hit of the next window", n, int64(1))
+		must(t, s.Unhit(t.Context(), "k", time.Minute, late))
+		got, err := s.Count(t.Context(), "k", next)
+		must(t, err)
+		mustEqual(t, "next window's count after a late take-back", got, int64(1))
+		must(t, s.Unhit(t.Context(), "k", time.Minute, next))
+		got, err = s.Count(t.Context(), "k", next)
+		must(t, err)
+		mustEqual(t, "count after taking back the next window's own hit", got, int64(0))
 	})
 	t.Run("CountNone", func(t *testing.T) {
 		s := newStore(t)
