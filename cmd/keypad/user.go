@@ -12,6 +12,7 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/identifier"
 	"github.com/keypadauth/keypad/password"
+	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
 )
 
@@ -150,17 +151,10 @@ func (m *Main) userGetCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use: "get ID|USERNAME", Short: "Show a person", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			u, err := findUser(cmd, st, args[0])
-			if err != nil {
-				return err
-			}
-			return printUser(cmd.OutOrStdout(), u, asJSON)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withUser(cmd, args[0], func(_ server.Store, u *keypad.Subject) error {
+				return printUser(cmd.OutOrStdout(), u, asJSON)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -170,21 +164,14 @@ func (m *Main) userGetCommand() *cobra.Command {
 func (m *Main) userDeleteCommand() *cobra.Command {
 	return &cobra.Command{
 		Use: "delete ID|USERNAME", Short: "Delete a person and everything issued for them", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			u, err := findUser(cmd, st, args[0])
-			if err != nil {
-				return err
-			}
-			if err := st.DeleteSubject(cmd.Context(), u.ID); err != nil {
-				return fmt.Errorf("delete user %s: %w", u.ID, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s\n", u.ID)
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withUser(cmd, args[0], func(st server.Store, u *keypad.Subject) error {
+				if err := st.DeleteSubject(cmd.Context(), u.ID); err != nil {
+					return fmt.Errorf("delete user %s: %w", u.ID, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s\n", u.ID)
+				return nil
+			})
 		},
 	}
 }
@@ -194,27 +181,20 @@ func (m *Main) userSetPasswordCommand() *cobra.Command {
 		Use:   "set-password ID|USERNAME",
 		Short: "Set a person's password, read from standard input",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			hash, err := m.readPassword(cmd)
 			if err != nil {
 				return err
 			}
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			u, err := findUser(cmd, st, args[0])
-			if err != nil {
-				return err
-			}
-			u.PasswordHash = hash
-			u.UpdatedAt = m.Now().UTC()
-			if err := st.UpdateSubject(cmd.Context(), u); err != nil {
-				return fmt.Errorf("set password of %s: %w", u.ID, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "set the password of user %s\n", u.ID)
-			return nil
+			return m.withUser(cmd, args[0], func(st server.Store, u *keypad.Subject) error {
+				u.PasswordHash = hash
+				u.UpdatedAt = m.Now().UTC()
+				if err := st.UpdateSubject(cmd.Context(), u); err != nil {
+					return fmt.Errorf("set password of %s: %w", u.ID, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "set the password of user %s\n", u.ID)
+				return nil
+			})
 		},
 	}
 }
@@ -254,6 +234,21 @@ func (m *Main) readPassword(cmd *cobra.Command) (string, error) {
 		return "", err
 	}
 	return password.Hash(pw, m.Rand)
+}
+
+// withUser opens the store, finds the person by ID or username, and
+// runs fn; the user commands' counterpart of withClient.
+func (m *Main) withUser(cmd *cobra.Command, idOrName string, fn func(server.Store, *keypad.Subject) error) (err error) {
+	st, _, err := m.openStore(cmd)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+	u, err := findUser(cmd, st, idOrName)
+	if err != nil {
+		return err
+	}
+	return fn(st, u)
 }
 
 // findUser looks a person up by ID, then by username.
