@@ -28,6 +28,11 @@ type AuthCode struct {
 type AuthCodeStore interface {
 	// CreateAuthCode stores a code. Returns ErrConflict if the hash exists.
 	CreateAuthCode(ctx context.Context, c *AuthCode) error
+	// GetAuthCode returns the code with the given hash as stored, used or
+	// expired or not, so the token endpoint can check who presents it
+	// before it consumes it (a stranger's attempt must change nothing).
+	// Returns ErrNotFound.
+	GetAuthCode(ctx context.Context, hash []byte) (*AuthCode, error)
 	// ConsumeAuthCode marks the code used at now, atomically: exactly one
 	// of many concurrent callers gets it. Later callers get ErrConsumed
 	// together with the code (so its tokens can be revoked, RFC 6749

@@ -28,11 +28,16 @@ var (
 const maxSecretParam = 128
 
 // Grant is the authorization_code grant at the token endpoint (RFC 6749
-// §4.1.3; RFC 7636 §4.5; OpenID Connect Core §3.1.3). The code is consumed
-// first, atomically, so of any number of concurrent exchanges exactly one
-// proceeds; a code presented again revokes everything issued for it. The
-// person's grant ("my devices") is created here, under the ID the code
-// carries, so a grant exists only for codes that were exchanged.
+// §4.1.3; RFC 7636 §4.5; OpenID Connect Core §3.1.3). The code is read
+// first and its bindings checked (client, redirect_uri, PKCE verifier,
+// resource): a request that fails them gets invalid_grant and changes
+// nothing, so a stranger can neither burn a code nor, by replaying a spent
+// one, revoke the rightful client's tokens (RFC 9700 §4.5). Only then is
+// it consumed, atomically, so of any number of concurrent exchanges
+// exactly one proceeds; a code presented again by its own client revokes
+// everything issued for it (§4.1.2). The person's grant ("my devices") is
+// created here, under the ID the code carries, so a grant exists only for
+// codes that were exchanged.
 func (f *authCodeFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	s := f.s
 	code := req.Form.Get("code")
@@ -42,10 +47,29 @@ func (f *authCodeFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResp
 	if !strings.HasPrefix(code, keypad.PrefixAuthCode) || len(code) > maxSecretParam {
 		return nil, errCodeInvalid
 	}
+	hash := keypad.SecretHash(code)
+	c, err := s.store.GetAuthCode(ctx, hash)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil, errCodeInvalid
+	} else if err != nil {
+		return nil, fmt.Errorf("authorization code: read: %w", err)
+	}
+	accessAud, err := checkCodeBinding(c, req)
+	if err != nil {
+		s.metrics.Event("authcode", "binding_failed")
+		return nil, err
+	}
+	// The requester is now the code's client: authenticated by the token
+	// endpoint, and for a public client by the PKCE verifier only the
+	// client that started the flow knows.
 	now := s.now()
-	c, err := s.store.ConsumeAuthCode(ctx, keypad.SecretHash(code), now)
+	c, err = s.store.ConsumeAuthCode(ctx, hash, now)
 	switch {
 	case errors.Is(err, keypad.ErrConsumed):
+		if req.Client.Public && c.CodeChallenge == "" {
+			// Nothing but the public client_id vouches for the requester.
+			return nil, errCodeInvalid
+		}
 		s.codeReplayed(ctx, req.HTTP, c, now)
 		return nil, errCodeUsed
 	case errors.Is(err, keypad.ErrExpired):
@@ -55,26 +79,6 @@ func (f *authCodeFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		return nil, errCodeInvalid
 	case err != nil:
 		return nil, err
-	}
-	if c.ClientID != req.Client.ID {
-		// §4.1.3: the code must have been issued to this client. It is
-		// spent now, which only hurts whoever stole it.
-		s.metrics.Event("authcode", "code_wrong_client")
-		return nil, errCodeInvalid
-	}
-	if !redirectMatches(c.RedirectURI, req.Form.Get("redirect_uri"), req.Client) {
-		return nil, InvalidGrant("redirect_uri does not match the one in the authorization request")
-	}
-	if e := verifyPKCE(c.CodeChallenge, c.CodeChallengeMethod, req.Form.Get("code_verifier")); e != nil {
-		s.metrics.Event("authcode", "pkce_failed")
-		return nil, e
-	}
-	accessAud := c.Audience
-	if r := req.Form.Get("resource"); r != "" {
-		if !slices.Contains(c.Audience, r) {
-			return nil, NewError(CodeInvalidTarget, "resource '%s' was not part of the authorization request", r)
-		}
-		accessAud = []string{r}
 	}
 
 	g := &keypad.Grant{
@@ -113,6 +117,24 @@ func (f *authCodeFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResp
 	}
 	s.metrics.Event("authcode", "exchanged")
 	return resp, nil
+}
+
+// checkCodeBinding checks what the code binds the exchange to, before the
+// code is consumed: the client it was issued to (§4.1.3), the redirect_uri
+// of the authorization request, the PKCE verifier (RFC 7636 §4.6), and a
+// resource among those authorized (RFC 8707 §2.2). It returns the access
+// token's audience.
+func checkCodeBinding(c *keypad.AuthCode, req *TokenRequest) ([]string, error) {
+	if c.ClientID != req.Client.ID {
+		return nil, errCodeInvalid
+	}
+	if !redirectMatches(c.RedirectURI, req.Form.Get("redirect_uri"), req.Client) {
+		return nil, InvalidGrant("redirect_uri does not match the one in the authorization request")
+	}
+	if e := verifyPKCE(c.CodeChallenge, c.CodeChallengeMethod, req.Form.Get("code_verifier")); e != nil {
+		return nil, e
+	}
+	return narrowResource(req.Form, c.Audience, "the authorization request")
 }
 
 // redirectMatches applies §4.1.3: a redirect_uri given at authorization

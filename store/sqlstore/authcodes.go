@@ -38,6 +38,15 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *keypad.AuthCode) error {
 	return nil
 }
 
+// GetAuthCode reads a code by hash in whatever state it is; ErrNotFound.
+func (s *Store) GetAuthCode(ctx context.Context, hash []byte) (*keypad.AuthCode, error) {
+	c, err := scanAuthCode(s.db.QueryRowContext(ctx, `SELECT `+authCodeCols+` FROM auth_codes WHERE hash = $1`, hash))
+	if err != nil {
+		return nil, readErr("get authorization code", err)
+	}
+	return c, nil
+}
+
 // ConsumeAuthCode marks an unused, live code used at now with one
 // conditional UPDATE: exactly one of many concurrent callers gets it.
 // Otherwise it returns ErrNotFound, or the code with ErrConsumed (checked

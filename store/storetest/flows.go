@@ -282,6 +282,24 @@ func testAuthCodes(t *testing.T, newStore func(*testing.T) keypad.Store) {
 			mustEqual(t, "replayed code", got, want)
 		}
 	})
+	t.Run("Get", func(t *testing.T) {
+		s := newStore(t)
+		must(t, s.CreateAuthCode(t.Context(), fullAuthCode("1")))
+		got, err := s.GetAuthCode(t.Context(), fullAuthCode("1").Hash)
+		must(t, err)
+		mustEqual(t, "unused code", got, fullAuthCode("1"))
+		// Reading does not consume: the code is still there to take.
+		used := t0.Add(time.Second)
+		_, err = s.ConsumeAuthCode(t.Context(), fullAuthCode("1").Hash, used)
+		must(t, err)
+		got, err = s.GetAuthCode(t.Context(), fullAuthCode("1").Hash)
+		must(t, err)
+		want := fullAuthCode("1")
+		want.UsedAt = used
+		mustEqual(t, "used code", got, want)
+		_, err = s.GetAuthCode(t.Context(), h("nope"))
+		mustBeErrNotFound(t, err)
+	})
 	t.Run("ErrExpired", func(t *testing.T) {
 		s := newStore(t)
 		must(t, s.CreateAuthCode(t.Context(), fullAuthCode("1")))
