@@ -82,6 +82,12 @@ type ClientOptions struct {
 	// ExplicitUnknownIdentifier makes OTP lookups answer unknown_identifier
 	// instead of decoy channels (see DESIGN.md, OTP flow).
 	ExplicitUnknownIdentifier bool `json:"explicit_unknown_identifier,omitempty"`
+	// IntrospectAny lets a confidential client introspect every token (a
+	// resource server that serves tokens issued to other clients). Without
+	// it a client learns only about tokens issued to it or naming it in
+	// aud; for any other token it is told active:false (RFC 7662 §2.2,
+	// §4), so a client's secret is no key to everyone's tokens.
+	IntrospectAny bool `json:"introspect_any,omitempty"`
 	// AssertionIssuer is the iss the client's JWT bearer assertions carry
 	// (RFC 7523 §3); empty means the client ID.
 	AssertionIssuer string `json:"assertion_issuer,omitempty"`

@@ -186,6 +186,9 @@ func clients(s *Seeded) []*keypad.Client {
 			Description: "The utility's energy usage API; introspects opaque access tokens",
 			SecretHash:  keypad.SecretHash(s.EnergySecret),
 			TokenFormat: keypad.FormatJWT,
+			// The API serves tokens issued to the TV app and the
+			// kiosk, so it must be allowed to introspect them.
+			Options: keypad.ClientOptions{IntrospectAny: true},
 		},
 		{
 			ID: TVClientID, Name: "Green Valley Power TV app",

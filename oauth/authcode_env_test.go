@@ -133,7 +133,8 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 }
 
 // fixtures: the OIDC scopes and one API scope in the catalogue; alice and
-// bob; a confidential web app, a public native app and a legacy client.
+// bob; a confidential web app, a public native app, a resource server
+// that may introspect every token, and a legacy client.
 func (e *flowEnv) fixtures() {
 	ctx := context.Background()
 	for _, sc := range oauth.OIDCScopes {
@@ -161,6 +162,7 @@ func (e *flowEnv) fixtures() {
 	e.client(&keypad.Client{ID: "native", Name: "Meter CLI", Public: true,
 		GrantTypes: []string{keypad.GrantAuthorizationCode, keypad.GrantRefreshToken}, Scopes: all,
 		RedirectURIs: []string{"http://127.0.0.1/cb"}})
+	e.client(&keypad.Client{ID: "api", Name: "Energy API", Options: keypad.ClientOptions{IntrospectAny: true}})
 	e.client(&keypad.Client{ID: "legacy", Name: "Old Desktop App",
 		GrantTypes: []string{keypad.GrantPassword, keypad.GrantRefreshToken}, Scopes: []string{"api:read"}})
 }
@@ -343,10 +345,10 @@ func (e *flowEnv) refresh(client, rt string, extra url.Values) tokenResponse {
 	return e.post(oauth.PathToken, client, form)
 }
 
-// active introspects tok as the web app.
+// active introspects tok as the resource server "api".
 func (e *flowEnv) active(tok string) bool {
 	e.t.Helper()
-	r := e.post(oauth.PathIntrospect, "webapp", url.Values{"token": {tok}})
+	r := e.post(oauth.PathIntrospect, "api", url.Values{"token": {tok}})
 	if r.status != http.StatusOK {
 		e.t.Fatalf("introspect: %d %s", r.status, r.raw)
 	}

@@ -12,7 +12,9 @@ import (
 
 func TestIntrospection(t *testing.T) {
 	e := newEnv(t).start()
-	rsSecret := e.mustClient(service("resource-server", keypad.FormatJWT))
+	rs := service("resource-server", keypad.FormatJWT)
+	rs.Options.IntrospectAny = true
+	rsSecret := e.mustClient(rs)
 	jwtSecret := e.mustClient(service("svc-jwt", keypad.FormatJWT, "read"))
 	opSecret := e.mustClient(service("svc-op", keypad.FormatOpaque, "read"))
 	e.mustClient(&keypad.Client{ID: "tv", Public: true})
@@ -98,6 +100,60 @@ func TestIntrospection(t *testing.T) {
 	})
 }
 
+// TestIntrospectionRestricted pins RFC 7662 §2.2/§4: a client learns
+// about tokens issued to it or naming it in aud; about anyone else's it
+// hears only active:false, unless it is a resource server registered with
+// IntrospectAny.
+func TestIntrospectionRestricted(t *testing.T) {
+	e := newEnv(t).start()
+	const meter = "https://meter.example/"
+	ownerSecret := e.mustClient(service("owner", keypad.FormatOpaque, "read"))
+	nosySecret := e.mustClient(service("nosy", keypad.FormatJWT, "read"))
+	meterSecret := e.mustClient(service(meter, keypad.FormatJWT))
+	anySvc := service("any-rs", keypad.FormatJWT)
+	anySvc.Options.IntrospectAny = true
+	anySecret := e.mustClient(anySvc)
+
+	plain := e.mustToken("owner", ownerSecret)
+	r := e.post(PathToken, url.Values{"grant_type": {keypad.GrantClientCredentials}, "resource": {meter}}, basic("owner", ownerSecret))
+	forMeter, _ := r.body["access_token"].(string)
+	if r.status != http.StatusOK || forMeter == "" {
+		t.Fatalf("token with resource: %d %s", r.status, r.raw)
+	}
+	introspect := func(tok, id, secret string) response {
+		t.Helper()
+		r := e.post(PathIntrospect, url.Values{"token": {tok}}, basic(id, secret))
+		if r.status != http.StatusOK {
+			t.Fatalf("introspect as %s: %d %s", id, r.status, r.raw)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name, tok, as, secret string
+		active                bool
+	}{
+		{"OKIssuedToCaller", plain, "owner", ownerSecret, true},
+		{"OKCallerIsAudience", forMeter, meter, meterSecret, true},
+		{"OKIntrospectAny", plain, "any-rs", anySecret, true},
+		{"ErrOtherClientsToken", plain, "nosy", nosySecret, false},
+		{"ErrOtherAudience", plain, meter, meterSecret, false},
+		{"ErrOtherClientsTokenForOtherAudience", forMeter, "nosy", nosySecret, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := introspect(c.tok, c.as, c.secret)
+			if c.active {
+				if r.body["active"] != true || r.body["client_id"] != "owner" || r.body["sub"] != "owner" {
+					t.Errorf("got %s, want the owner's active token", r.raw)
+				}
+				return
+			}
+			if r.raw != `{"active":false}` {
+				t.Errorf("got %s, want only {\"active\":false}", r.raw)
+			}
+		})
+	}
+}
+
 func TestRevocation(t *testing.T) {
 	e := newEnv(t).start()
 	ownerSecret := e.mustClient(service("owner", keypad.FormatOpaque, "read"))
@@ -150,7 +206,9 @@ func TestRevocation(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	e := newEnv(t).start()
 	secret := e.mustClient(service("svc", keypad.FormatJWT, "read"))
-	rsSecret := e.mustClient(service("rs", keypad.FormatJWT))
+	rs := service("rs", keypad.FormatJWT)
+	rs.Options.IntrospectAny = true
+	rsSecret := e.mustClient(rs)
 	old := e.mustToken("svc", secret)
 	verifyWithJWKS(t, e, old)
 

@@ -72,7 +72,9 @@ func TestOTPFlowSMS(t *testing.T) {
 // server client.
 func (e *otpEnv) introspect(t *testing.T, tok string) map[string]any {
 	t.Helper()
-	secret := e.mustClient(service("rs-"+tok[len(tok)-6:], keypad.FormatJWT))
+	rs := service("rs-"+tok[len(tok)-6:], keypad.FormatJWT)
+	rs.Options.IntrospectAny = true // a resource server
+	secret := e.mustClient(rs)
 	r := e.post(PathIntrospect, map[string][]string{"token": {tok}}, basic("rs-"+tok[len(tok)-6:], secret))
 	if r.status != http.StatusOK {
 		t.Fatalf("introspect: %d %s", r.status, r.raw)

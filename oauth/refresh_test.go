@@ -171,7 +171,7 @@ func TestRefreshLifetimes(t *testing.T) {
 // introspect returns the introspection of tok as the web app sees it.
 func (e *flowEnv) introspect(tok string) map[string]any {
 	e.t.Helper()
-	r := e.post(oauth.PathIntrospect, "webapp", url.Values{"token": {tok}})
+	r := e.post(oauth.PathIntrospect, "api", url.Values{"token": {tok}})
 	if r.status != http.StatusOK || r.body["active"] != true {
 		e.t.Fatalf("introspect: %d %s, want an active token", r.status, r.raw)
 	}

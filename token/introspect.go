@@ -18,8 +18,10 @@ type Introspection struct {
 	Scope  string `json:"scope,omitempty"`
 	// ClientID is the client the token was issued to.
 	ClientID string `json:"client_id,omitempty"`
-	// TokenType is "Bearer" for access tokens and "refresh_token" for
-	// refresh tokens.
+	// TokenType is "Bearer" for access tokens, the RFC 6749 §7.1 type
+	// RFC 7662 §2.2 asks for. A refresh token has no such type, so it is
+	// left out there (an active answer without token_type is a refresh
+	// token).
 	TokenType string   `json:"token_type,omitempty"`
 	Exp       int64    `json:"exp,omitempty"`
 	Iat       int64    `json:"iat,omitempty"`
@@ -62,7 +64,7 @@ func (i *Issuer) Introspect(ctx context.Context, tok string) (*Introspection, er
 		Aud: t.Audience, Iss: i.Issuer, GrantID: t.GrantID,
 	}
 	if t.Kind == keypad.KindRefresh {
-		in.TokenType = "refresh_token"
+		in.TokenType = ""
 	}
 	if !t.ExpiresAt.IsZero() {
 		in.Exp = t.ExpiresAt.Unix()

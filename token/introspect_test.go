@@ -57,7 +57,8 @@ func TestIntrospect(t *testing.T) {
 	}{
 		{"OKJWT", jwtLive, true, "Bearer"},
 		{"OKOpaque", opaqueLive, true, "Bearer"},
-		{"OKRefresh", refresh, true, "refresh_token"},
+		// RFC 7662 §2.2 means an RFC 6749 §7.1 type; a refresh token has none.
+		{"OKRefresh", refresh, true, ""},
 		{"ErrUnknownOpaque", keypad.PrefixAccessToken + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", false, ""},
 		{"ErrGarbage", "hello", false, ""},
 		{"ErrRevokedJTI", jwtRevoked, false, ""},

@@ -33,6 +33,7 @@ type clientSpec struct {
 	RefreshIdleTTL                string
 	RefreshNoExpiry               bool
 	ExplicitUnknownIdentifier     bool
+	IntrospectAny                 bool
 	// AssertionIssuer and AssertionKeys are the jwt-bearer flags:
 	// AssertionKeys names a file (or is noKeys); keptKeys are the keys the
 	// client has, which update keeps when the flag is not given.
@@ -52,6 +53,7 @@ func specOf(c *keypad.Client) clientSpec {
 		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
 		RefreshIdleTTL: ttlSpec(c.Options.RefreshIdleTTL), RefreshNoExpiry: c.Options.RefreshNoExpiry,
 		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
+		IntrospectAny:             c.Options.IntrospectAny,
 		AssertionIssuer:           c.Options.AssertionIssuer,
 		keptKeys:                  c.Options.AssertionKeys,
 	}
@@ -163,6 +165,7 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.AlwaysConsent = s.AlwaysConsent
 	c.Options.AllowPlainPKCE = s.AllowPlainPKCE
 	c.Options.ExplicitUnknownIdentifier = s.ExplicitUnknownIdentifier
+	c.Options.IntrospectAny = s.IntrospectAny
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
