@@ -41,6 +41,10 @@ import (
 
 type clock = testclock.Clock
 
+// flowUserCodeKey is the key device user codes are hashed under, shared
+// by the device flow and the pages as in keypad.
+var flowUserCodeKey = []byte(strings.Repeat("u", 32))
+
 const (
 	alicePassword = "correct horse battery staple"
 	bobPassword   = "tr0ub4dor&3 but longer"
@@ -102,12 +106,14 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 	limiter, err := ratelimit.New(st, set.limits, e.clk.Now)
 	must(t, err)
 	e.pages, err = web.New(web.Config{Issuer: issuer, FormBurst: 100000},
-		web.Deps{Store: st, Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv})
+		web.Deps{Store: st, Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv, UserCodeKey: flowUserCodeKey})
 	must(t, err)
 	must(t, e.srv.EnableAuthorizationCode(set.authCode, e.pages))
 	must(t, e.srv.EnablePasswordGrant(limiter))
 	if set.device != nil {
-		must(t, e.srv.EnableDeviceFlow(*set.device))
+		dcfg := *set.device
+		dcfg.UserCodeKey = flowUserCodeKey
+		must(t, e.srv.EnableDeviceFlow(dcfg))
 	}
 	e.srv.Register(mux)
 	e.pages.Register(mux)

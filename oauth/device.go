@@ -66,6 +66,11 @@ type DeviceConfig struct {
 	// the hosted pages must be given the same one, or typed codes will not
 	// normalise.
 	UserCode usercode.Config
+	// UserCodeKey keys the hash a user code is stored under
+	// (usercode.Hash): at least 32 bytes, stable across restarts and the
+	// same on every instance, e.g. Sealer.DeriveKey("device-user-code").
+	// The hosted pages must be given the same key. Required.
+	UserCodeKey []byte
 }
 
 // withDefaults returns c with zero fields set to their defaults.
@@ -136,6 +141,9 @@ func (s *Server) EnableDeviceFlow(cfg DeviceConfig) error {
 	}
 	if s.grant(keypad.GrantDeviceCode) != nil {
 		return errors.New("device flow: already enabled on this server")
+	}
+	if err := usercode.CheckKey("device flow", cfg.UserCodeKey); err != nil {
+		return err
 	}
 	f := &deviceFlow{s: s, cfg: cfg.withDefaults(s.issuer)}
 	s.Handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
@@ -213,7 +221,7 @@ func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes [
 		}
 		err = f.s.store.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
 			DeviceCodeHash: keypad.SecretHash(deviceCode),
-			UserCodeHash:   keypad.SecretHash(userCode),
+			UserCodeHash:   usercode.Hash(f.cfg.UserCodeKey, userCode),
 			ClientID:       client.ID,
 			Scopes:         scopes,
 			Status:         keypad.DevicePending,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/usercode"
 )
 
 // BenchmarkDevicePoll measures the load that dominates a device fleet:
@@ -36,7 +37,7 @@ func BenchmarkDevicePoll(b *testing.B) {
 		// about the device authorization endpoint.
 		dc := fmt.Sprintf("%sbench%06d", keypad.PrefixDeviceCode, i)
 		err := e.st.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
-			DeviceCodeHash: keypad.SecretHash(dc), UserCodeHash: keypad.SecretHash(fmt.Sprintf("U%07d", i)),
+			DeviceCodeHash: keypad.SecretHash(dc), UserCodeHash: usercode.Hash(testUserCodeKey, fmt.Sprintf("U%07d", i)),
 			ClientID: "tv", Scopes: []string{"read"}, Status: keypad.DevicePending,
 			Interval: 5 * time.Second, CreatedAt: e.clk.Now(), ExpiresAt: e.clk.Now().Add(time.Hour),
 		})

@@ -27,11 +27,20 @@ func tv(id string, scopes ...string) *keypad.Client {
 		GrantTypes: []string{keypad.GrantDeviceCode, keypad.GrantRefreshToken}}
 }
 
+// testUserCodeKey is the key the tests hash device user codes under.
+var testUserCodeKey = []byte(strings.Repeat("u", 32))
+
+// keyed gives cfg the test user code key.
+func keyed(cfg DeviceConfig) DeviceConfig {
+	cfg.UserCodeKey = testUserCodeKey
+	return cfg
+}
+
 // newDeviceEnv is a running server with the device flow enabled.
 func newDeviceEnv(t testing.TB, cfg DeviceConfig) *env {
 	t.Helper()
 	e := newEnv(t)
-	if err := e.srv.EnableDeviceFlow(cfg); err != nil {
+	if err := e.srv.EnableDeviceFlow(keyed(cfg)); err != nil {
 		t.Fatalf("EnableDeviceFlow: %v", err)
 	}
 	return e.start()
@@ -99,7 +108,7 @@ func tryAnswer(e *env, userCode, subject string, approve bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("normalize %q: %w", userCode, err)
 	}
-	d, err := e.st.GetDeviceAuthorizationByUserCode(ctx, keypad.SecretHash(canonical))
+	d, err := e.st.GetDeviceAuthorizationByUserCode(ctx, usercode.Hash(testUserCodeKey, canonical))
 	if err != nil {
 		return "", fmt.Errorf("look up user code: %w", err)
 	}
@@ -178,8 +187,12 @@ func TestDeviceAuthorization(t *testing.T) {
 		d := e.record(deviceCodes{device: dc})
 		canonical := strings.ReplaceAll(uc, "-", "")
 		now := e.clk.Now()
-		if !slices.Equal(d.UserCodeHash, keypad.SecretHash(canonical)) {
-			t.Error("stored user code hash is not SecretHash of the canonical user code")
+		if !slices.Equal(d.UserCodeHash, usercode.Hash(testUserCodeKey, canonical)) {
+			t.Error("stored user code hash is not the keyed hash of the canonical user code")
+		}
+		if slices.Equal(d.UserCodeHash, keypad.SecretHash(canonical)) {
+			// About 35 bits: a leaked database would give it up at once.
+			t.Error("the user code is stored under an unkeyed hash")
 		}
 		if d.ClientID != "tv" || d.Status != keypad.DevicePending || !slices.Equal(d.Scopes, []string{"read"}) ||
 			d.Interval != 5*time.Second || !d.CreatedAt.Equal(now) || !d.ExpiresAt.Equal(now.Add(10*time.Minute)) ||
@@ -314,7 +327,7 @@ func TestDeviceAuthorizationUserCodeTaken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := srv.EnableDeviceFlow(DeviceConfig{}); err != nil {
+			if err := srv.EnableDeviceFlow(keyed(DeviceConfig{})); err != nil {
 				t.Fatal(err)
 			}
 			mux := http.NewServeMux()
@@ -393,21 +406,28 @@ func TestDeviceConfigValidate(t *testing.T) {
 	}
 	t.Run("ErrEnableTwice", func(t *testing.T) {
 		e := newEnv(t)
-		if err := e.srv.EnableDeviceFlow(DeviceConfig{}); err != nil {
+		if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{})); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.srv.EnableDeviceFlow(DeviceConfig{}); err == nil {
+		if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{})); err == nil {
 			t.Fatal("EnableDeviceFlow succeeded twice; Register would panic on the duplicate route")
 		}
 		e.start() // one route each: no panic
 	})
 	t.Run("ErrEnable", func(t *testing.T) {
 		e := newEnv(t)
-		if err := e.srv.EnableDeviceFlow(DeviceConfig{Interval: time.Hour}); err == nil {
+		if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{Interval: time.Hour})); err == nil {
 			t.Fatal("EnableDeviceFlow accepted an interval of an hour")
 		}
 		if slices.Contains(e.srv.grantTypes(), keypad.GrantDeviceCode) {
 			t.Error("a refused configuration still registered the grant")
+		}
+	})
+	t.Run("ErrNoUserCodeKey", func(t *testing.T) {
+		e := newEnv(t)
+		err := e.srv.EnableDeviceFlow(DeviceConfig{UserCodeKey: []byte("short")})
+		if err == nil || !strings.Contains(err.Error(), "user code key") {
+			t.Fatalf("EnableDeviceFlow with a 5-byte key = %v, want an error about the user code key", err)
 		}
 	})
 }

@@ -325,7 +325,7 @@ func TestDeviceCodeConcurrentRedemption(t *testing.T) {
 // pages would) approves after the first poll.
 func TestDeviceCodeXOAuth2(t *testing.T) {
 	e := newEnv(t)
-	if err := e.srv.EnableDeviceFlow(DeviceConfig{Interval: time.Second}); err != nil {
+	if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{Interval: time.Second})); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()

@@ -75,7 +75,12 @@ func OTPConfig(cfg config.Config) oauth.OTPConfig {
 // channel can deliver its codes.
 func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler, error) {
 	cfg := s.cfg
-	if err := s.oauth.EnableDeviceFlow(DeviceConfig(cfg, s.issuer)); err != nil {
+	// Device user codes are stored as an HMAC under this key; the device
+	// endpoint and the code-entry page must share it.
+	userCodeKey := sealer.DeriveKey("device-user-code")
+	dcfg := DeviceConfig(cfg, s.issuer)
+	dcfg.UserCodeKey = userCodeKey
+	if err := s.oauth.EnableDeviceFlow(dcfg); err != nil {
 		return nil, fmt.Errorf("device flow (device.*): %w", err)
 	}
 	// One limiter serves the pages' code entry and sign-in and the
@@ -87,6 +92,7 @@ func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler,
 	pages, err := web.New(WebConfig(cfg, s.issuer), web.Deps{
 		Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
 		Now: s.now, Rand: rnd, Authorizer: s.oauth, CodeSignIn: s.oauth,
+		UserCodeKey: userCodeKey,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hosted pages (web.*): %w", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/ratelimit"
+	"github.com/keypadauth/keypad/usercode"
 )
 
 type deviceEnterData struct {
@@ -134,7 +135,7 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 		h.codeRejected(w, r, "", "malformed")
 		return
 	}
-	d, err := h.store.GetDeviceAuthorizationByUserCode(ctx, keypad.SecretHash(code))
+	d, err := h.store.GetDeviceAuthorizationByUserCode(ctx, usercode.Hash(h.userCodeKey, code))
 	reason := ""
 	switch {
 	case errors.Is(err, keypad.ErrNotFound):

@@ -23,6 +23,7 @@ import (
 	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/ratelimit"
 	"github.com/keypadauth/keypad/store/sqlite"
+	"github.com/keypadauth/keypad/usercode"
 	"github.com/keypadauth/keypad/web"
 )
 
@@ -73,7 +74,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if e.limiter, err = ratelimit.New(st, rcfg, e.clock.Now); err != nil {
 		t.Fatal(err)
 	}
-	e.handler, err = web.New(cfg, web.Deps{Store: st, Logger: testLogger(t), Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader})
+	e.handler, err = web.New(cfg, web.Deps{Store: st, Logger: testLogger(t), Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader, UserCodeKey: testUserCodeKey})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -117,6 +118,10 @@ func must(t testing.TB, err error) {
 	}
 }
 
+// testUserCodeKey is the key device user codes are hashed under, as
+// keypad derives one from its server secret.
+var testUserCodeKey = []byte(strings.Repeat("u", 32))
+
 // device stores a pending device request for the canonical user code
 // and returns its device code hash.
 func (e *env) device(code string, ttl time.Duration) []byte {
@@ -124,7 +129,7 @@ func (e *env) device(code string, ttl time.Duration) []byte {
 	now := e.clock.Now()
 	d := &keypad.DeviceAuthorization{
 		DeviceCodeHash: keypad.SecretHash(keypad.PrefixDeviceCode + code),
-		UserCodeHash:   keypad.SecretHash(code),
+		UserCodeHash:   usercode.Hash(testUserCodeKey, code),
 		ClientID:       clientID,
 		Scopes:         []string{"playlists:read", "device:abc123:control"},
 		Status:         keypad.DevicePending,

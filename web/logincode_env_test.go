@@ -108,7 +108,7 @@ func newCodeEnv(t testing.TB, opts ...codeOption) *codeEnv {
 	must(t, err)
 	e.handler, err = web.New(web.Config{Issuer: issuer, FormBurst: 10000}, web.Deps{
 		Store: st, Logger: log, Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader,
-		Authorizer: e.oauth, CodeSignIn: e.oauth,
+		Authorizer: e.oauth, CodeSignIn: e.oauth, UserCodeKey: testUserCodeKey,
 	})
 	must(t, err)
 	if o.authcode {

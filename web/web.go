@@ -79,32 +79,41 @@ type Deps struct {
 	// CodeSignIn sends sign-in codes (the *oauth.Server); /login offers
 	// "send me a code" only while its OTP flow is enabled.
 	CodeSignIn CodeSignIn
+	// UserCodeKey is the key device user codes are hashed under
+	// (usercode.Hash); the same as oauth.DeviceConfig.UserCodeKey.
+	// Required.
+	UserCodeKey []byte
 }
 
 // Handler serves the hosted pages. Create it with New and mount it with
 // Register.
 type Handler struct {
-	cfg      Config
-	store    keypad.Store
-	log      *slog.Logger
-	metrics  *metrics.Metrics
-	limiter  *ratelimit.Limiter
-	authz    Authorizer
-	codes    CodeSignIn
-	buckets  *ratelimit.Buckets
-	now      func() time.Time
-	rand     io.Reader
-	pages    map[string]pageTemplate
-	csrf     *http.CrossOriginProtection
-	issuer   string // without a trailing slash
-	basePath string // the issuer's path, "" for a bare host
-	secure   bool
+	cfg     Config
+	store   keypad.Store
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	limiter *ratelimit.Limiter
+	authz   Authorizer
+	codes   CodeSignIn
+	// userCodeKey keys the hash of device user codes.
+	userCodeKey []byte
+	buckets     *ratelimit.Buckets
+	now         func() time.Time
+	rand        io.Reader
+	pages       map[string]pageTemplate
+	csrf        *http.CrossOriginProtection
+	issuer      string // without a trailing slash
+	basePath    string // the issuer's path, "" for a bare host
+	secure      bool
 }
 
 // New checks cfg, fills in defaults and parses the templates.
 func New(cfg Config, deps Deps) (*Handler, error) {
 	if deps.Store == nil {
 		return nil, errors.New("web: a store is required")
+	}
+	if err := usercode.CheckKey("web", deps.UserCodeKey); err != nil {
+		return nil, err
 	}
 	u, err := url.Parse(cfg.Issuer)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -135,18 +144,19 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		cfg.QRScale = 8
 	}
 	h := &Handler{
-		cfg:      cfg,
-		store:    deps.Store,
-		log:      deps.Logger,
-		metrics:  deps.Metrics,
-		limiter:  deps.Limiter,
-		authz:    deps.Authorizer,
-		codes:    deps.CodeSignIn,
-		now:      deps.Now,
-		rand:     deps.Rand,
-		issuer:   strings.TrimSuffix(cfg.Issuer, "/"),
-		basePath: strings.TrimSuffix(u.Path, "/"),
-		secure:   u.Scheme == "https",
+		cfg:         cfg,
+		store:       deps.Store,
+		log:         deps.Logger,
+		metrics:     deps.Metrics,
+		limiter:     deps.Limiter,
+		authz:       deps.Authorizer,
+		codes:       deps.CodeSignIn,
+		userCodeKey: append([]byte(nil), deps.UserCodeKey...),
+		now:         deps.Now,
+		rand:        deps.Rand,
+		issuer:      strings.TrimSuffix(cfg.Issuer, "/"),
+		basePath:    strings.TrimSuffix(u.Path, "/"),
+		secure:      u.Scheme == "https",
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

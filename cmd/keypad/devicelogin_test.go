@@ -26,7 +26,11 @@ import (
 	"github.com/keypadauth/keypad/store/sqlite"
 	"github.com/keypadauth/keypad/store/sqlstore"
 	"github.com/keypadauth/keypad/token"
+	"github.com/keypadauth/keypad/usercode"
 )
+
+// fakeUserCodeKey keys the fake server's user code hashes.
+var fakeUserCodeKey = []byte(strings.Repeat("u", 32))
 
 // testClock is the injected clock the server and the command share.
 type testClock = testclock.Clock
@@ -81,7 +85,7 @@ func newLoginServer(t *testing.T, device bool) *loginServer {
 		t.Fatal(err)
 	}
 	if device {
-		if err := srv.EnableDeviceFlow(oauth.DeviceConfig{}); err != nil {
+		if err := srv.EnableDeviceFlow(oauth.DeviceConfig{UserCodeKey: fakeUserCodeKey}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -163,7 +167,7 @@ func (s *loginServer) answer(approve bool) {
 		userCode := s.userCode
 		s.mu.Unlock()
 		canonical := strings.ReplaceAll(userCode, "-", "")
-		d, err := s.st.GetDeviceAuthorizationByUserCode(ctx, keypad.SecretHash(canonical))
+		d, err := s.st.GetDeviceAuthorizationByUserCode(ctx, usercode.Hash(fakeUserCodeKey, canonical))
 		if err != nil {
 			return fmt.Errorf("user code %q: %w", userCode, err)
 		}
