@@ -39,16 +39,15 @@ type idTokenFacts struct {
 	ttl         time.Duration
 }
 
-// idToken signs an ID token for the client (Core §3.1.3.6). It is signed
-// with the client's SigningAlg or, when the client names none, RS256, the
-// algorithm every OpenID relying party supports (Core §15.1; Dynamic
-// Client Registration §2, id_token_signed_response_alg). at_hash binds
-// the access token issued with it (Core §3.3.2.11).
+// idToken signs an ID token for the client (Core §3.1.3.6) with the
+// algorithm the client is registered with, as its access tokens are:
+// SigningAlg, and when that is empty keypad's default ES256. A client
+// registered with "--signing-alg ES256" (the default) expects ES256, and
+// libraries that pin the registered algorithm refuse anything else; one
+// that needs RS256 is registered with it. at_hash binds the access token
+// issued with it (Core §3.3.2.11).
 func (s *Server) idToken(c *keypad.Client, f idTokenFacts) (string, error) {
-	alg := c.Options.SigningAlg
-	if alg == "" {
-		alg = keypad.AlgRS256
-	}
+	alg := idTokenAlg(c)
 	now := s.now()
 	claims := idTokenClaims{
 		Issuer: s.issuer, Subject: f.subject, Audience: c.ID,
@@ -66,6 +65,15 @@ func (s *Server) idToken(c *keypad.Client, f idTokenFacts) (string, error) {
 		return "", fmt.Errorf("issue id token: %w", err)
 	}
 	return tok, nil
+}
+
+// idTokenAlg is the alg of the client's ID tokens: its SigningAlg, or
+// ES256 when it names none (what `keypad client` shows and registers).
+func idTokenAlg(c *keypad.Client) string {
+	if c.Options.SigningAlg == "" {
+		return keypad.AlgES256
+	}
+	return c.Options.SigningAlg
 }
 
 // atHash is the left half of the SHA-256 of the access token, base64url:

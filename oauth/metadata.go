@@ -3,6 +3,7 @@ package oauth
 import (
 	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/keypadauth/keypad"
 )
@@ -15,9 +16,18 @@ func (s *Server) metadata(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(scopes))
+	names := make([]string, 0, len(scopes)+len(OIDCScopes))
 	for _, sc := range scopes {
 		names = append(names, sc.Name)
+	}
+	if _, err := s.authCode(); err == nil {
+		// OpenID Connect works whether or not the operator put its
+		// scopes in the catalogue, so they are always announced.
+		for _, sc := range OIDCScopes {
+			if !slices.Contains(names, sc.Name) {
+				names = append(names, sc.Name)
+			}
+		}
 	}
 	algs := []string{keypad.AlgES256, keypad.AlgRS256}
 	s.mu.RLock()

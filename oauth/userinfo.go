@@ -62,8 +62,14 @@ type userinfo struct {
 // meant for this server (its aud names the issuer, or is the default).
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	tok, ok := bearerToken(r)
-	if !ok {
+	switch {
+	case !ok && r.Header.Get("Authorization") == "":
+		// RFC 6750 §3.1: no token sent, so no error code, just the
+		// challenge.
 		bearerError(w, http.StatusUnauthorized, "", "")
+		return
+	case !ok:
+		bearerError(w, http.StatusBadRequest, "invalid_request", "send the access token as 'Authorization: Bearer <token>'")
 		return
 	}
 	in, err := s.tokens.Introspect(r.Context(), tok)
@@ -139,8 +145,9 @@ func bearerToken(r *http.Request) (string, bool) {
 	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
-// bearerError answers as RFC 6750 §3 says: the error in WWW-Authenticate,
-// none at all when the request carried no token.
+// bearerError answers as RFC 6750 §3 says: the error in WWW-Authenticate
+// and the JSON body; with no code (the request carried no token, §3.1)
+// only the challenge, and no body.
 func bearerError(w http.ResponseWriter, status int, code, description string) {
 	v := `Bearer realm="keypad"`
 	if code != "" {
@@ -152,9 +159,9 @@ func bearerError(w http.ResponseWriter, status int, code, description string) {
 	h := w.Header()
 	noStore(h)
 	h.Set("WWW-Authenticate", v)
-	body := errorBody{Error: code, ErrorDescription: wireText(description)}
 	if code == "" {
-		body = errorBody{Error: "invalid_request", ErrorDescription: "send the access token as 'Authorization: Bearer <token>'"}
+		w.WriteHeader(status)
+		return
 	}
-	writeJSON(w, status, body)
+	writeJSON(w, status, errorBody{Error: code, ErrorDescription: wireText(description)})
 }
