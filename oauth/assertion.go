@@ -127,6 +127,11 @@ func (f *jwtBearerFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRes
 		s.metrics.Event("jwt_bearer", "scope")
 		return nil, err
 	}
+	// RFC 8707 §2: the resource becomes the token's aud.
+	aud, err := s.directAudience(req.Form)
+	if err != nil {
+		return nil, err
+	}
 	sub, err := f.subject(ctx, a.sub)
 	if errors.Is(err, errAmbiguousSubject) {
 		return nil, f.refuse(ctx, req, "", failed("ambiguous_subject",
@@ -147,7 +152,7 @@ func (f *jwtBearerFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRes
 	}
 	s.metrics.Event("jwt_bearer", "succeeded")
 	s.authzAudit(ctx, req.HTTP, "jwt_bearer.succeeded", c.ID, sub.ID, "iss="+a.iss)
-	return s.issue(ctx, keypad.GrantJWTBearer, Issue{Client: c, Subject: sub.ID, Scopes: scopes})
+	return s.issue(ctx, keypad.GrantJWTBearer, Issue{Client: c, Subject: sub.ID, Scopes: scopes, Audience: aud})
 }
 
 // check verifies the assertion's signature with the client's keys and its

@@ -191,6 +191,14 @@ func (f *deviceFlow) authorize(w http.ResponseWriter, r *http.Request) (*deviceA
 	if err != nil {
 		return nil, err
 	}
+	if form.Has("resource") {
+		// A device authorization does not keep a resource, so rather
+		// than ignore one, keypad says where it is honoured.
+		if _, err := resourceParam(form); err != nil {
+			return nil, err
+		}
+		return nil, NewError(CodeInvalidTarget, "resource is not taken at the device authorization endpoint; send it with the device_code token request, where it becomes the access token's audience (RFC 8707 section 2)")
+	}
 	deviceCode, userCode, err := f.create(r.Context(), client, scopes)
 	if err != nil {
 		return nil, err

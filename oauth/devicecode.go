@@ -25,11 +25,16 @@ var (
 // poll, so the verdict and its bookkeeping (the poll time, a longer
 // interval after slow_down, consumption after approval) are one atomic
 // step: of any number of concurrent polls of an approved code exactly one
-// finds it approved and takes the tokens.
+// finds it approved and takes the tokens. A resource parameter (RFC 8707
+// §2) becomes the tokens' aud; it is checked before the poll counts.
 func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	code := req.Form.Get("device_code")
 	if code == "" {
 		return nil, InvalidRequest("device_code is missing")
+	}
+	aud, err := f.s.directAudience(req.Form)
+	if err != nil {
+		return nil, err
 	}
 	f.s.metrics.Event("device", "poll")
 	now := f.s.now()
@@ -65,7 +70,7 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 	case verdict != nil:
 		return nil, verdict
 	}
-	return f.issue(ctx, req.Client, d)
+	return f.issue(ctx, req.Client, d, aud)
 }
 
 // errSlowDown marks a poll that came too early; slowDown builds the wire
@@ -107,7 +112,7 @@ func (f *deviceFlow) poll(d *keypad.DeviceAuthorization, now time.Time) error {
 // who approved, with the scope they approved, linked to their grant so
 // "my devices" can revoke this device alone. A refresh token comes along
 // when the client may use one, in a new family.
-func (f *deviceFlow) issue(ctx context.Context, client *keypad.Client, d *keypad.DeviceAuthorization) (*TokenResponse, error) {
+func (f *deviceFlow) issue(ctx context.Context, client *keypad.Client, d *keypad.DeviceAuthorization, aud []string) (*TokenResponse, error) {
 	if d.Subject == "" || d.GrantID == "" {
 		return nil, fmt.Errorf("approved device authorization of client %s lacks a subject or grant", client.ID)
 	}
@@ -119,10 +124,11 @@ func (f *deviceFlow) issue(ctx context.Context, client *keypad.Client, d *keypad
 		return nil, errGrantRevoked
 	}
 	return f.s.issue(ctx, keypad.GrantDeviceCode, Issue{
-		Client:  client,
-		Subject: d.Subject,
-		Scopes:  d.Scopes,
-		GrantID: d.GrantID,
-		Refresh: client.AllowsGrant(keypad.GrantRefreshToken),
+		Client:   client,
+		Subject:  d.Subject,
+		Scopes:   d.Scopes,
+		Audience: aud,
+		GrantID:  d.GrantID,
+		Refresh:  client.AllowsGrant(keypad.GrantRefreshToken),
 	})
 }

@@ -29,8 +29,14 @@ type redeemRequest struct {
 // with otp_session and otp. The dispatcher has authenticated the client
 // and checked it may use the grant. A redeemed code becomes a Grant the
 // person can see and revoke under "my devices", and tokens under it; a
-// refresh token comes along when the client may use one.
+// refresh token comes along when the client may use one. A resource
+// parameter (RFC 8707 §2) becomes the tokens' aud; it is checked before
+// the code is spent.
 func (f *otpFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+	aud, err := f.s.directAudience(req.Form)
+	if err != nil {
+		return nil, err
+	}
 	ip := ""
 	if req.HTTP != nil {
 		ip = f.clientIP(req.HTTP)
@@ -54,11 +60,12 @@ func (f *otpFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse,
 		return nil, fmt.Errorf("otp grant: create grant: %w", err)
 	}
 	return f.s.issue(ctx, keypad.GrantOTP, Issue{
-		Client:  req.Client,
-		Subject: o.Subject,
-		Scopes:  o.Scopes,
-		GrantID: g.ID,
-		Refresh: req.Client.AllowsGrant(keypad.GrantRefreshToken),
+		Client:   req.Client,
+		Subject:  o.Subject,
+		Scopes:   o.Scopes,
+		Audience: aud,
+		GrantID:  g.ID,
+		Refresh:  req.Client.AllowsGrant(keypad.GrantRefreshToken),
 	})
 }
 
