@@ -158,6 +158,9 @@ func TestSeed(t *testing.T) {
 		if !keypad.SecretMatches(e.SecretHash, s.EnergySecret) || e.Public {
 			t.Error("energy client is not confidential with the returned secret")
 		}
+		if !e.Options.IntrospectAny {
+			t.Error("energy client may not introspect the TV app's opaque tokens; it needs IntrospectAny")
+		}
 		for _, id := range []string{TVClientID, CLIClientID} {
 			c, err := st.GetClient(ctx, id)
 			if err != nil {

@@ -37,7 +37,9 @@ type Config struct {
 	Issuer string
 	// ClientID and ClientSecret are the API's own credentials for
 	// introspection of opaque (kp_at_) tokens. Without them only JWT
-	// access tokens are accepted.
+	// access tokens are accepted. keypad tells a client only about its
+	// own tokens, so the API's client is registered with
+	// --introspect-any (ClientOptions.IntrospectAny).
 	ClientID, ClientSecret string
 	// Audience, when set, must appear in a token's aud.
 	Audience string

@@ -145,7 +145,9 @@ func (k *testKeypad) seed(t *testing.T) {
 		app(appJWT, keypad.FormatJWT, ""),
 		app(appRS256, keypad.FormatJWT, keypad.AlgRS256),
 		app(appOpaque, keypad.FormatOpaque, ""),
-		{ID: apiClient, Name: "Energy usage API", TokenFormat: keypad.FormatJWT},
+		// A resource server reading other clients' tokens.
+		{ID: apiClient, Name: "Energy usage API", TokenFormat: keypad.FormatJWT,
+			Options: keypad.ClientOptions{IntrospectAny: true}},
 	}
 	for _, c := range clients {
 		secret, err := token.NewSecret(nil, keypad.PrefixClientSecret)
