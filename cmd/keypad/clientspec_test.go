@@ -87,7 +87,7 @@ func TestClientSpecBuildsClient(t *testing.T) {
 		Name: " TV app ", Public: true, GrantTypes: []string{"device_code", "refresh_token,device"},
 		Scopes: "profile, device:abc:control profile", TokenFormat: "opaque", SigningAlg: "rs256",
 		AccessTTL: "30m", RefreshTTL: "3650d", RefreshIdleTTL: "90d",
-		AlwaysConsent: true, AllowPlainPKCE: true, ExplicitUnknownIdentifier: true,
+		AlwaysConsent: true, AllowPlainPKCE: true, ExplicitUnknownIdentifier: true, IntrospectAny: true,
 	}.client()
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +113,7 @@ func TestClientSpecBuildsClient(t *testing.T) {
 		{"AlwaysConsent", c.Options.AlwaysConsent, true},
 		{"AllowPlainPKCE", c.Options.AllowPlainPKCE, true},
 		{"ExplicitUnknownIdentifier", c.Options.ExplicitUnknownIdentifier, true},
+		{"IntrospectAny", c.Options.IntrospectAny, true},
 		{"RefreshNoExpiry", c.Options.RefreshNoExpiry, false},
 	}
 	for _, ch := range checks {
@@ -133,7 +134,7 @@ func TestSpecOfRoundTrip(t *testing.T) {
 		{ID: "web", Name: "Web", GrantTypes: []string{keypad.GrantAuthorizationCode, keypad.GrantOTP},
 			RedirectURIs: []string{"https://app.example.com/cb"}, TokenFormat: keypad.FormatJWT,
 			AccessTTL: 90 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, Options: keypad.ClientOptions{
-				AlwaysConsent: true, AllowPlainPKCE: true, ExplicitUnknownIdentifier: true}},
+				AlwaysConsent: true, AllowPlainPKCE: true, ExplicitUnknownIdentifier: true, IntrospectAny: true}},
 		{ID: "partner", Name: "Partner", GrantTypes: []string{keypad.GrantJWTBearer}, TokenFormat: keypad.FormatJWT,
 			Options: keypad.ClientOptions{AssertionIssuer: "https://partner.example",
 				AssertionKeys: mustPEMKeys(t, publicPEM(t, &testKeys().ec.PublicKey))}},

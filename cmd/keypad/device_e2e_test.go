@@ -52,8 +52,12 @@ func newDeviceSetup(t *testing.T) *deviceSetup {
 	mustRun(t, e, "", "scope", "create", tvScope, "--description", tvScopeText)
 	d.tv = mustJSON[clientJSON](t, e, "client", "create", "--name", tvName, "--public",
 		"--grant-types", "device_code,"+deviceFlowRT, "--scopes", tvScope, "--json")
+	// A resource server: it reads the TV's tokens, so it needs the flag.
 	d.api = mustJSON[clientJSON](t, e, "client", "create", "--name", "Playlist API",
-		"--grant-types", "client_credentials", "--json")
+		"--grant-types", "client_credentials", "--introspect-any", "--json")
+	if !d.api.IntrospectAny {
+		t.Fatalf("client create --introspect-any printed %+v, want introspect_any true", d.api)
+	}
 	m, out, _ := newMain(e, alicePass+"\n")
 	if err := m.Run(context.Background(), []string{"user", "create", "--username", "alice", "--name", "Alice", "--password-stdin", "--json"}); err != nil {
 		t.Fatalf("user create: %v", err)
