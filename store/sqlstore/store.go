@@ -64,7 +64,7 @@ func (s *Store) DB() *sql.DB { return s.w }
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping %s: %w", s.d.name, err)
+		return fmt.Errorf("ping %s: %w", s.d.name, dbErr(err))
 	}
 	return nil
 }
