@@ -160,6 +160,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	if err := s.checkSchema(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.store.CheckWritable(ctx); err != nil {
+		return nil, fmt.Errorf("database %s cannot be written: %w (keypad writes on every token request: check the disk space and the file's permissions, or that PostgreSQL is not a read-only replica)", config.RedactDB(cfg.DB), err)
+	}
 	var sealer *token.Sealer
 	if s.keys, sealer, err = OpenKeyring(ctx, cfg, s.store, s.now, opts.Rand); err != nil {
 		return nil, err
