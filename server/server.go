@@ -206,6 +206,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	DropUnusedConnsOnShutdown(s.http)
 	if s.adminLn != nil {
 		s.admin = s.adminServer()
 	}
