@@ -63,3 +63,24 @@ func TestStoreOutage(t *testing.T) {
 		t.Errorf("a handler panicked:\n%s", logs)
 	}
 }
+
+// TestStoreOutageAuthorize checks the authorization endpoint during an
+// outage: the person sees a try-again page (503, Retry-After), not a
+// "this sign-in link is not valid" one.
+func TestStoreOutageAuthorize(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.AutoMigrate = true
+	s, _ := startServer(t, cfg, Options{})
+	if err := s.Store().Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(s.URL() + "/oauth2/authorize?response_type=code&client_id=app&redirect_uri=https://app.example/cb&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "try again in a few seconds") {
+		t.Errorf("GET /oauth2/authorize = %d (Retry-After %q), want 503 with a try-again page:\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
+}

@@ -44,7 +44,7 @@ type Main struct {
 	// Environ lists the environment (os.Environ in the binary), to warn
 	// about KEYPAD_* variables that are not settings; nil warns of none.
 	Environ func() []string
-	Now       func() time.Time
+	Now     func() time.Time
 	// Rand must be safe for concurrent use.
 	Rand io.Reader
 	// Logger, when set, replaces the logger the configuration describes.
