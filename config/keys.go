@@ -143,6 +143,13 @@ func ParseDuration(s string) (time.Duration, error) {
 // whole days when it is a whole number of days ("30d", "1h", "1h30m").
 func FormatDuration(d time.Duration) string { return formatIn(d, true) }
 
+// FormatDurationAs writes d in the unit of typed, a duration as a person
+// wrote it: whole days after "2d", Go's units after "48h" (24h, not 1d),
+// so that an error quotes bounds in the unit of the value it refuses.
+func FormatDurationAs(d time.Duration, typed string) string {
+	return formatIn(d, strings.HasSuffix(strings.TrimSpace(typed), "d"))
+}
+
 // formatIn writes d in whole days when days is set and d is a whole
 // number of days, else in Go's units ("24h"), so that a bound is written
 // in the unit of the value it is compared with.

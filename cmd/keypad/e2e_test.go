@@ -231,7 +231,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"ErrFlag", e, []string{"--access-ttl", "48h"}, "access_ttl: 2d is out of range: allowed 1m to 1d"},
+		{"ErrFlag", e, []string{"--access-ttl", "48h"}, "access_ttl: 48h is out of range: allowed 1m to 24h"},
 		{"ErrFlagSyntax", e, []string{"--refresh-ttl", "forever"}, `--refresh-ttl (refresh_ttl): "forever" is not a duration`},
 		{"ErrEnv", e.with("KEYPAD_LOG_LEVEL", "loud"), nil, `log_level: "loud" is not one of debug, info, warn, error`},
 		{"ErrIssuer", e.with("KEYPAD_ISSUER", "http://auth.example.com"), nil, "issuer: \"http://auth.example.com\" must use https"},
