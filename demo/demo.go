@@ -229,6 +229,8 @@ func keypadConfig(cfg Config) config.Config {
 	kc.Dev = true
 	kc.Web.SiteName = SiteName
 	kc.ShutdownTimeout = 5 * time.Second
+	// Any free port: a Prometheus already on 9090 must not stop the demo.
+	kc.MetricsAddr = "127.0.0.1:0"
 	return kc
 }
 
