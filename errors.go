@@ -20,6 +20,12 @@ var (
 	ErrExpired = errors.New("expired")
 	// ErrRevoked means the record was revoked.
 	ErrRevoked = errors.New("revoked")
+	// ErrUnavailable means the store cannot serve right now: the database
+	// is down, unreachable, closed, read-only, full or busy. It says
+	// nothing about the request, so callers answer "try again shortly"
+	// (503, temporarily_unavailable) rather than blame the caller or
+	// report a bug.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // SchemaError reports that the database schema is not the one this binary

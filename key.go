@@ -33,6 +33,11 @@ type SigningKey struct {
 type KeyStore interface {
 	// CreateKey stores a key. Returns ErrConflict if the kid exists.
 	CreateKey(ctx context.Context, k *SigningKey) error
+	// CreateCurrentKey stores k only if no unretired key of its algorithm
+	// exists, atomically across every instance sharing the store, so that
+	// instances starting at once on an empty database end with exactly one
+	// current key per algorithm. Returns ErrConflict when there is one.
+	CreateCurrentKey(ctx context.Context, k *SigningKey) error
 	// ListKeys returns every key, newest first.
 	ListKeys(ctx context.Context) ([]*SigningKey, error)
 	// RetireKey marks a key retired at the given time. Returns ErrNotFound

@@ -47,6 +47,11 @@ const (
 type Config struct {
 	// Addr is the TCP address to listen on (host:port; port 0 picks one).
 	Addr string
+	// MetricsAddr is the admin listener that serves /metrics, apart from
+	// the public one: counters of real deliveries would otherwise tell a
+	// watcher which identifiers belong to customers. "" means the default
+	// (see MetricsListenAddr); "off" serves no metrics.
+	MetricsAddr string
 	// Issuer is the public base URL of this server: the "iss" claim and the
 	// prefix of every endpoint in the metadata. Empty means "http://" +
 	// Addr (see IssuerURL).
@@ -94,6 +99,10 @@ type Config struct {
 	SMTP    SMTPSettings
 	Twilio  TwilioSettings
 	Webhook WebhookSettings
+
+	// typed holds each setting's text as Load read it, by key, so that
+	// Validate's messages say a duration in the unit the person used.
+	typed map[string]string
 }
 
 // Secret is a value that must never reach a log or a terminal. Its String
@@ -147,6 +156,12 @@ func (c Config) Validate() error {
 		bad("addr", "%q is not host:port with a port from 0 to 65535 (e.g. 127.0.0.1:8080)", c.Addr)
 	}
 
+	if m := c.MetricsAddr; m != "" && m != MetricsOff {
+		if _, _, err := splitAddr(m); err != nil {
+			bad("metrics_addr", "%q is not host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9090), or off", m)
+		}
+	}
+
 	switch {
 	case c.Issuer != "":
 		if msg := checkIssuer(c.Issuer); msg != "" {
@@ -168,27 +183,19 @@ func (c Config) Validate() error {
 		bad("log_format", "%q is not one of text, json", c.LogFormat)
 	}
 
-	if c.AccessTTL < MinAccessTTL || c.AccessTTL > MaxAccessTTL {
-		bad("access_ttl", "%s is out of range: allowed %s to %s", FormatDuration(c.AccessTTL), FormatDuration(MinAccessTTL), FormatDuration(MaxAccessTTL))
-	}
-	switch {
-	case c.RefreshTTL < MinRefreshTTL || c.RefreshTTL > MaxRefreshTTL:
-		bad("refresh_ttl", "%s is out of range: allowed %s to %s", FormatDuration(c.RefreshTTL), FormatDuration(MinRefreshTTL), FormatDuration(MaxRefreshTTL))
-	case c.RefreshTTL < c.AccessTTL:
-		bad("refresh_ttl", "%s is shorter than access_ttl (%s): a refresh token must outlive the access tokens it renews", FormatDuration(c.RefreshTTL), FormatDuration(c.AccessTTL))
+	v := validator{typed: c.typed}
+	v.duration("access_ttl", c.AccessTTL, MinAccessTTL, MaxAccessTTL, false)
+	v.duration("refresh_ttl", c.RefreshTTL, MinRefreshTTL, MaxRefreshTTL, false)
+	if c.RefreshTTL >= MinRefreshTTL && c.RefreshTTL < c.AccessTTL {
+		v.bad("refresh_ttl", "%s is shorter than access_ttl (%s): a refresh token must outlive the access tokens it renews", v.show("refresh_ttl", c.RefreshTTL), v.show("access_ttl", c.AccessTTL))
 	}
 
 	if kind == "postgres" && c.SecretFile == "" && c.Secret == "" {
 		bad("secret_file", "must be set (or KEYPAD_SECRET) with a PostgreSQL db: every keypad instance sharing the database needs the same secret")
 	}
 
-	if c.ClientCacheTTL < 0 || c.ClientCacheTTL > 5*time.Minute {
-		bad("client_cache_ttl", "%s is out of range: allowed 0s (no cache) to 5m", FormatDuration(c.ClientCacheTTL))
-	}
-	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
-		bad("shutdown_timeout", "%s is out of range: allowed 1s to 10m", FormatDuration(c.ShutdownTimeout))
-	}
-	var v validator
+	v.duration("client_cache_ttl", c.ClientCacheTTL, 0, 5*time.Minute, false)
+	v.duration("shutdown_timeout", c.ShutdownTimeout, time.Second, 10*time.Minute, false)
 	v.device(c.Device)
 	v.web(c.Web)
 	v.otp(c)
@@ -234,6 +241,31 @@ func (c Config) IssuerURL(listen string) string {
 		listen = c.Addr
 	}
 	return "http://" + listen
+}
+
+// MetricsOff is the metrics_addr that turns the admin listener off.
+const MetricsOff = "off"
+
+// DefaultMetricsAddr is where /metrics is served when metrics_addr is not
+// set: loopback only, so that only the operator's own scraper reads it.
+const DefaultMetricsAddr = "127.0.0.1:9090"
+
+// MetricsListenAddr returns the address of the admin listener, or "" when
+// metrics are off. Unset, it is DefaultMetricsAddr, except that a server
+// whose addr picks a free port (port 0: tests, several demos at once)
+// picks a free metrics port too, so that such servers never fight over
+// 9090.
+func (c Config) MetricsListenAddr() string {
+	switch c.MetricsAddr {
+	case MetricsOff:
+		return ""
+	case "":
+		if _, port, err := splitAddr(c.Addr); err == nil && port == "0" {
+			return "127.0.0.1:0"
+		}
+		return DefaultMetricsAddr
+	}
+	return c.MetricsAddr
 }
 
 // IsPostgres reports whether DB selects PostgreSQL.

@@ -172,7 +172,11 @@ func defaultOTP() OTPSettings {
 }
 
 // validator collects problems, each naming its key.
-type validator struct{ errs []error }
+type validator struct {
+	errs []error
+	// typed is Config.typed: the text each key was read from.
+	typed map[string]string
+}
 
 func (v *validator) bad(key, format string, args ...any) {
 	v.errs = append(v.errs, &keypad.ValidationError{Field: key, Message: fmt.Sprintf(format, args...)})
@@ -182,10 +186,22 @@ func (v *validator) bad(key, format string, args ...any) {
 func (v *validator) duration(key string, d, lo, hi time.Duration, whole bool) {
 	switch {
 	case d < lo || d > hi:
-		v.bad(key, "%s is out of range: allowed %s to %s", FormatDuration(d), FormatDuration(lo), FormatDuration(hi))
+		days := strings.HasSuffix(v.show(key, d), "d")
+		v.bad(key, "%s is out of range: allowed %s to %s", v.show(key, d), formatIn(lo, days), formatIn(hi, days))
 	case whole && d%time.Second != 0:
 		v.bad(key, "%s is not a whole number of seconds (the wire carries seconds)", d)
 	}
+}
+
+// show is d as the person typed it when it came from a file, the
+// environment or a flag, else as FormatDuration writes it.
+func (v *validator) show(key string, d time.Duration) string {
+	if text, ok := v.typed[key]; ok {
+		if td, err := ParseDuration(text); err == nil && td == d {
+			return text
+		}
+	}
+	return FormatDuration(d)
 }
 
 func (v *validator) number(key string, n, lo, hi int) {

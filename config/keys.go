@@ -70,6 +70,8 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setDuration(&c.ClientCacheTTL, v) }},
 	{Name: "shutdown_timeout", Default: "30s", Help: "how long a graceful shutdown waits for in-flight requests (1s to 10m)",
 		set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
+	{Name: "metrics_addr", Default: "127.0.0.1:9090 (a free port when addr's port is 0)", Help: "admin address serving /metrics (host:port, port 0 picks a free one), or off; keep it off the public network",
+		set: func(c *Config, v string) error { c.MetricsAddr = strings.TrimSpace(v); return nil }},
 }
 
 // lookupKey finds a key by YAML name.
@@ -139,9 +141,23 @@ func ParseDuration(s string) (time.Duration, error) {
 
 // FormatDuration writes a duration the way ParseDuration reads it, in
 // whole days when it is a whole number of days ("30d", "1h", "1h30m").
-func FormatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string { return formatIn(d, true) }
+
+// FormatDurationAs writes d in the unit of typed, a duration as a person
+// wrote it: whole days after "2d", Go's units after "48h" (24h, not 1d),
+// so that an error quotes bounds in the unit of the value it refuses.
+func FormatDurationAs(d time.Duration, typed string) string {
+	return formatIn(d, strings.HasSuffix(strings.TrimSpace(typed), "d"))
+}
+
+// formatIn writes d in whole days when days is set and d is a whole
+// number of days, else in Go's units ("24h"), so that a bound is written
+// in the unit of the value it is compared with.
+// Bounds of two days and more are always in days: 262992h reads worse
+// than 10958d whatever the unit typed.
+func formatIn(d time.Duration, days bool) string {
 	const day = 24 * time.Hour
-	if d > 0 && d%day == 0 {
+	if (days || d >= 2*day) && d > 0 && d%day == 0 {
 		return strconv.FormatInt(int64(d/day), 10) + "d"
 	}
 	s := d.String()

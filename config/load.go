@@ -106,7 +106,7 @@ func (c *Config) applyMapping(path, prefix string, m *yaml.Node, errs *[]error) 
 			*errs = append(*errs, fmt.Errorf("%s: expects a single value", at))
 			continue
 		}
-		if err := k.set(c, value); err != nil {
+		if err := c.set(k, value); err != nil {
 			*errs = append(*errs, fmt.Errorf("%s: %w", at, err))
 		}
 	}
@@ -121,7 +121,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		if !ok || v == "" {
 			continue
 		}
-		if err := k.set(c, v); err != nil {
+		if err := c.set(k, v); err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", k.Env(), k.Name, err))
 		}
 	}
@@ -136,11 +136,24 @@ func (c *Config) applyFlags(fs *pflag.FlagSet) error {
 		if k.EnvOnly || f == nil || !f.Changed || f.Annotations[flagAnnotation] == nil {
 			continue
 		}
-		if err := k.set(c, f.Value.String()); err != nil {
+		if err := c.set(k, f.Value.String()); err != nil {
 			errs = append(errs, fmt.Errorf("--%s (%s): %w", k.Flag(), k.Name, err))
 		}
 	}
 	return joinErrors(errs)
+}
+
+// set applies one key's text and remembers the text, so that Validate
+// can quote a value as the person typed it (48h, not 2d).
+func (c *Config) set(k Key, text string) error {
+	if err := k.set(c, text); err != nil {
+		return err
+	}
+	if c.typed == nil {
+		c.typed = map[string]string{}
+	}
+	c.typed[k.Name] = strings.TrimSpace(text)
+	return nil
 }
 
 // flagAnnotation marks the flags AddFlags registered, so that Load tells

@@ -115,7 +115,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "ErrValidation", flags: []string{"--log-level", "loud"},
 			want: []string{"invalid configuration:", `log_level: "loud" is not one of debug, info, warn, error`}},
 		{name: "ErrValidationFromFile", file: "access_ttl: 48h\n",
-			want: []string{"access_ttl: 2d is out of range: allowed 1m to 1d"}},
+			want: []string{"access_ttl: 48h is out of range: allowed 1m to 24h"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

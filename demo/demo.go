@@ -229,11 +229,13 @@ func keypadConfig(cfg Config) config.Config {
 	kc.Dev = true
 	kc.Web.SiteName = SiteName
 	kc.ShutdownTimeout = 5 * time.Second
+	// Any free port: a Prometheus already on 9090 must not stop the demo.
+	kc.MetricsAddr = "127.0.0.1:0"
 	return kc
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -241,6 +243,9 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// The browser's preconnected sockets must not hold the 5 s shutdown.
+	server.DropUnusedConnsOnShutdown(srv)
+	return srv
 }
 
 // PhoneURL is the page that plays the person's phone: keypad's dev

@@ -140,15 +140,38 @@ func AccessDenied(format string, args ...any) *Error {
 // nothing about the cause.
 var serverError = &Error{Code: CodeServerError, Description: "the server failed to handle the request; try again later"}
 
+// StoreRetryAfter is the Retry-After of an answer to a store outage: long
+// enough not to hammer a recovering database, short enough for a person
+// at a kiosk to try again.
+const StoreRetryAfter = 5 * time.Second
+
+// storeUnavailable is what a store outage becomes on the wire.
+var storeUnavailable = &Error{
+	Code:        CodeTemporarilyUnavailable,
+	Description: "the server cannot reach its database right now; try again shortly",
+	RetryAfter:  StoreRetryAfter,
+}
+
 // AsError is THE table from errors to wire errors. An *Error (anywhere in
 // the chain) is itself; the domain's sentinel errors, when a handler lets
 // one through, mean the presented grant is unusable; a ValidationError is
 // an invalid_request naming the field. Anything else is internal:
 // internal=true tells the renderer to log it, and the wire error is a bare
 // server_error.
+//
+// A store that cannot serve (keypad.ErrUnavailable: the database is down,
+// read-only, full or busy) is temporarily_unavailable (RFC 6749 §4.1.2.1)
+// with 503 and Retry-After, unless a handler chose a more specific answer;
+// internal is true for it too, so the outage reaches the log.
 func AsError(err error) (e *Error, internal bool) {
-	if errors.As(err, &e) {
-		return e, e.Code == CodeServerError
+	if errors.As(err, &e) && e.Code != CodeServerError {
+		return e, false
+	}
+	if errors.Is(err, keypad.ErrUnavailable) {
+		return storeUnavailable, true
+	}
+	if e != nil {
+		return e, true
 	}
 	var ve *keypad.ValidationError
 	switch {

@@ -56,12 +56,19 @@ func TestWireText(t *testing.T) {
 	}
 }
 
-func TestServerErrorIsLoggedNotLeaked(t *testing.T) {
+// TestStoreOutageIsLoggedNotLeaked closes the store, as a database
+// outage would: the answer is 503 temporarily_unavailable with
+// Retry-After (RFC 6749 §4.1.2.1), not a server_error, and the cause goes
+// to the log only.
+func TestStoreOutageIsLoggedNotLeaked(t *testing.T) {
 	e := newEnv(t).start()
 	secret := e.mustClient(service("svc", keypad.FormatJWT))
 	e.st.Close() // every store call fails from here on
 	r := e.post(PathToken, url.Values{"grant_type": {keypad.GrantClientCredentials}}, basic("svc", secret))
-	wantError(t, r, http.StatusInternalServerError, CodeServerError)
+	wantError(t, r, http.StatusServiceUnavailable, CodeTemporarilyUnavailable)
+	if got := r.header.Get("Retry-After"); got != "5" {
+		t.Errorf("Retry-After = %q, want 5", got)
+	}
 	if strings.Contains(r.raw, "sql") || strings.Contains(r.raw, "closed") {
 		t.Errorf("response leaks internals: %s", r.raw)
 	}

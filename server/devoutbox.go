@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 )
 
 // The dev outbox (`serve --dev` only): the OTP flow "delivers" into the
@@ -169,9 +170,15 @@ func (s *Server) devOutboxPage(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// outboxError logs err and answers server_error.
+// outboxError logs err and answers server_error, or for a store outage
+// 503 temporarily_unavailable with Retry-After.
 func (s *Server) outboxError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "dev outbox", "err", err)
+	if e, _ := oauth.AsError(err); e.Code == oauth.CodeTemporarilyUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter/time.Second)))
+		writeJSON(w, e.HTTPStatus(), map[string]string{"error": e.Code, "error_description": e.Description})
+		return
+	}
 	writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 }
 

@@ -31,9 +31,9 @@ var securityHeaders = map[string]string{
 // scanners probing random paths cannot blow up the metrics' cardinality.
 const unmatched = "unmatched"
 
-// quietRoutes are logged at debug level: load balancers and Prometheus
-// call them every few seconds.
-var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+// quietRoutes are logged at debug level: load balancers call them every
+// few seconds.
+var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true}
 
 // instrument is the one middleware around the whole mux. It is one
 // function rather than a chain because the route pattern (r.Pattern) is

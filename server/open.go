@@ -27,6 +27,9 @@ type Store interface {
 	SchemaVersion(ctx context.Context) (int, error)
 	// LatestVersion is the version this binary needs.
 	LatestVersion() (int, error)
+	// CheckWritable reports whether the database takes writes (start-up
+	// and /readyz: a read-only or full database still answers pings).
+	CheckWritable(ctx context.Context) error
 }
 
 // OpenStore opens the store cfg.DB names, without checking its schema:

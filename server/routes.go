@@ -1,7 +1,11 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
+
+	"github.com/keypadauth/keypad/oauth"
 
 	"github.com/keypadauth/keypad/web"
 )
@@ -18,9 +22,9 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 		s.oauth.Register(m)
 		m.HandleFunc("GET /healthz", s.healthz)
 		m.HandleFunc("GET /readyz", s.readyz)
-		m.Handle("GET /metrics", s.metrics.Handler())
 	}
 	pages.Register(mux)
+	mux.Handle("GET /{$}", s.landing())
 	if s.cfg.Dev {
 		s.registerDevOutbox(mux)
 	}
@@ -28,8 +32,9 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 	return mux
 }
 
-// fallback answers the requests no route took: 405 (with Allow) for a
-// known endpoint asked with another method, and the 404 page otherwise.
+// fallback answers the requests no route took: 405 (with Allow and a JSON
+// OAuth error, like every other answer of those endpoints) for a known
+// endpoint asked with another method, and the 404 page otherwise.
 type fallback struct {
 	api      *http.ServeMux
 	notFound http.HandlerFunc
@@ -39,6 +44,8 @@ type fallback struct {
 var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
 func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	var path string
 	for _, m := range probeMethods {
 		if m == r.Method {
 			continue
@@ -46,9 +53,21 @@ func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		probe := r.WithContext(r.Context())
 		probe.Method = m
 		if _, pattern := f.api.Handler(probe); pattern != "" {
-			f.api.ServeHTTP(w, r) // the mux's own 405, with Allow
-			return
+			_, path, _ = strings.Cut(pattern, " ")
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
 		}
+	}
+	if len(allow) > 0 {
+		methods := strings.Join(allow, ", ")
+		w.Header().Set("Allow", methods)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{
+			"error":             oauth.CodeInvalidRequest,
+			"error_description": fmt.Sprintf("%s does not answer this method: use %s", path, methods),
+		})
+		return
 	}
 	// Count unknown paths as unmatched, not as "/", like any scanner's
 	// probe.

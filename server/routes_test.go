@@ -30,12 +30,13 @@ func TestFallback(t *testing.T) {
 		status             int
 		allow, body        string
 	}{
-		{"ErrTokenByGET", "GET", "/oauth2/token", http.StatusMethodNotAllowed, "POST", ""},
-		{"ErrHealthzByPOST", "POST", "/healthz", http.StatusMethodNotAllowed, "GET", ""},
-		{"ErrDeviceAuthorizationByGET", "GET", "/oauth2/device_authorization", http.StatusMethodNotAllowed, "POST", ""},
+		{"ErrTokenByGET", "GET", "/oauth2/token", http.StatusMethodNotAllowed, "POST", `"error":"invalid_request"`},
+		{"ErrHealthzByPOST", "POST", "/healthz", http.StatusMethodNotAllowed, "GET, HEAD", `"error":"invalid_request"`},
+		{"ErrDeviceAuthorizationByGET", "GET", "/oauth2/device_authorization", http.StatusMethodNotAllowed, "POST", `"error":"invalid_request"`},
+		{"ErrRevokeByGET", "GET", "/oauth2/revoke", http.StatusMethodNotAllowed, "POST", `use POST`},
 		{"ErrPageByPUT", "PUT", "/device", http.StatusMethodNotAllowed, "GET", ""},
 		{"ErrNotFound", "GET", "/no/such/thing", http.StatusNotFound, "", "Page not found"},
-		{"ErrNotFoundRoot", "GET", "/", http.StatusNotFound, "", "Enter a code"},
+		{"ErrNotFoundUnderRoot", "GET", "/x", http.StatusNotFound, "", "Enter a code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +52,10 @@ func TestFallback(t *testing.T) {
 			}
 		})
 	}
-	_, metrics := do("GET", "/metrics")
+	if resp, _ := do("GET", "/oauth2/token"); resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("405 Content-Type = %q, want application/json", resp.Header.Get("Content-Type"))
+	}
+	_, metrics := get(t, s.MetricsURL())
 	if !strings.Contains(metrics, `keypad_http_requests_total{endpoint="unmatched",outcome="404"} 2`) {
 		t.Errorf("the 404s are not counted as unmatched:\n%s", grepLines(metrics, "keypad_http_requests_total"))
 	}
@@ -65,4 +69,60 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestLandingPage checks that the issuer's root says what the server is
+// and links discovery and the person's pages, instead of a 404.
+func TestLandingPage(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.AutoMigrate = true
+	s, _ := startServer(t, cfg, Options{})
+	status, body := get(t, s.URL()+"/")
+	if status != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200:\n%s", status, body)
+	}
+	for _, want := range []string{
+		"OAuth 2.0 authorization server", `href="/.well-known/oauth-authorization-server"`,
+		`href="/device"`, `href="/account/devices"`, `href="/.well-known/jwks.json"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("landing page lacks %s", want)
+		}
+	}
+	if status, _ := get(t, s.URL()+"/nope"); status != http.StatusNotFound {
+		t.Errorf("GET /nope = %d, want 404", status)
+	}
+}
+
+// TestMetricsOnAdminListener checks that /metrics is served on the admin
+// listener only: the public listener, where anyone can read it around an
+// OTP send, answers 404.
+func TestMetricsOnAdminListener(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.AutoMigrate = true
+	s, _ := startServer(t, cfg, Options{})
+	if status, _ := get(t, s.URL()+"/healthz"); status != http.StatusOK {
+		t.Fatalf("GET /healthz = %d", status)
+	}
+	if status, _ := get(t, s.URL()+"/metrics"); status != http.StatusNotFound {
+		t.Errorf("public GET /metrics = %d, want 404", status)
+	}
+	if s.MetricsAddr() == nil || s.MetricsAddr().String() == s.Addr().String() {
+		t.Fatalf("MetricsAddr = %v, want its own listener beside %v", s.MetricsAddr(), s.Addr())
+	}
+	status, body := get(t, s.MetricsURL())
+	if status != http.StatusOK || !strings.Contains(body, `keypad_http_requests_total{endpoint="GET /healthz",outcome="200"} 1`) {
+		t.Errorf("admin GET /metrics = %d, want 200 counting the /healthz call:\n%s", status, grepLines(body, "keypad_http_requests_total"))
+	}
+}
+
+// TestMetricsOff checks that metrics_addr: off opens no admin listener.
+func TestMetricsOff(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.AutoMigrate = true
+	cfg.MetricsAddr = "off"
+	s, _ := startServer(t, cfg, Options{})
+	if s.MetricsAddr() != nil || s.MetricsURL() != "" {
+		t.Errorf("MetricsAddr = %v, URL %q with metrics off, want none", s.MetricsAddr(), s.MetricsURL())
+	}
 }

@@ -4,7 +4,8 @@
 // OTP when a channel can deliver codes) with the hosted pages, and serves
 // them behind one middleware (request IDs, access logs, metrics, panic
 // recovery, security headers) with the operational endpoints /healthz,
-// /readyz and /metrics beside them, and the dev outbox in dev mode.
+// /readyz beside them, and the dev outbox in dev mode. /metrics has its own
+// admin listener (metrics_addr), apart from the public one.
 //
 // New does all the work that can fail before a single request is served,
 // including binding the listener, so a bad port, an unmigrated database or
@@ -63,6 +64,9 @@ type Options struct {
 	Rand io.Reader
 	// Listener, when set, is served instead of listening on cfg.Addr.
 	Listener net.Listener
+	// MetricsListener, when set, serves /metrics instead of listening on
+	// cfg.MetricsListenAddr() (even when metrics are off).
+	MetricsListener net.Listener
 	// Metrics collects this server's metrics (a fresh set when nil).
 	Metrics *metrics.Metrics
 	// PurgeInterval and KeyRefreshInterval pace the janitor (10m and 1m
@@ -84,6 +88,10 @@ type Server struct {
 	metrics *metrics.Metrics
 	handler http.Handler
 	http    *http.Server
+	// adminLn and admin serve /metrics apart from the public listener;
+	// both are nil when metrics are off.
+	adminLn net.Listener
+	admin   *http.Server
 
 	purgeEvery, refreshEvery time.Duration
 	draining                 atomic.Bool
@@ -142,12 +150,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		}
 	}
 	s.issuer = cfg.IssuerURL(s.ln.Addr().String())
+	if s.adminLn, err = listenAdmin(cfg, opts.MetricsListener); err != nil {
+		return nil, err
+	}
 
 	if s.store, err = OpenStore(ctx, cfg); err != nil {
 		return nil, err
 	}
 	if err := s.checkSchema(ctx); err != nil {
 		return nil, err
+	}
+	if err := s.store.CheckWritable(ctx); err != nil {
+		return nil, fmt.Errorf("database %s cannot be written: %w (keypad writes on every token request: check the disk space and the file's permissions, or that PostgreSQL is not a read-only replica)", config.RedactDB(cfg.DB), err)
 	}
 	var sealer *token.Sealer
 	if s.keys, sealer, err = OpenKeyring(ctx, cfg, s.store, s.now, opts.Rand); err != nil {
@@ -192,6 +206,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	DropUnusedConnsOnShutdown(s.http)
+	if s.adminLn != nil {
+		s.admin = s.adminServer()
+	}
 
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopJanitor = cancel
@@ -224,6 +242,14 @@ func (s *Server) checkSchema(ctx context.Context) error {
 func (s *Server) Serve() error {
 	s.log.Info("keypad listening", "url", s.issuer, "addr", s.ln.Addr().String(),
 		"db", config.RedactDB(s.cfg.DB), "pid", os.Getpid())
+	if s.admin != nil {
+		s.log.Info("keypad metrics listening", "url", s.MetricsURL())
+		go func() {
+			if err := s.admin.Serve(s.adminLn); !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+	}
 	if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -233,6 +259,24 @@ func (s *Server) Serve() error {
 // Addr is the address the server listens on (the real port when the
 // configuration asked for port 0).
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// MetricsAddr is the address of the admin listener serving /metrics, or
+// nil when metrics are off.
+func (s *Server) MetricsAddr() net.Addr {
+	if s.adminLn == nil {
+		return nil
+	}
+	return s.adminLn.Addr()
+}
+
+// MetricsURL is the URL of /metrics on the admin listener, or "" when
+// metrics are off.
+func (s *Server) MetricsURL() string {
+	if s.adminLn == nil {
+		return ""
+	}
+	return "http://" + s.adminLn.Addr().String() + "/metrics"
+}
 
 // URL is the issuer URL, the base of every endpoint.
 func (s *Server) URL() string { return s.issuer }
@@ -257,6 +301,10 @@ func (s *Server) OAuth() *oauth.Server { return s.oauth }
 // (until ctx ends), then the janitor stops and the store closes.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
+	if s.admin != nil {
+		// A scrape is quick and carries no state: it need not finish.
+		s.admin.Close()
+	}
 	err := s.http.Shutdown(ctx)
 	if err != nil {
 		s.log.Warn("graceful shutdown cut short; closing the remaining connections", "err", err)
@@ -276,6 +324,11 @@ func (s *Server) Close() error {
 			s.http.Close()
 		} else if s.ln != nil {
 			s.ln.Close()
+		}
+		if s.admin != nil {
+			s.admin.Close()
+		} else if s.adminLn != nil {
+			s.adminLn.Close()
 		}
 		if s.stopJanitor != nil {
 			s.stopJanitor()

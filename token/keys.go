@@ -122,7 +122,9 @@ func NewKeyring(store keypad.KeyStore, sealer *Sealer, opts KeyringOptions) *Key
 var Algorithms = []string{keypad.AlgES256, keypad.AlgRS256}
 
 // Load reads the keys from the store and, on first start, generates the
-// missing current key of each algorithm.
+// missing current key of each algorithm. Instances starting at once on one
+// database create one key per algorithm between them: the store refuses
+// a second current key (ErrConflict), and the loser loads the winner's.
 func (k *Keyring) Load(ctx context.Context) error {
 	if err := k.reload(ctx); err != nil {
 		return err
@@ -133,7 +135,8 @@ func (k *Keyring) Load(ctx context.Context) error {
 		if set.current[alg] != nil {
 			continue
 		}
-		if _, err := k.create(ctx, alg); err != nil {
+		_, err := k.create(ctx, alg, k.store.CreateCurrentKey)
+		if err != nil && !errors.Is(err, keypad.ErrConflict) {
 			return err
 		}
 		created = true
@@ -155,7 +158,7 @@ func (k *Keyring) Refresh(ctx context.Context) error { return k.reload(ctx) }
 func (k *Keyring) Rotate(ctx context.Context) error {
 	fresh := map[string]bool{}
 	for _, alg := range Algorithms {
-		id, err := k.create(ctx, alg)
+		id, err := k.create(ctx, alg, k.store.CreateKey)
 		if err != nil {
 			return err
 		}
@@ -190,8 +193,9 @@ func (k *Keyring) JWKS() []byte {
 	return cur.jwks
 }
 
-// create generates, seals and stores a key of alg and returns its kid.
-func (k *Keyring) create(ctx context.Context, alg string) (string, error) {
+// create generates and seals a key of alg, stores it with store
+// (CreateKey or CreateCurrentKey) and returns its kid.
+func (k *Keyring) create(ctx context.Context, alg string, store func(context.Context, *keypad.SigningKey) error) (string, error) {
 	var priv crypto.Signer
 	var err error
 	switch alg {
@@ -222,7 +226,7 @@ func (k *Keyring) create(ctx context.Context, alg string) (string, error) {
 		return "", fmt.Errorf("generate %s key: %w", alg, err)
 	}
 	sk := &keypad.SigningKey{ID: pk.Kid, Algorithm: alg, PrivateSealed: sealed, Public: pub, CreatedAt: k.opts.Now()}
-	if err := k.store.CreateKey(ctx, sk); err != nil {
+	if err := store(ctx, sk); err != nil {
 		return "", fmt.Errorf("store %s key: %w", alg, err)
 	}
 	return pk.Kid, nil

@@ -9,12 +9,15 @@ import (
 	"encoding/json"
 	"errors"
 	"math/big"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/store/sqlite"
 	"github.com/keypadauth/keypad/store/sqlstore"
 )
 
@@ -292,4 +295,63 @@ func jwkPublic(t *testing.T, j map[string]string) any {
 	}
 	t.Fatalf("JWK kty %q", j["kty"])
 	return nil
+}
+
+// TestLoadAtOnceCreatesOneKeyPerAlgorithm starts keyrings at once on one
+// empty database through several stores, as instances starting together
+// would: they end with exactly one current key per algorithm, which every
+// keyring publishes.
+func TestLoadAtOnceCreatesOneKeyPerAlgorithm(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keypad.db")
+	stores := make([]*sqlstore.Store, 3)
+	for i := range stores {
+		st, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if err := st.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		stores[i] = st
+	}
+	c := newClock()
+	rings := make([]*Keyring, 6)
+	errs := make([]error, len(rings))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range rings {
+		rings[i] = NewKeyring(stores[i%len(stores)], mustSealer(t, testSecret), KeyringOptions{Now: c.Now})
+		wg.Go(func() {
+			<-start
+			errs[i] = rings[i].Load(t.Context())
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("keyring %d: Load: %v", i, err)
+		}
+	}
+	stored, err := stores[0].ListKeys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := map[string]int{}
+	for _, k := range stored {
+		if k.RetiredAt.IsZero() {
+			current[k.Algorithm]++
+		}
+	}
+	for _, alg := range Algorithms {
+		if current[alg] != 1 {
+			t.Errorf("%d current %s keys, want 1 (stored: %d keys)", current[alg], alg, len(stored))
+		}
+	}
+	for i, k := range rings {
+		if string(k.JWKS()) != string(rings[0].JWKS()) {
+			t.Errorf("keyring %d publishes other keys than keyring 0", i)
+		}
+	}
 }

@@ -101,6 +101,11 @@ func (h *Handler) StartAuthorization(w http.ResponseWriter, r *http.Request, req
 // details.
 func (h *Handler) AuthorizationErrorPage(w http.ResponseWriter, r *http.Request, e *oauth.Error) {
 	securityHeaders(w.Header())
+	if e.Code == oauth.CodeTemporarilyUnavailable { // a store outage: the link may be fine
+		retryAfter(w, e.RetryAfter)
+		h.message(w, r, http.StatusServiceUnavailable, msgUnavailable)
+		return
+	}
 	status := http.StatusBadRequest
 	if e.Code == oauth.CodeServerError {
 		status = http.StatusInternalServerError

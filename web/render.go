@@ -149,6 +149,11 @@ var (
 		Lines:   []string{"Nothing was approved. Please wait a minute and try again."},
 		Action:  "Start again", ActionPath: "/device",
 	}
+	msgUnavailable = msg{
+		Kind:    "error",
+		Heading: "We cannot reach our records right now",
+		Lines:   []string{"Nothing was approved or changed. Please try again in a few seconds."},
+	}
 	msgSignedOut = msg{
 		Kind:    "info",
 		Heading: "You are signed out",

@@ -31,6 +31,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/metrics"
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/ratelimit"
 	"github.com/keypadauth/keypad/usercode"
 )
@@ -300,7 +301,15 @@ func (h *Handler) audit(r *http.Request, typ, clientID, subject, detail string) 
 }
 
 // internalError logs err and renders the generic failure page.
+// A store outage (keypad.ErrUnavailable) is no bug: it answers 503 with
+// Retry-After and a page saying to try again shortly.
 func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, keypad.ErrUnavailable) {
+		h.log.WarnContext(r.Context(), "web: store unavailable", "path", r.URL.Path, "err", err)
+		retryAfter(w, oauth.StoreRetryAfter)
+		h.message(w, r, http.StatusServiceUnavailable, msgUnavailable)
+		return
+	}
 	h.log.ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "err", err)
 	h.message(w, r, http.StatusInternalServerError, msgInternal)
 }

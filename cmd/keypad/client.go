@@ -154,9 +154,9 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringSliceVar(&spec.RedirectURIs, "redirect-uris", nil, "allowed redirect URIs, comma-separated (authorization_code)")
 	f.StringVar(&spec.TokenFormat, "token-format", format, "access token format: jwt or opaque")
 	f.StringVar(&spec.SigningAlg, "signing-alg", alg, "JWT signing algorithm: ES256 or RS256")
-	f.StringVar(&spec.AccessTTL, "access-ttl", "", "access token lifetime, 1m to 1d; with --token-format opaque up to "+
-		durationText(token.MaxOpaqueAccessTTL)+", for devices that cannot refresh (default: the server's access_ttl)")
-	f.StringVar(&spec.RefreshTTL, "refresh-ttl", "", "absolute refresh token lifetime, 1h to "+durationText(token.MaxRefreshTTL)+
+	f.StringVar(&spec.AccessTTL, "access-ttl", "", "access token lifetime, 1m to 24h; with --token-format opaque up to "+
+		durationText(token.MaxOpaqueAccessTTL, "")+", for devices that cannot refresh (default: the server's access_ttl)")
+	f.StringVar(&spec.RefreshTTL, "refresh-ttl", "", "absolute refresh token lifetime, 1h to "+durationText(token.MaxRefreshTTL, "")+
 		", e.g. 90d (default: the server's refresh_ttl)")
 	f.StringVar(&spec.RefreshIdleTTL, "refresh-idle-ttl", "", "end a refresh token not used for this long, e.g. 30d (default: no idle limit)")
 	f.BoolVar(&spec.RefreshNoExpiry, "refresh-no-expiry", false, "refresh tokens live until revoked (long-lived devices); not with --refresh-ttl")

@@ -210,7 +210,7 @@ func (s clientSpec) lifetimes(c *keypad.Client) error {
 	if c.AccessTTL, err = ttlFlag("--access-ttl", s.AccessTTL, config.MinAccessTTL, token.MaxAccessTTL(c.TokenFormat)); err != nil {
 		if c.TokenFormat == keypad.FormatJWT && c.AccessTTL > token.MaxJWTAccessTTL && c.AccessTTL <= token.MaxOpaqueAccessTTL {
 			return fmt.Errorf("%w for JWT access tokens; only opaque ones (--token-format opaque), which introspection can end at once, may live up to %s, for devices that cannot refresh",
-				err, durationText(token.MaxOpaqueAccessTTL))
+				err, durationText(token.MaxOpaqueAccessTTL, s.AccessTTL))
 		}
 		return err
 	}
@@ -241,18 +241,19 @@ func ttlFlag(flag, v string, lo, hi time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %w", flag, err)
 	}
 	if d < lo || d > hi {
-		return d, fmt.Errorf("%s %s is out of range: allowed %s to %s", flag, v, durationText(lo), durationText(hi))
+		return d, fmt.Errorf("%s %s is out of range: allowed %s to %s", flag, v, durationText(lo, v), durationText(hi, v))
 	}
 	return d, nil
 }
 
-// durationText writes a bound as the flags take it, naming the thirty
-// years of token.MaxRefreshTTL.
-func durationText(d time.Duration) string {
+// durationText writes a bound as the flags take it, in the unit of typed
+// (the value it bounds; "" for help texts), naming the thirty years of
+// token.MaxRefreshTTL.
+func durationText(d time.Duration, typed string) string {
 	if d == token.MaxRefreshTTL {
-		return config.FormatDuration(d) + " (30 years)"
+		return config.FormatDurationAs(d, typed) + " (30 years)"
 	}
-	return config.FormatDuration(d)
+	return config.FormatDurationAs(d, typed)
 }
 
 // checkRedirectURI applies RFC 6749 §3.1.2 and RFC 8252: an absolute URI

@@ -46,6 +46,7 @@ func TestClientSpec(t *testing.T) {
 		{"ErrTokenFormat", with(func(s *clientSpec) { s.TokenFormat = "paseto" }), `--token-format "paseto": use jwt or opaque`},
 		{"ErrSigningAlg", with(func(s *clientSpec) { s.SigningAlg = "HS256" }), `--signing-alg "HS256": use ES256 or RS256`},
 		{"ErrAccessTTL", with(func(s *clientSpec) { s.AccessTTL = "2d" }), "--access-ttl 2d is out of range: allowed 1m to 1d"},
+		{"ErrAccessTTLHours", with(func(s *clientSpec) { s.AccessTTL = "48h" }), "--access-ttl 48h is out of range: allowed 1m to 24h"},
 		{"ErrAccessTTLSyntax", with(func(s *clientSpec) { s.AccessTTL = "1 hour" }), `--access-ttl: "1 hour" is not a duration`},
 		{"ErrRefreshTTL", with(func(s *clientSpec) { s.RefreshTTL = "5m" }), "--refresh-ttl 5m is out of range"},
 		{"OKOpaqueLongLived", with(func(s *clientSpec) { s.TokenFormat = "opaque"; s.AccessTTL = "3650d" }), ""},

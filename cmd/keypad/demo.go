@@ -172,6 +172,9 @@ What to try:
 	} else {
 		fmt.Fprintf(w, "Data: %s\n", dir)
 	}
+	if u := d.Keypad.MetricsURL(); u != "" {
+		fmt.Fprintf(w, "Metrics: %s (keypad's admin listener, loopback only)\n", u)
+	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
 

@@ -84,6 +84,9 @@ func startDemo(t *testing.T, clk *testClock) *runningDemo {
 	if d.keypad != srv.URL() {
 		t.Errorf("the demo prints keypad at %s, but it serves at %s", d.keypad, srv.URL())
 	}
+	if m := find(`Metrics: (http://\S+)`); m != srv.MetricsURL() || strings.HasSuffix(m, ":9090/metrics") {
+		t.Errorf("the demo prints metrics at %s, want %s on a free port", m, srv.MetricsURL())
+	}
 	for _, want := range []string{demo.Heather.Username + " / " + demo.HeatherPassword, "123 Main Street", "(•••) •••-4821",
 		demo.SharedAddress, demo.Sharers[1].Account, "device-login --issuer " + d.keypad + " --client-id " + demo.TVClientID} {
 		if !strings.Contains(text, want) {

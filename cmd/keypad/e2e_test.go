@@ -158,9 +158,21 @@ func TestOperations(t *testing.T) {
 		}
 	})
 	t.Run("Metrics", func(t *testing.T) {
-		resp, body := get("/metrics")
+		if resp, _ := get("/metrics"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /metrics on the public listener = %d, want 404", resp.StatusCode)
+		}
+		if !strings.Contains(s.out.String(), "metrics on "+s.srv.MetricsURL()) {
+			t.Errorf("serve did not print the metrics address %s:\n%s", s.srv.MetricsURL(), s.out.String())
+		}
+		resp, err := http.Get(s.srv.MetricsURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body := string(b)
 		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET /metrics = %d", resp.StatusCode)
+			t.Fatalf("GET %s = %d", s.srv.MetricsURL(), resp.StatusCode)
 		}
 		for _, want := range []string{
 			`keypad_http_requests_total{endpoint="POST /oauth2/token",outcome="200"} 1`,
@@ -219,7 +231,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"ErrFlag", e, []string{"--access-ttl", "48h"}, "access_ttl: 2d is out of range: allowed 1m to 1d"},
+		{"ErrFlag", e, []string{"--access-ttl", "48h"}, "access_ttl: 48h is out of range: allowed 1m to 24h"},
 		{"ErrFlagSyntax", e, []string{"--refresh-ttl", "forever"}, `--refresh-ttl (refresh_ttl): "forever" is not a duration`},
 		{"ErrEnv", e.with("KEYPAD_LOG_LEVEL", "loud"), nil, `log_level: "loud" is not one of debug, info, warn, error`},
 		{"ErrIssuer", e.with("KEYPAD_ISSUER", "http://auth.example.com"), nil, "issuer: \"http://auth.example.com\" must use https"},

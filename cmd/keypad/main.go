@@ -41,7 +41,10 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	// LookupEnv reads KEYPAD_* variables (os.LookupEnv in the binary).
 	LookupEnv func(string) (string, bool)
-	Now       func() time.Time
+	// Environ lists the environment (os.Environ in the binary), to warn
+	// about KEYPAD_* variables that are not settings; nil warns of none.
+	Environ func() []string
+	Now     func() time.Time
 	// Rand must be safe for concurrent use.
 	Rand io.Reader
 	// Logger, when set, replaces the logger the configuration describes.
@@ -55,7 +58,7 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		LookupEnv: os.LookupEnv, Now: time.Now, Rand: rand.Reader,
+		LookupEnv: os.LookupEnv, Environ: os.Environ, Now: time.Now, Rand: rand.Reader,
 	}
 }
 
@@ -104,6 +107,11 @@ func (m *Main) config(cmd *cobra.Command) (config.Config, error) {
 	file, _ := cmd.Flags().GetString("config")
 	if file == "" {
 		file, _ = m.LookupEnv("KEYPAD_CONFIG")
+	}
+	if m.Environ != nil {
+		for _, w := range config.UnknownEnv(m.Environ()) {
+			fmt.Fprintln(m.Stderr, "keypad: warning:", w)
+		}
 	}
 	return config.Load(config.Sources{File: file, LookupEnv: m.LookupEnv, Flags: cmd.Flags()})
 }

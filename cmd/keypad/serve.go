@@ -52,6 +52,9 @@ func (m *Main) serve(ctx context.Context, cmd *cobra.Command, cfg config.Config)
 	} else {
 		fmt.Fprintf(cmd.OutOrStdout(), "keypad listening on %s (issuer %s)\n", addr, srv.URL())
 	}
+	if u := srv.MetricsURL(); u != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "keypad metrics on %s\n", u)
+	}
 	if m.Serving != nil {
 		m.Serving(srv)
 	}

@@ -34,11 +34,33 @@ type api struct {
 
 func (a *api) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.index)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint; GET / lists them")
+	})
 	mux.HandleFunc("GET /api/usage-points", a.protect(a.listUsagePoints))
 	mux.HandleFunc("GET /api/usage-points/{id}", a.protect(a.getUsagePoint))
 	mux.HandleFunc("GET /api/usage-points/{id}/meter-readings/{mid}/interval-blocks", a.protect(a.intervalBlocks))
 	mux.HandleFunc("GET /api/usage-points/{id}/monthly", a.protect(a.monthly))
 	return mux
+}
+
+// index answers the API's root, which needs no token: what the API is,
+// who issues its tokens and where to start, instead of a bare 404 for the
+// first URL a developer tries.
+func (a *api) index(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name":        "energy usage API (Green Button-style demo)",
+		"issuer":      a.cfg.Issuer,
+		"scope":       a.scope,
+		"description": "send an access token from the issuer with the scope as Authorization: Bearer; start at usage_points",
+		"endpoints": map[string]string{
+			"usage_points":    "/api/usage-points",
+			"usage_point":     "/api/usage-points/{id}",
+			"monthly":         "/api/usage-points/{id}/monthly",
+			"interval_blocks": "/api/usage-points/{id}/meter-readings/{mid}/interval-blocks",
+		},
+	})
 }
 
 // usageFor returns a customer's readings, generating them on first use.

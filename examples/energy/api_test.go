@@ -253,3 +253,20 @@ func TestMetadataURL(t *testing.T) {
 		}
 	}
 }
+
+// TestIndex checks that the API's root, asked without a token, says what
+// the API is and where to start instead of answering 404.
+func TestIndex(t *testing.T) {
+	e := newEnv(t, nil)
+	resp, body := e.get(t, "/", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d %v, want 200", resp.StatusCode, body)
+	}
+	eps, _ := body["endpoints"].(map[string]any)
+	if body["issuer"] != e.kp.url || eps["usage_points"] != "/api/usage-points" || body["scope"] == "" {
+		t.Errorf("GET / = %v, want the issuer %s, the scope and the usage_points endpoint", body, e.kp.url)
+	}
+	if resp, _ := e.get(t, "/nope", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /nope = %d, want 404", resp.StatusCode)
+	}
+}

@@ -23,7 +23,7 @@ func (s *Store) AddAuditEvent(ctx context.Context, e *keypad.AuditEvent) error {
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		dbTime(e.Time), e.Type, e.ClientID, e.Subject, e.IP, e.Detail).Scan(&e.ID)
 	if err != nil {
-		return fmt.Errorf("add audit event %q: %w", e.Type, err)
+		return fmt.Errorf("add audit event %q: %w", e.Type, dbErr(err))
 	}
 	return nil
 }

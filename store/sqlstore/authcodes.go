@@ -59,7 +59,7 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, hash []byte, now time.Time)
 		return c, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("consume authorization code: %w", err)
+		return nil, fmt.Errorf("consume authorization code: %w", dbErr(err))
 	}
 	// The UPDATE that beat this one has committed, so a fresh read sees it.
 	c, err = scanAuthCode(s.db.QueryRowContext(ctx, `SELECT `+authCodeCols+` FROM auth_codes WHERE hash = $1`, hash))

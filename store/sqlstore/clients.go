@@ -76,7 +76,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		}
 		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "otp_sessions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE client_id = $1`, id); err != nil {
-				return fmt.Errorf("delete client %q: delete its %s: %w", id, table, err)
+				return fmt.Errorf("delete client %q: delete its %s: %w", id, table, dbErr(err))
 			}
 		}
 		return nil
@@ -92,19 +92,19 @@ type querier interface {
 func list[T any](ctx context.Context, q querier, what string, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	defer rows.Close()
 	var out []*T
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, fmt.Errorf("%s: %w", what, dbErr(err))
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	return out, nil
 }

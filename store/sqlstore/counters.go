@@ -19,7 +19,7 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 			window_end = CASE WHEN counters.window_end <= $2 THEN $3 ELSE counters.window_end END
 		RETURNING hits`, key, now.UnixMicro(), now.Add(window).UnixMicro()).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("count %q: %w", key, err)
+		return 0, fmt.Errorf("count %q: %w", key, dbErr(err))
 	}
 	return n, nil
 }
@@ -33,7 +33,7 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, er
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read counter %q: %w", key, err)
+		return 0, fmt.Errorf("read counter %q: %w", key, dbErr(err))
 	}
 	return n, nil
 }
@@ -46,7 +46,7 @@ func (s *Store) Unhit(ctx context.Context, key string, window time.Duration, cha
 	if _, err := s.w.ExecContext(ctx, `UPDATE counters SET hits = hits - 1
 		WHERE name = $1 AND window_end > $2 AND window_end <= $3 AND hits > 0`,
 		key, chargedAt.UnixMicro(), chargedAt.Add(window).UnixMicro()); err != nil {
-		return fmt.Errorf("take back a hit of %q: %w", key, err)
+		return fmt.Errorf("take back a hit of %q: %w", key, dbErr(err))
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func (s *Store) Unhit(ctx context.Context, key string, window time.Duration, cha
 // ResetCounter deletes a counter; a missing one is not an error.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM counters WHERE name = $1`, key); err != nil {
-		return fmt.Errorf("reset counter %q: %w", key, err)
+		return fmt.Errorf("reset counter %q: %w", key, dbErr(err))
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ type Dialect struct {
 	// lockMigrations serialises Migrate across processes; it runs first in
 	// Migrate's transaction.
 	lockMigrations string
+	// lockKeys serialises CreateCurrentKey across processes in the same
+	// way (SQLite's BEGIN IMMEDIATE already does).
+	lockKeys string
 	// hasVersionTable answers whether schema_version exists, as one row
 	// holding a boolean or an integer.
 	hasVersionTable string
@@ -63,6 +66,7 @@ var Postgres = &Dialect{
 	// (or tests) in different schemas do not wait for each other. The
 	// first key is "keyp" in ASCII.
 	lockMigrations:  `SELECT pg_advisory_xact_lock(1801812336, hashtext(current_schema()))`,
+	lockKeys:        `SELECT pg_advisory_xact_lock(1801812337, hashtext(current_schema()))`,
 	hasVersionTable: `SELECT to_regclass('schema_version') IS NOT NULL`,
 	numberedParams:  true,
 }

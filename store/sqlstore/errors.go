@@ -58,7 +58,7 @@ func insertErr(what string, err error) error {
 	if isUnique(err) {
 		return fmt.Errorf("%s: %w", what, keypad.ErrConflict)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: %w", what, dbErr(err))
 }
 
 // readErr turns sql.ErrNoRows into ErrNotFound.
@@ -66,7 +66,7 @@ func readErr(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", what, keypad.ErrNotFound)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: %w", what, dbErr(err))
 }
 
 // mustAffect returns ErrNotFound when an UPDATE or DELETE matched no row.
@@ -75,11 +75,11 @@ func mustAffect(what string, res sql.Result, err error) error {
 		if isUnique(err) {
 			return fmt.Errorf("%s: %w", what, keypad.ErrConflict)
 		}
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	if n == 0 {
 		return fmt.Errorf("%s: %w", what, keypad.ErrNotFound)

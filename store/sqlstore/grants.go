@@ -86,7 +86,7 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, revokeGrantTokens, id, dbTime(now)); err != nil {
-			return fmt.Errorf("%s: revoke its tokens: %w", what, err)
+			return fmt.Errorf("%s: revoke its tokens: %w", what, dbErr(err))
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -26,6 +27,36 @@ func (s *Store) CreateKey(ctx context.Context, k *keypad.SigningKey) error {
 		return insertErr(fmt.Sprintf("create key %q", k.ID), err)
 	}
 	return nil
+}
+
+// CreateCurrentKey stores k unless an unretired key of its algorithm
+// exists (ErrConflict). The check and the insert run in one transaction
+// under a lock (an advisory lock on PostgreSQL, where two READ COMMITTED
+// transactions would both see no key; the write lock BEGIN IMMEDIATE takes
+// on SQLite), so racing instances create one key between them.
+func (s *Store) CreateCurrentKey(ctx context.Context, k *keypad.SigningKey) error {
+	what := fmt.Sprintf("create current %s key %q", k.Algorithm, k.ID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.d.lockKeys != "" {
+			if _, err := tx.ExecContext(ctx, s.d.lockKeys); err != nil {
+				return fmt.Errorf("%s: lock keys: %w", what, dbErr(err))
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM signing_keys WHERE algorithm = $1 AND retired_at IS NULL`,
+			k.Algorithm).Scan(&n); err != nil {
+			return fmt.Errorf("%s: %w", what, dbErr(err))
+		}
+		if n > 0 {
+			return fmt.Errorf("%s: a current key exists: %w", what, keypad.ErrConflict)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+			k.ID, k.Algorithm, dbBytes(k.PrivateSealed), dbBytes(k.Public), dbTime(k.CreatedAt), dbTime(k.RetiredAt))
+		if err != nil {
+			return insertErr(what, err)
+		}
+		return nil
+	})
 }
 
 // ListKeys returns every key, newest first.

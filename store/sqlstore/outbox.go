@@ -23,7 +23,7 @@ func (s *Store) AddOutboxMessage(ctx context.Context, m *keypad.OutboxMessage) e
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		dbTime(m.Time), m.Channel, m.To, m.Subject, m.Body).Scan(&m.ID)
 	if err != nil {
-		return fmt.Errorf("add outbox message: %w", err)
+		return fmt.Errorf("add outbox message: %w", dbErr(err))
 	}
 	return nil
 }

@@ -32,11 +32,11 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int, error) {
 	for _, p := range purges {
 		res, err := s.w.ExecContext(ctx, p.query(), now.UnixMicro())
 		if err != nil {
-			return total, fmt.Errorf("purge %s: %w", p.table, err)
+			return total, fmt.Errorf("purge %s: %w", p.table, dbErr(err))
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return total, fmt.Errorf("purge %s: %w", p.table, err)
+			return total, fmt.Errorf("purge %s: %w", p.table, dbErr(err))
 		}
 		total += int(n)
 	}

@@ -20,7 +20,7 @@ func (s *Store) PutScope(ctx context.Context, sc *keypad.Scope) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO scopes (name, description) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET description = excluded.description`, sc.Name, sc.Description)
 	if err != nil {
-		return fmt.Errorf("put scope %q: %w", sc.Name, err)
+		return fmt.Errorf("put scope %q: %w", sc.Name, dbErr(err))
 	}
 	return nil
 }

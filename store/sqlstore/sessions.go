@@ -70,7 +70,7 @@ func (s *Store) UpdateSession(ctx context.Context, hash []byte, fn func(*keypad.
 // DeleteSession removes a session; a missing one is not an error.
 func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE hash = $1`, hash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+		return fmt.Errorf("delete session: %w", dbErr(err))
 	}
 	return nil
 }

@@ -64,7 +64,24 @@ func (s *Store) DB() *sql.DB { return s.w }
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping %s: %w", s.d.name, err)
+		return fmt.Errorf("ping %s: %w", s.d.name, dbErr(err))
+	}
+	return nil
+}
+
+// CheckWritable reports whether the database takes writes: a read-only
+// file or replica, a full disk or a default_transaction_read_only
+// session pass a ping yet fail every token request. It rewrites the
+// schema version row with its own value in a committed transaction, which
+// changes no data but goes all the way to the disk (or the WAL). Errors
+// wrap keypad.ErrUnavailable.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = version WHERE version = (SELECT MAX(version) FROM schema_version)`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("write to %s: %w", s.d.name, dbErr(err))
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func indexIdentifiers(ctx context.Context, tx *sql.Tx, what string, sub *keypad.
 		_, err := tx.ExecContext(ctx, `INSERT INTO subject_identifiers (type, value, subject_id)
 			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, string(id.Type), id.Value, sub.ID)
 		if err != nil {
-			return fmt.Errorf("%s: index identifier: %w", what, err)
+			return fmt.Errorf("%s: index identifier: %w", what, dbErr(err))
 		}
 	}
 	return nil
@@ -94,7 +94,7 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, err)
+			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
 		}
 		return indexIdentifiers(ctx, tx, what, sub)
 	})
@@ -107,7 +107,7 @@ func (s *Store) DeleteSubject(ctx context.Context, id string) error {
 	what := fmt.Sprintf("delete subject %q", id)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, id); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, err)
+			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM subjects WHERE id = $1`, id)
 		if err := mustAffect(what, res, err); err != nil {
@@ -115,7 +115,7 @@ func (s *Store) DeleteSubject(ctx context.Context, id string) error {
 		}
 		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "sessions", "otp_sessions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE subject = $1`, id); err != nil {
-				return fmt.Errorf("%s: delete its %s: %w", what, table, err)
+				return fmt.Errorf("%s: delete its %s: %w", what, table, dbErr(err))
 			}
 		}
 		return nil

@@ -62,12 +62,12 @@ func (s *Store) ConsumeToken(ctx context.Context, hash []byte, now time.Time) (*
 		return t, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("consume token: %w", err)
+		return nil, fmt.Errorf("consume token: %w", dbErr(err))
 	}
 	// The UPDATE that beat this one has committed, so a fresh read sees it.
 	t, err = s.GetToken(ctx, hash)
 	if err != nil {
-		return nil, fmt.Errorf("consume token: %w", err)
+		return nil, fmt.Errorf("consume token: %w", dbErr(err))
 	}
 	switch {
 	case !t.UsedAt.IsZero():
@@ -102,21 +102,21 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time
 	}
 	rows, err := s.w.QueryContext(ctx, revokeFamily, familyID, dbTime(now))
 	if err != nil {
-		return 0, fmt.Errorf("revoke token family: %w", err)
+		return 0, fmt.Errorf("revoke token family: %w", dbErr(err))
 	}
 	defer rows.Close()
 	active := 0
 	for rows.Next() {
 		var exp time.Time
 		if err := rows.Scan(tm(&exp)); err != nil {
-			return 0, fmt.Errorf("revoke token family: %w", err)
+			return 0, fmt.Errorf("revoke token family: %w", dbErr(err))
 		}
 		if exp.IsZero() || now.Before(exp) {
 			active++
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("revoke token family: %w", err)
+		return 0, fmt.Errorf("revoke token family: %w", dbErr(err))
 	}
 	return active, nil
 }
@@ -130,7 +130,7 @@ func (s *Store) RevokeJTI(ctx context.Context, jti string, exp time.Time) error 
 			WHEN excluded.expires_at > revoked_jtis.expires_at THEN excluded.expires_at
 			ELSE revoked_jtis.expires_at END`, jti, dbTime(exp))
 	if err != nil {
-		return fmt.Errorf("revoke jti: %w", err)
+		return fmt.Errorf("revoke jti: %w", dbErr(err))
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func (s *Store) JTIRevoked(ctx context.Context, jti string) (bool, error) {
 	var n int
 	err := s.readRow(ctx, `SELECT count(*) FROM revoked_jtis WHERE jti = $1`, jti).Scan(&n)
 	if err != nil {
-		return false, fmt.Errorf("check jti: %w", err)
+		return false, fmt.Errorf("check jti: %w", dbErr(err))
 	}
 	return n > 0, nil
 }

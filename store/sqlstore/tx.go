@@ -19,7 +19,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.tryTx(ctx, fn)
 		if err == nil || !isRetryable(err) || attempt == maxAttempts {
-			return err
+			return dbErr(err)
 		}
 		// Jittered exponential back-off: 1ms, 2ms, 4ms, ... so racing
 		// transactions do not collide again in lock-step.
@@ -38,7 +38,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w", dbErr(err))
 	}
 	// Roll back on every way out but a commit, a panic in fn included: an
 	// open transaction would hold SQLite's only writer for good.
@@ -53,7 +53,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", dbErr(err))
 	}
 	return nil
 }

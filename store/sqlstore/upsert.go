@@ -76,7 +76,7 @@ func (s *Store) UpsertSubjects(ctx context.Context, subs []*keypad.Subject) (key
 		// A unique violation here is a race lost between reading and
 		// writing: the next attempt reads the winner's values.
 		if !isUnique(err) || attempt == maxAttempts {
-			return keypad.UpsertResult{}, fmt.Errorf("%s: %w", what, err)
+			return keypad.UpsertResult{}, fmt.Errorf("%s: %w", what, dbErr(err))
 		}
 	}
 }
@@ -230,7 +230,7 @@ func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) 
 		err := insertValues(ctx, tx, d, `INSERT INTO subjects (`+subjectCols+`) VALUES `, "", run)
 		run = run[:0]
 		if err != nil {
-			return fmt.Errorf("insert subjects: %w", err)
+			return fmt.Errorf("insert subjects: %w", dbErr(err))
 		}
 		return nil
 	}
@@ -250,14 +250,14 @@ func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) 
 			// would need a second connection, and SQLite's writer has one.
 			var err error
 			if update, err = tx.PrepareContext(ctx, updateSubject); err != nil {
-				return fmt.Errorf("prepare subject update: %w", err)
+				return fmt.Errorf("prepare subject update: %w", dbErr(err))
 			}
 			defer update.Close()
 		}
 		_, err := update.ExecContext(ctx, sub.ID, nullable(sub.Username), sub.PasswordHash,
 			sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.UpdatedAt))
 		if err != nil {
-			return fmt.Errorf("update subject %q: %w", sub.ID, err)
+			return fmt.Errorf("update subject %q: %w", sub.ID, dbErr(err))
 		}
 	}
 	return flush()
@@ -293,7 +293,7 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("drop changed identifiers: %w", err)
+		return fmt.Errorf("drop changed identifiers: %w", dbErr(err))
 	}
 	// In key order, the inserts walk the index instead of jumping about
 	// it; duplicates (a subject may list one identifier twice) go.
@@ -314,7 +314,7 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 	err = insertValues(ctx, tx, d, `INSERT INTO subject_identifiers (type, value, subject_id) VALUES `,
 		` ON CONFLICT DO NOTHING`, rows)
 	if err != nil {
-		return fmt.Errorf("index identifiers: %w", err)
+		return fmt.Errorf("index identifiers: %w", dbErr(err))
 	}
 	return nil
 }
@@ -373,18 +373,18 @@ func inChunks(keys []string, fn func([]string) error) error {
 func pairs(ctx context.Context, tx *sql.Tx, what, query string, keys []string, into map[string]string) error {
 	rows, err := tx.QueryContext(ctx, query, anys(keys)...)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return fmt.Errorf("%s: %w", what, dbErr(err))
 		}
 		into[k] = v
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	return nil
 }

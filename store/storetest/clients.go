@@ -224,6 +224,19 @@ func testKeys(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		must(t, err)
 		mustEqual(t, "keys", got, []*keypad.SigningKey{key("k2", t0)})
 	})
+	t.Run("CreateCurrent", func(t *testing.T) {
+		s := newStore(t)
+		must(t, s.CreateCurrentKey(t.Context(), key("k1", t0)))
+		mustBeErrConflict(t, s.CreateCurrentKey(t.Context(), key("k2", t0)))
+		rs := key("r1", t0)
+		rs.Algorithm = keypad.AlgRS256
+		must(t, s.CreateCurrentKey(t.Context(), rs)) // another algorithm
+		must(t, s.RetireKey(t.Context(), "k1", t0.Add(time.Minute)))
+		must(t, s.CreateCurrentKey(t.Context(), key("k3", t0.Add(time.Minute)))) // k1 is retired
+		got, err := s.ListKeys(t.Context())
+		must(t, err)
+		mustEqual(t, "key IDs", keys(got, func(k *keypad.SigningKey) string { return k.ID }), []string{"k3", "r1", "k1"})
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
 		mustBeErrNotFound(t, s.RetireKey(t.Context(), "nope", t0))

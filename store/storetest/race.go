@@ -75,6 +75,21 @@ func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Sto
 			}
 		}
 	})
+	t.Run("CreateCurrentKey", func(t *testing.T) {
+		// Instances starting at once on an empty database: one current key
+		// per algorithm, whichever store each racer uses.
+		a, b := newPair(t)
+		errs := race(a, b, func(s keypad.Store, i int) error {
+			return s.CreateCurrentKey(t.Context(), &keypad.SigningKey{ID: fmt.Sprintf("k%d", i), Algorithm: keypad.AlgES256,
+				PrivateSealed: []byte("sealed"), Public: []byte("public"), CreatedAt: t0})
+		})
+		mustBeOneWinner(t, errs, keypad.ErrConflict)
+		got, err := b.ListKeys(t.Context())
+		must(t, err)
+		if len(got) != 1 {
+			t.Fatalf("%d keys stored, want 1", len(got))
+		}
+	})
 	t.Run("ConsumeAuthCode", func(t *testing.T) {
 		a, b := newPair(t)
 		code := fullAuthCode("1")

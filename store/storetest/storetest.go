@@ -44,6 +44,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("OTP", func(t *testing.T) { testOTP(t, newStore) })
 	t.Run("PurgeExpired", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("Ping", func(t *testing.T) { must(t, newStore(t).Ping(t.Context())) })
+	t.Run("ErrUnavailable", func(t *testing.T) { testUnavailable(t, newStore) })
 	t.Run("Race", func(t *testing.T) {
 		runRaces(t, func(t *testing.T) (keypad.Store, keypad.Store) {
 			s := newStore(t)
@@ -108,4 +109,22 @@ func keys[V any](list []V, key func(V) string) []string {
 		out = append(out, key(v))
 	}
 	return out
+}
+
+// testUnavailable closes a store, as an outage would take its database
+// away: reads, writes and transactions then fail with ErrUnavailable (by
+// errors.Is, whatever the driver said), so callers answer "try again
+// shortly" instead of a bug report.
+func testUnavailable(t *testing.T, newStore func(*testing.T) keypad.Store) {
+	s := newStore(t)
+	must(t, s.CreateClient(t.Context(), fullClient("c1")))
+	must(t, s.Close())
+	_, err := s.GetClient(t.Context(), "c1")
+	mustBeErr(t, err, keypad.ErrUnavailable)
+	_, err = s.Hit(t.Context(), "k", time.Minute, t0)
+	mustBeErr(t, err, keypad.ErrUnavailable)
+	mustBeErr(t, s.CreateToken(t.Context(), fullToken("rt")), keypad.ErrUnavailable)
+	_, err = s.ConsumeToken(t.Context(), h("rt"), t0)
+	mustBeErr(t, err, keypad.ErrUnavailable)
+	mustBeErr(t, s.Ping(t.Context()), keypad.ErrUnavailable)
 }

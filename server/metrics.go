@@ -1,0 +1,46 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/keypadauth/keypad/config"
+)
+
+// listenAdmin binds the admin listener of metrics_addr, or takes the one
+// the caller passed. It returns nil when metrics are off.
+//
+// /metrics lives here rather than on the public listener because its
+// counters describe individual requests: read before and after an OTP
+// send, a delivery counter tells a real customer from a decoy.
+func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
+	if ln != nil {
+		return ln, nil
+	}
+	addr := cfg.MetricsListenAddr()
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (metrics_addr; set another, or off): %w", addr, err)
+	}
+	return ln, nil
+}
+
+// adminServer serves GET /metrics and nothing else.
+func (s *Server) adminServer() *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
