@@ -105,7 +105,7 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 		web.Deps{Store: st, Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv})
 	must(t, err)
 	must(t, e.srv.EnableAuthorizationCode(set.authCode, e.pages))
-	must(t, e.srv.EnablePasswordGrant(limiter))
+	must(t, e.srv.EnablePasswordGrant(limiter, ""))
 	if set.device != nil {
 		must(t, e.srv.EnableDeviceFlow(*set.device))
 	}
