@@ -201,7 +201,6 @@ func TestCodeGlobalGuard(t *testing.T) {
 	wantCount(t, st, ratelimit.CodeGuardCounter, c.Now(), 0)
 }
 
-
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name   string
