@@ -147,8 +147,11 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.audit(r, "login.failed", "", subject, "password")
 		h.metrics.Event("login", "failed")
 		text := loginFailedText
-		if charge.Final() {
-			text = loginLockedText(h.limiter.Config().LoginPerUser.Window)
+		switch cfg := h.limiter.Config(); {
+		case charge.Final() && device != "":
+			text = loginLimitedText(&ratelimit.Error{Scope: ratelimit.ScopeDevice, RetryAfter: cfg.LoginPerDevice.Window})
+		case charge.Final():
+			text = loginLockedText(cfg.LoginPerUser.Window)
 		}
 		h.renderLogin(w, r, http.StatusUnauthorized, s, username, text)
 		return

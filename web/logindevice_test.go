@@ -91,7 +91,7 @@ func TestLoginDeviceCookie(t *testing.T) {
 		for range 9 {
 			wantBody(t, person.login("alice", "guess"), "do not match")
 		}
-		wantBody(t, person.login("alice", "guess"), "locked for up to 15 minutes")
+		wantBody(t, person.login("alice", "guess"), "on this device", "locked for up to 15 minutes")
 		r := person.login("alice", alicePassword)
 		wantStatus(t, r, http.StatusTooManyRequests)
 		wantBody(t, r, "Too many failed sign-ins on this device")
