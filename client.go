@@ -19,13 +19,16 @@ const (
 	GrantOTP               = "urn:keypad:params:oauth:grant-type:otp"
 	GrantPassword          = "password"
 	GrantJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-	GrantSAML2Bearer       = "urn:ietf:params:oauth:grant-type:saml2-bearer"
+	// GrantSAML2Bearer (RFC 7522) is reserved: it is not built yet, so it
+	// is not in AllGrantTypes and Client.Validate refuses it.
+	GrantSAML2Bearer = "urn:ietf:params:oauth:grant-type:saml2-bearer"
 )
 
-// AllGrantTypes lists every grant type keypad knows, in a stable order.
+// AllGrantTypes lists every grant type keypad serves, in a stable order:
+// the ones a client may be registered with.
 var AllGrantTypes = []string{
 	GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
-	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer, GrantSAML2Bearer,
+	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer,
 }
 
 // TokenFormat selects how a client's access tokens look on the wire.

@@ -2,6 +2,7 @@ package keypad
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -41,3 +42,17 @@ func ParseScope(s string) []string {
 
 // FormatScope joins scopes for the wire.
 func FormatScope(scopes []string) string { return strings.Join(scopes, " ") }
+
+// Validate checks a catalogue entry before it is stored: the name is a
+// scope-token (RFC 6749 §3.3) and the description, which people read on
+// consent pages and in one-time-code messages, is one line of printable
+// text. It returns a *ValidationError naming the field.
+func (s *Scope) Validate() error {
+	if !ValidScopeToken(s.Name) {
+		return &ValidationError{Field: "name", Message: fmt.Sprintf("%q is not a valid scope name (RFC 6749 §3.3: printable ASCII without spaces, '\"' or '\\')", s.Name)}
+	}
+	if strings.TrimSpace(s.Description) == "" {
+		return &ValidationError{Field: "description", Message: "is required: people read it when they consent"}
+	}
+	return checkText("description", s.Description)
+}

@@ -3,6 +3,7 @@ package keypad
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -43,6 +44,32 @@ type Subject struct {
 	Identifiers  []Identifier
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Validate checks a person before they are stored: an ID, and names and
+// contact details without control characters, since they go into emails,
+// text messages and logs, where a line break could forge a header or a
+// line. It returns a *ValidationError naming the field.
+func (s *Subject) Validate() error {
+	if strings.TrimSpace(s.ID) == "" {
+		return &ValidationError{Field: "id", Message: "is required"}
+	}
+	if s.Username != strings.TrimSpace(s.Username) {
+		return &ValidationError{Field: "username", Message: fmt.Sprintf("%q starts or ends with a space: people cannot see it when they sign in", s.Username)}
+	}
+	for _, f := range []struct{ field, v string }{
+		{"id", s.ID}, {"username", s.Username}, {"name", s.Name}, {"email", s.Email}, {"phone", s.Phone}, {"external_id", s.ExternalID},
+	} {
+		if hasControl(f.v) {
+			return &ValidationError{Field: f.field, Message: fmt.Sprintf("%q contains a control character (such as a line break); it appears in emails and text messages, so use printable text on one line", f.v)}
+		}
+	}
+	for _, id := range s.Identifiers {
+		if hasControl(id.Value) {
+			return &ValidationError{Field: string(id.Type), Message: fmt.Sprintf("%q contains a control character (such as a line break): use printable text on one line", id.Value)}
+		}
+	}
+	return nil
 }
 
 // SubjectStore keeps people.

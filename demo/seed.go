@@ -121,6 +121,9 @@ func Seed(ctx context.Context, store keypad.Store, opts Options) (*Seeded, error
 	opts = opts.withDefaults()
 	now := opts.Now.UTC()
 	for _, sc := range Scopes {
+		if err := sc.Validate(); err != nil {
+			return nil, fmt.Errorf("seed scope %s: %w", sc.Name, err)
+		}
 		if err := store.PutScope(ctx, &sc); err != nil {
 			return nil, fmt.Errorf("seed scope %s: %w", sc.Name, err)
 		}
@@ -151,6 +154,9 @@ func Seed(ctx context.Context, store keypad.Store, opts Options) (*Seeded, error
 			return nil, fmt.Errorf("seed customer %s: %w", c.Account, err)
 		}
 		sub.ID, sub.CreatedAt, sub.UpdatedAt = c.Subject, now, now
+		if err := sub.Validate(); err != nil {
+			return nil, fmt.Errorf("seed customer %s: %w", c.Account, err)
+		}
 		if c.Username == Heather.Username {
 			if sub.PasswordHash, err = password.Hash(HeatherPassword, opts.Rand); err != nil {
 				return nil, fmt.Errorf("seed customer %s: %w", c.Account, err)
@@ -213,6 +219,9 @@ func clients(s *Seeded) []*keypad.Client {
 // putClient registers c, or updates the registration an earlier run made
 // (with c's new secret).
 func putClient(ctx context.Context, store keypad.ClientStore, c *keypad.Client) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("seed client %s: %w", c.ID, err)
+	}
 	err := store.CreateClient(ctx, c)
 	if errors.Is(err, keypad.ErrConflict) {
 		old, gerr := store.GetClient(ctx, c.ID)

@@ -109,7 +109,7 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 		web.Deps{Store: st, Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv, UserCodeKey: flowUserCodeKey})
 	must(t, err)
 	must(t, e.srv.EnableAuthorizationCode(set.authCode, e.pages))
-	must(t, e.srv.EnablePasswordGrant(limiter))
+	must(t, e.srv.EnablePasswordGrant(limiter, ""))
 	if set.device != nil {
 		dcfg := *set.device
 		dcfg.UserCodeKey = flowUserCodeKey

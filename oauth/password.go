@@ -15,25 +15,35 @@ import (
 // without a password and a wrong password.
 var errPasswordFailed = InvalidGrant("the username or password is wrong")
 
+// passwordLimitText says which limit refused a password attempt.
+var passwordLimitText = map[ratelimit.Scope]string{
+	ratelimit.ScopeUser:   "too many failed sign-ins for this account; it is locked",
+	ratelimit.ScopeIP:     "too many failed sign-ins from this address; it is paused",
+	ratelimit.ScopeGlobal: "too many failed sign-ins from many places; sign-in is paused for everyone",
+}
+
 // passwordFlow is the resource owner password credentials grant (RFC 6749
 // §4.3). RFC 9700 §2.4 says it MUST NOT be used, so keypad keeps it for
 // legacy thick clients only: a client gets it when an admin registers it
 // with grant type "password", and every attempt counts against the same
 // per-username lock as the sign-in page.
 type passwordFlow struct {
-	s       *Server
-	limiter *ratelimit.Limiter
+	s        *Server
+	limiter  *ratelimit.Limiter
+	ipHeader string
 }
 
 // EnablePasswordGrant serves grant_type=password for the clients
 // registered with it (and refresh_token with it). limiter is the one the
-// sign-in page uses, so failures on either count together. Call it once,
-// before Register.
-func (s *Server) EnablePasswordGrant(limiter *ratelimit.Limiter) error {
+// sign-in page uses, so failures on either count together, per username,
+// per client address and globally. ipHeader names the header a trusted
+// reverse proxy sets with the client address (see ratelimit.ClientIP);
+// empty uses RemoteAddr. Call it once, before Register.
+func (s *Server) EnablePasswordGrant(limiter *ratelimit.Limiter, ipHeader string) error {
 	if limiter == nil {
 		return errors.New("password grant: a limiter is required (per-user lockout)")
 	}
-	f := &passwordFlow{s: s, limiter: limiter}
+	f := &passwordFlow{s: s, limiter: limiter, ipHeader: ipHeader}
 	s.RegisterGrant(keypad.GrantPassword, GrantFunc(f.grant))
 	s.enableRefresh()
 	return nil
@@ -57,11 +67,14 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		return nil, err
 	}
 	// Charged before the password is looked at, so racing guesses cannot
-	// all slip under the lock; a success clears the count.
-	if _, err := f.limiter.ChargeLogin(ctx, username); err != nil {
+	// all slip under a limit; a success takes its charge back. A token
+	// request has no device cookie: the grant is for legacy clients an
+	// admin chose, and they share the sign-in page's limits.
+	charge, err := f.limiter.ChargeLogin(ctx, ratelimit.LoginAttempt{Username: username, IP: ratelimit.ClientIP(req.HTTP, f.ipHeader)})
+	if err != nil {
 		if le, ok := ratelimit.IsLimited(err); ok {
 			s.metrics.Event("password", "locked")
-			e := InvalidGrant("too many failed sign-ins for this account; it is locked for up to %d minutes, try again then", int(le.RetryAfter.Minutes()+0.999))
+			e := InvalidGrant("%s; try again in up to %d minutes", passwordLimitText[le.Scope], int(le.RetryAfter.Minutes()+0.999))
 			e.RetryAfter = le.RetryAfter
 			return nil, e
 		}
@@ -79,6 +92,9 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		ok = false
 	}
 	if !ok {
+		if err := charge.Failed(ctx); err != nil {
+			s.log.ErrorContext(ctx, "oauth: count failed sign-in", "err", err)
+		}
 		s.metrics.Event("password", "failed")
 		subject := ""
 		if sub != nil {
@@ -87,8 +103,8 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		s.authzAudit(ctx, req.HTTP, "password.failed", req.Client.ID, subject, "")
 		return nil, errPasswordFailed
 	}
-	if err := f.limiter.LoginSucceeded(ctx, username); err != nil {
-		s.log.WarnContext(ctx, "oauth: reset login counter", "err", err)
+	if err := charge.Succeeded(ctx); err != nil {
+		s.log.WarnContext(ctx, "oauth: refund sign-in charge", "err", err)
 	}
 
 	now := s.now()

@@ -1,7 +1,9 @@
 package oauth_test
 
 import (
+	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,4 +67,23 @@ func TestPasswordGrant(t *testing.T) {
 		e.clk.Advance(15 * time.Minute)
 		wantOK(t, e.password("legacy", "bob", bobPassword, ""))
 	})
+}
+
+// TestPasswordGrantSprayPerIP: one address guessing one password for
+// each of many usernames stops at the per-address limit the sign-in page
+// shares, though no username is near its own lock.
+func TestPasswordGrantSprayPerIP(t *testing.T) {
+	e := newFlowEnv(t, func(s *flowSettings) {
+		s.limits.LoginPerIP = ratelimit.Limit{Max: 5, Window: time.Hour}
+	})
+	for i := range 5 {
+		wantErr(t, e.password("legacy", fmt.Sprint("user", i), "Winter2026!", ""), oauth.CodeInvalidGrant)
+	}
+	r := e.password("legacy", "alice", alicePassword, "")
+	wantErr(t, r, oauth.CodeInvalidGrant)
+	if !strings.Contains(r.str("error_description"), "from this address") || r.header.Get("Retry-After") != "3600" {
+		t.Errorf("spray answer %s (Retry-After %q), want the address limit and 3600", r.raw, r.header.Get("Retry-After"))
+	}
+	e.clk.Advance(time.Hour)
+	wantOK(t, e.password("legacy", "alice", alicePassword, ""))
 }

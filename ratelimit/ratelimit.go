@@ -19,10 +19,12 @@
 // race past a check can overshoot a limit by the number in flight, which
 // the in-memory per-IP token bucket (Buckets) keeps small.
 //
-// Sign-in uses the same machinery: password attempts are counted per
-// username (known or not, so the lock does not reveal who has an account).
-// There the attempt is charged before the password is checked and a
-// success clears the count, so racing requests cannot overshoot the lock.
+// Sign-in uses the same machinery (login.go): password attempts are
+// charged per username (known or not, so the lock does not reveal who has
+// an account), per IP and to a global guard, before the password is
+// checked; a success takes its charges back. A browser holding a device
+// cookie for the username is charged to that cookie alone, so a lock an
+// attacker causes does not stop the person.
 //
 // docs/security.md works out the guessing odds these defaults give.
 package ratelimit
@@ -32,7 +34,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -65,11 +66,25 @@ type Config struct {
 	// global guard.
 	CodeGlobal Limit
 	// GlobalCooldown is how long every code entry is refused once the
-	// guard has tripped.
+	// code guard has tripped, and every sign-in without a device cookie
+	// once the login guard has.
 	GlobalCooldown time.Duration
 	// LoginPerUser limits failed sign-ins per username; at the limit the
-	// account is locked for the rest of the window.
+	// username is locked for the rest of the window, except for browsers
+	// holding a device cookie for it (LoginPerDevice).
 	LoginPerUser Limit
+	// LoginPerIP limits failed sign-ins per client IP (IPv6: per /64),
+	// across all usernames, so one address cannot spray guesses over
+	// every account.
+	LoginPerIP Limit
+	// LoginPerDevice limits failed sign-ins from one device cookie. A
+	// browser where the person signed in before is counted here instead
+	// of per username, per IP and by the global guard, so an attacker
+	// who locks a username does not lock its owner out.
+	LoginPerDevice Limit
+	// LoginGlobal is the failed sign-in rate, across everyone, that
+	// trips the login guard (GlobalCooldown).
+	LoginGlobal Limit
 }
 
 // DefaultConfig returns keypad's default limits.
@@ -80,6 +95,9 @@ func DefaultConfig() Config {
 		CodeGlobal:     Limit{Max: 100, Window: time.Minute},
 		GlobalCooldown: 2 * time.Minute,
 		LoginPerUser:   Limit{Max: 10, Window: 15 * time.Minute},
+		LoginPerIP:     Limit{Max: 30, Window: time.Hour},
+		LoginPerDevice: Limit{Max: 10, Window: 15 * time.Minute},
+		LoginGlobal:    Limit{Max: 300, Window: time.Minute},
 	}
 }
 
@@ -94,6 +112,9 @@ func (c Config) Validate() error {
 		{"code_per_ip", c.CodePerIP, 10000},
 		{"code_global", c.CodeGlobal, 1000000},
 		{"login_per_user", c.LoginPerUser, 1000},
+		{"login_per_ip", c.LoginPerIP, 10000},
+		{"login_per_device", c.LoginPerDevice, 1000},
+		{"login_global", c.LoginGlobal, 1000000},
 	} {
 		if err := v.l.validate(v.name, time.Second); err != nil {
 			return err
@@ -117,6 +138,7 @@ const (
 	ScopeIP      Scope = "ip"
 	ScopeGlobal  Scope = "global"
 	ScopeUser    Scope = "user"
+	ScopeDevice  Scope = "device"
 )
 
 // Error is returned when a limit refuses a request. RetryAfter is an upper
@@ -146,6 +168,10 @@ const (
 	keyCodeGlobal  = "code:global"
 	keyCodeGuard   = "code:guard"
 	keyLoginUser   = "login:user:"
+	keyLoginIP     = "login:ip:"
+	keyLoginDevice = "login:device:"
+	keyLoginGlobal = "login:global"
+	keyLoginGuard  = "login:guard"
 )
 
 // Limiter applies Config against the counters in a keypad.CounterStore.
@@ -271,40 +297,6 @@ func (l *Limiter) GuardTripped(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
-func loginKey(username string) string {
-	return keyLoginUser + hex.EncodeToString(keypad.SecretHash(strings.ToLower(strings.TrimSpace(username))))
-}
-
-// ChargeLogin charges one sign-in attempt to the username before its
-// password is looked at, and refuses it (an *Error with ScopeUser) when
-// the username has already used its allowance. Charging first is what
-// makes the lock exact: concurrent guesses each get a distinct count from
-// the store, so no more than LoginPerUser.Max of them ever reach the
-// password check, however many race. final reports that this attempt used
-// the last allowance, so a wrong password now locks the username.
-// A correct password then calls LoginSucceeded, which clears the counter,
-// so only failures cost anything. Unknown usernames lock just like known
-// ones.
-func (l *Limiter) ChargeLogin(ctx context.Context, username string) (final bool, err error) {
-	n, err := l.store.Hit(ctx, loginKey(username), l.cfg.LoginPerUser.Window, l.now())
-	if err != nil {
-		return false, fmt.Errorf("ratelimit: charge login: %w", err)
-	}
-	if n > l.cfg.LoginPerUser.Max {
-		return false, &Error{Scope: ScopeUser, RetryAfter: l.cfg.LoginPerUser.Window}
-	}
-	return n == l.cfg.LoginPerUser.Max, nil
-}
-
-// LoginSucceeded clears the username's failures: the person proved they
-// know the password, so earlier typos should not count against them.
-func (l *Limiter) LoginSucceeded(ctx context.Context, username string) error {
-	if err := l.store.ResetCounter(ctx, loginKey(username)); err != nil {
-		return fmt.Errorf("ratelimit: reset login counter: %w", err)
-	}
-	return nil
-}
-
 // Counter keys, exported for tests and operators who want to inspect or
 // clear a counter with the store's tools.
 
@@ -319,6 +311,3 @@ const CodeGlobalCounter = keyCodeGlobal
 
 // CodeGuardCounter is the counter key of the global guard.
 const CodeGuardCounter = keyCodeGuard
-
-// LoginCounter is the counter key of a username's failed sign-ins.
-func LoginCounter(username string) string { return loginKey(username) }

@@ -93,6 +93,8 @@ func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler,
 		Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
 		Now: s.now, Rand: rnd, Authorizer: s.oauth, CodeSignIn: s.oauth,
 		UserCodeKey: userCodeKey,
+		// Every instance must accept the device cookies the others set.
+		DeviceKey: sealer.DeriveKey("login-device"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hosted pages (web.*): %w", err)
@@ -100,7 +102,7 @@ func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler,
 	if err := s.oauth.EnableAuthorizationCode(oauth.AuthCodeConfig{}, pages); err != nil {
 		return nil, fmt.Errorf("authorization code flow: %w", err)
 	}
-	if err := s.oauth.EnablePasswordGrant(limiter); err != nil {
+	if err := s.oauth.EnablePasswordGrant(limiter, cfg.Web.ClientIPHeader); err != nil {
 		return nil, fmt.Errorf("password grant: %w", err)
 	}
 	// Only clients registered for it, with a partner's keys, can use it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/password"
@@ -32,8 +33,22 @@ const (
 	loginMissing    = "Enter your username and your password."
 )
 
-func loginLockedText(le *ratelimit.Error) string {
-	return fmt.Sprintf("Too many failed sign-ins for this account. For your safety it is locked for up to %s; please try again then.", minutes(le.RetryAfter))
+func loginLockedText(retry time.Duration) string {
+	return fmt.Sprintf("Too many failed sign-ins for this account. For your safety it is locked for up to %s; please try again then.", minutes(retry))
+}
+
+// loginLimitedText says which limit refused a sign-in and when to try
+// again. A locked username reads the same whether it exists or not.
+func loginLimitedText(le *ratelimit.Error) string {
+	switch le.Scope {
+	case ratelimit.ScopeIP:
+		return fmt.Sprintf("Too many failed sign-ins from your network. For your safety sign-in from it is paused for up to %s; please try again then.", minutes(le.RetryAfter))
+	case ratelimit.ScopeGlobal:
+		return fmt.Sprintf("We are seeing many failed sign-ins from many places, so sign-in is paused for up to %s, except on devices where you signed in before. Please try again then.", minutes(le.RetryAfter))
+	case ratelimit.ScopeDevice:
+		return fmt.Sprintf("Too many failed sign-ins on this device. For your safety it is locked for up to %s; please try again then.", minutes(le.RetryAfter))
+	}
+	return loginLockedText(le.RetryAfter)
 }
 
 // loginForm serves GET /login. A person already signed in goes straight
@@ -66,8 +81,10 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 
 // loginSubmit serves POST /login: username and password. Unknown
 // usernames and accounts without a password pay for a dummy argon2id
-// verification, so timing does not tell them apart; failures are counted
-// per username and lock it for a while (ratelimit.Limiter.ChargeLogin).
+// verification, so timing does not tell them apart; attempts are charged
+// per username, per address and to a global guard, or to the browser's
+// device cookie when it has one for this username
+// (ratelimit.Limiter.ChargeLogin, docs/security.md).
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if ok, wait := h.buckets.Allow("login:" + ratelimit.IPKey(h.clientIP(r))); !ok {
@@ -89,13 +106,16 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The attempt is charged before the password is looked at, so racing
-	// guesses cannot all slip under the lock; a success clears the count.
-	final, err := h.limiter.ChargeLogin(ctx, username)
+	// guesses cannot all slip under a limit. A browser where this username
+	// signed in before is charged to its own device allowance instead.
+	device := h.loginDevice(r, username)
+	charge, err := h.limiter.ChargeLogin(ctx, ratelimit.LoginAttempt{Username: username, IP: h.clientIP(r), Device: device})
 	if err != nil {
 		if le, ok := ratelimit.IsLimited(err); ok {
-			h.audit(r, "login.locked", "", "", "")
+			h.audit(r, "login.locked", "", "", "limit="+string(le.Scope))
 			h.metrics.Event("login", "locked")
-			h.renderLogin(w, r, http.StatusTooManyRequests, s, username, loginLockedText(le))
+			w.Header().Set("Retry-After", fmt.Sprint(int(le.RetryAfter.Seconds())))
+			h.renderLogin(w, r, http.StatusTooManyRequests, s, username, loginLimitedText(le))
 			return
 		}
 		h.internalError(w, r, err)
@@ -117,6 +137,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		ok = false
 	}
 	if !ok {
+		if err := charge.Failed(ctx); err != nil {
+			h.log.ErrorContext(ctx, "web: count failed sign-in", "err", err)
+		}
 		subject := ""
 		if sub != nil {
 			subject = sub.ID
@@ -124,15 +147,21 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.audit(r, "login.failed", "", subject, "password")
 		h.metrics.Event("login", "failed")
 		text := loginFailedText
-		if final {
-			text = loginLockedText(&ratelimit.Error{Scope: ratelimit.ScopeUser, RetryAfter: h.limiter.Config().LoginPerUser.Window})
+		switch cfg := h.limiter.Config(); {
+		case charge.Final() && device != "":
+			text = loginLimitedText(&ratelimit.Error{Scope: ratelimit.ScopeDevice, RetryAfter: cfg.LoginPerDevice.Window})
+		case charge.Final():
+			text = loginLockedText(cfg.LoginPerUser.Window)
 		}
 		h.renderLogin(w, r, http.StatusUnauthorized, s, username, text)
 		return
 	}
 
-	if err := h.limiter.LoginSucceeded(ctx, username); err != nil {
-		h.log.ErrorContext(ctx, "web: reset login counter", "err", err)
+	if err := charge.Succeeded(ctx); err != nil {
+		h.log.ErrorContext(ctx, "web: refund sign-in charge", "err", err)
+	}
+	if err := h.setLoginDevice(w, username); err != nil {
+		h.log.WarnContext(ctx, "web: device cookie", "err", err)
 	}
 	h.rehash(r, sub, pw)
 	ns, err := h.signIn(w, r, s, sub.ID, "pwd")

@@ -84,6 +84,10 @@ type Deps struct {
 	// (usercode.Hash); the same as oauth.DeviceConfig.UserCodeKey.
 	// Required.
 	UserCodeKey []byte
+	// DeviceKey signs the device cookie (logindevice.go). Instances
+	// behind one load balancer must share it (the server derives it from
+	// its secret); nil draws a random key, good for this instance only.
+	DeviceKey []byte
 }
 
 // Handler serves the hosted pages. Create it with New and mount it with
@@ -106,6 +110,8 @@ type Handler struct {
 	issuer      string // without a trailing slash
 	basePath    string // the issuer's path, "" for a bare host
 	secure      bool
+	// deviceKey signs the device cookie.
+	deviceKey []byte
 }
 
 // New checks cfg, fills in defaults and parses the templates.
@@ -167,6 +173,13 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	if h.rand == nil {
 		h.rand = rand.Reader
+	}
+	h.deviceKey = deps.DeviceKey
+	if len(h.deviceKey) == 0 {
+		h.deviceKey = make([]byte, 32)
+		if _, err := io.ReadFull(h.rand, h.deviceKey); err != nil {
+			return nil, fmt.Errorf("web: draw device cookie key: %w", err)
+		}
 	}
 	if h.limiter == nil {
 		if h.limiter, err = ratelimit.New(deps.Store, ratelimit.DefaultConfig(), h.now); err != nil {

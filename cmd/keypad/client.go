@@ -93,7 +93,8 @@ func (m *Main) clientCreateCommand() *cobra.Command {
 printed this once: keypad stores only its SHA-256 hash.
 
 Grant types: ` + strings.Join(keypad.AllGrantTypes, ", ") + `
-(device_code, otp, jwt-bearer and saml2-bearer work as short names).
+(device_code, otp and jwt-bearer work as short names; saml2-bearer is not
+built yet).
 
 A jwt-bearer partner needs --assertion-keys: its public keys, as a JWK Set or
 PEM. It can then act for any subject it names; see docs/assertion-grant.md.`,

@@ -34,18 +34,20 @@ and in one-time-code messages, so write what the scope lets a client do, in
 plain words: "read your energy usage history".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if !validScopeToken(args[0]) {
-				return usageError(cmd, "%q is not a valid scope name (RFC 6749 §3.3: printable ASCII without spaces, '\"' or '\\')", args[0])
-			}
-			if desc == "" {
-				return usageError(cmd, "--description is required: people read it when they consent")
+			sc := &keypad.Scope{Name: args[0], Description: desc}
+			if err := sc.Validate(); err != nil {
+				var ve *keypad.ValidationError
+				if errors.As(err, &ve) && ve.Field == "name" {
+					return usageError(cmd, "%s", ve.Message)
+				}
+				return usageError(cmd, "%v", flagError(err))
 			}
 			st, _, err := m.openStore(cmd)
 			if err != nil {
 				return err
 			}
 			defer closeStore(st, &err)
-			if err := st.PutScope(cmd.Context(), &keypad.Scope{Name: args[0], Description: desc}); err != nil {
+			if err := st.PutScope(cmd.Context(), sc); err != nil {
 				return fmt.Errorf("save scope %s: %w", args[0], err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "saved scope %s\n", args[0])

@@ -58,9 +58,11 @@ func (m *Main) userCreateCommand() *cobra.Command {
 	var rec identifier.Record
 	var pwStdin, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "create --username NAME [--password-stdin] [--name N] [--email E] [--phone P] [--address A] [--account N]",
+		Use:   "create [--username NAME] [--password-stdin] [--name N] [--email E] [--phone P] [--address A] [--account N]",
 		Short: "Add a person",
-		Long: `Add a person. With --password-stdin the password is read from the first line of
+		Long: `Add a person. Give at least one of --username, --email, --phone, --address
+or --account: something the person is found by; none of them is required on
+its own (a utility customer may have no username). With --password-stdin the password is read from the first line of
 standard input (so it stays out of the shell history and ps); without it the
 person has no password and signs in with a one-time code.
 
@@ -88,6 +90,9 @@ person by (phone and email are also where codes go); they are normalised as
 			}
 			if s.ID, err = m.newID(""); err != nil {
 				return err
+			}
+			if err := s.Validate(); err != nil {
+				return usageError(cmd, "%v", flagError(err))
 			}
 			s.CreatedAt = m.Now().UTC()
 			s.UpdatedAt = s.CreatedAt

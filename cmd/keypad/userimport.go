@@ -292,10 +292,29 @@ func (imp *importer) normalize(recs []identifier.Record, items []importItem) {
 				if items[i].err == nil && imp.key != nil {
 					items[i].sub.ID = subjectIDFor(imp.key, recs[i].ExternalID)
 				}
+				if items[i].err == nil {
+					items[i].err = validRow(items[i].sub, items[i].line)
+				}
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// validRow applies keypad.Subject.Validate to an imported person (a dry
+// run has no ID yet), as a row error.
+func validRow(s *keypad.Subject, line int) error {
+	v := *s
+	if v.ID == "" {
+		v.ID = "drawn-later"
+	}
+	var ve *keypad.ValidationError
+	if err := v.Validate(); errors.As(err, &ve) {
+		return &identifier.RowError{Line: line, Field: ve.Field, Reason: ve.Message}
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // apply counts one row, reports it if it is bad, and prints progress.

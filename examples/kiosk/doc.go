@@ -11,6 +11,9 @@
 // Everything about a visit (the otp_session handle, the token) lives in a
 // server-side session named by a random cookie; nothing secret reaches a
 // URL or a page. A visit ends on "Done", or after an idle timeout, and is
-// then forgotten. Pages are server-rendered, work without JavaScript and
-// are served under a CSP that allows no script at all.
+// then forgotten. Pages are server-rendered and work without JavaScript;
+// the one script, static/idle.js, warns before the idle reset and offers
+// "More time" (WCAG 2.2.1), under a CSP that allows no inline script,
+// only the kiosk's own files. Without script every screen says up front
+// that it starts over when left alone, with a "More time" form.
 package kiosk

@@ -34,6 +34,10 @@ type Config struct {
 	// IdleTimeout returns an unattended kiosk to the start and forgets
 	// the visit; default 2 minutes.
 	IdleTimeout time.Duration
+	// IdleWarning is how long before that reset the screen warns and
+	// offers "More time" (WCAG 2.2.1); default 30 seconds, or half the
+	// timeout when that is shorter. It must be shorter than IdleTimeout.
+	IdleWarning time.Duration
 	// Name is the business shown on every screen; default "Bright Audits".
 	Name       string
 	HTTPClient *http.Client // default: a client with a 10 s timeout
@@ -79,6 +83,12 @@ func newKiosk(cfg Config) (*kiosk, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 2 * time.Minute
 	}
+	if cfg.IdleWarning <= 0 {
+		cfg.IdleWarning = min(30*time.Second, cfg.IdleTimeout/2)
+	}
+	if cfg.IdleWarning >= cfg.IdleTimeout {
+		return nil, fmt.Errorf("kiosk: idle warning %s must be shorter than the idle timeout %s", cfg.IdleWarning, cfg.IdleTimeout)
+	}
 	if cfg.Name == "" {
 		cfg.Name = "Bright Audits"
 	}
@@ -120,15 +130,18 @@ func (k *kiosk) routes() http.Handler {
 	mux.HandleFunc("POST /verify", k.verify)
 	mux.HandleFunc("GET /audit", k.showAudit)
 	mux.HandleFunc("POST /done", k.done)
+	mux.HandleFunc("POST /still-here", k.stillHere)
 	return secureHeaders(http.NewCrossOriginProtection().Handler(mux))
 }
 
 // secureHeaders sets the page policy DESIGN.md asks of web pages: no
-// script at all, no framing, no referrer, nothing cached.
+// inline script (only the kiosk's own static idle.js, which may call back
+// to the kiosk to ask for more time), no framing, no referrer, nothing
+// cached.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "+
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "+
 			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -142,9 +155,13 @@ func secureHeaders(next http.Handler) http.Handler {
 
 // view is everything a screen may show.
 type view struct {
-	Name    string
-	Refresh int // seconds before the page goes back to the start; 0: never
-	Notice  string
+	Name string
+	// Idle is the seconds before the page goes back to the start (0:
+	// never), Warn how many of them the "More time" warning shows for,
+	// and Back the screen "More time" returns to without script.
+	Idle, Warn int
+	Back       string
+	Notice     string
 
 	Identifier string
 	AskFor     string // "account", "phone" or "email"
@@ -199,12 +216,18 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// render draws a screen. Every screen but the first goes back to the start
-// by itself after the idle timeout, without script.
+// backTo is the screen "More time" reloads without script, by page.
+var backTo = map[string]string{"channel": "/channel", "code": "/code", "audit": "/audit"}
+
+// render draws a screen. Every screen but the first says it will start
+// over when left alone; static/idle.js warns before it does and offers
+// more time (WCAG 2.2.1), and the server forgets the visit anyway.
 func (k *kiosk) render(w http.ResponseWriter, status int, page string, v view) {
 	v.Name = k.cfg.Name
 	if page != "welcome" {
-		v.Refresh = int((k.cfg.IdleTimeout + time.Second - 1) / time.Second)
+		v.Idle = int((k.cfg.IdleTimeout + time.Second - 1) / time.Second)
+		v.Warn = int(k.cfg.IdleWarning / time.Second)
+		v.Back = backTo[page] // "": no script-free "More time" (ask, problem)
 	}
 	var b strings.Builder
 	if err := k.pages[page].Execute(&b, v); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +24,31 @@ var notices = map[string]string{
 func (k *kiosk) welcome(w http.ResponseWriter, r *http.Request) {
 	k.visits.forget(w, r)
 	k.render(w, http.StatusOK, "welcome", view{Notice: notices[r.URL.Query().Get("m")]})
+}
+
+// stillHere serves POST /still-here, "More time": asking for the visit
+// marks it seen, which restarts its idle timer. idle.js calls it without
+// a form and gets 204, or 410 when the visit has already ended; the
+// script-free form names the screen to go back to.
+func (k *kiosk) stillHere(w http.ResponseWriter, r *http.Request) {
+	v, _ := k.visits.get(r)
+	back := r.PostFormValue("back")
+	if back == "" {
+		if v == nil {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if !slices.Contains(slices.Collect(maps.Values(backTo)), back) {
+		http.Error(w, "Unknown screen. Please start over.", http.StatusBadRequest)
+		return
+	}
+	if v == nil {
+		back = "/?m=idle"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // stage is how far a visit must be for a screen to make sense.
