@@ -1,0 +1,336 @@
+package identifier
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/keypadauth/keypad"
+)
+
+// Decoys are the channels shown for an identifier that finds nobody
+// (DESIGN.md: lookups must not tell a customer from a stranger). Three
+// rules make them hard to tell from real answers:
+//
+//   - One identifier, one decoy, at the granularity matching uses. A
+//     customer is found by every spelling that normalises to one of their
+//     keys, and an address without its ZIP finds them too; so a decoy is
+//     seeded by the normalised value, and for an address by its street
+//     line alone (DecoyKey). "125 Main Street" and "125 Main St,
+//     Springfield, CA 94000" get the same decoy, as they would find the
+//     same person.
+//   - Drawn from the real directory. What a hint shows (the kinds of
+//     channel offered, a phone number's country, a mailbox's first letter,
+//     the mail domain's first letter and top-level domain) is drawn from a
+//     sample of the people keypad knows (DecoyModel), so no hint is "always
+//     real" or "never real".
+//   - Keyed and stable. The draw uses HMAC-SHA256 under the server's key:
+//     the same identifier gets the same decoy on every instance and after
+//     restarts, an outsider cannot predict it, and weighted rendezvous
+//     hashing keeps it when the sample changes a little.
+
+// MinDecoySample is how many reachable people a DecoyModel needs before
+// it replaces the built-in distribution: drawing from two or three
+// people would make every decoy look like one of them.
+const MinDecoySample = 20
+
+// DecoyModel is the distribution decoys are drawn from. Its zero value
+// (and nil) is a built-in one: common US mail domains and area codes.
+type DecoyModel struct {
+	shapes   weights // "sms", "email", "sms email"
+	prefixes weights // phone numbers without their last four digits
+	initials weights // first letters of mailboxes
+	domains  weights // mail domains
+}
+
+// NewDecoyModel counts what the hints of real people show: people holds
+// the channels keypad offers each person of a sample (SubjectChannels,
+// filtered as a lookup filters them; Destination set). Fewer than
+// MinDecoySample reachable people give the built-in model.
+func NewDecoyModel(people [][]keypad.OTPChannel) *DecoyModel {
+	var shapes, prefixes, initials, domains counter
+	reachable := 0
+	for _, cs := range people {
+		var types []string
+		for _, c := range cs {
+			switch c.Type {
+			case ChannelSMS:
+				if len(c.Destination) > 5 {
+					prefixes.add(c.Destination[:len(c.Destination)-4])
+					types = append(types, ChannelSMS)
+				}
+			case ChannelEmail:
+				at := strings.LastIndexByte(c.Destination, '@')
+				if at > 0 && at < len(c.Destination)-1 {
+					initials.add(firstRune(c.Destination))
+					domains.add(c.Destination[at+1:])
+					types = append(types, ChannelEmail)
+				}
+			}
+		}
+		if len(types) > 0 {
+			reachable++
+			shapes.add(strings.Join(types, " "))
+		}
+	}
+	m := &DecoyModel{}
+	if reachable < MinDecoySample {
+		return m
+	}
+	m.shapes = shapes.weights()
+	if len(prefixes) > 0 {
+		m.prefixes = prefixes.weights()
+	}
+	if len(domains) > 0 {
+		m.initials, m.domains = initials.weights(), domains.weights()
+	}
+	return m
+}
+
+// Real reports whether the model was drawn from real people rather than
+// built in.
+func (m *DecoyModel) Real() bool { return m != nil && len(m.shapes.vals) > 0 }
+
+// DecoyKey is the value a decoy is seeded by: the identifier's normalised
+// value, and for an address its street line without the ZIP, because a
+// lookup without the ZIP finds the same people (Record.Identifiers).
+func DecoyKey(id keypad.Identifier) string {
+	if id.Type != keypad.IdentifierAddress {
+		return id.Value
+	}
+	p, err := ParseAddress(id.Value)
+	if err != nil || p.Street == "" {
+		return id.Value
+	}
+	return p.Street
+}
+
+// Decoys returns the decoy channels of an identifier under the built-in
+// model, with phone numbers of the default region (US); see
+// Normalizer.DecoysFrom.
+func Decoys(key []byte, id keypad.Identifier) []keypad.OTPChannel {
+	return Normalizer{}.DecoysFrom(key, id, nil)
+}
+
+// Decoys returns the decoy channels of an identifier under the built-in
+// model; see DecoysFrom.
+func (n Normalizer) Decoys(key []byte, id keypad.Identifier) []keypad.OTPChannel {
+	return n.DecoysFrom(key, id, nil)
+}
+
+// DecoysFrom returns the channels shown for an identifier that finds
+// nobody, drawn from m (nil: built in) with a seed of HMAC-SHA256(key,
+// type, DecoyKey(id)). A phone or email identifier always gets its own
+// masked value back, as a customer found by it would, and the other kind
+// of channel as often as real people with that one have it too. Hints
+// are made by MaskPhone and MaskEmail, as real ones; IDs are left empty
+// (NewChannelID), and so is Destination: nothing is ever sent to a decoy.
+func (n Normalizer) DecoysFrom(key []byte, id keypad.Identifier, m *DecoyModel) []keypad.OTPChannel {
+	if m == nil {
+		m = &DecoyModel{}
+	}
+	seed := mac(key, "keypad/decoy/v2", string(id.Type), DecoyKey(id))
+	var phone, email string
+	shapes := m.shapes
+	if len(shapes.vals) == 0 {
+		shapes = defaultShapes
+	}
+	switch id.Type {
+	case keypad.IdentifierPhone:
+		phone, shapes = id.Value, shapes.having(ChannelSMS)
+	case keypad.IdentifierEmail:
+		email, shapes = id.Value, shapes.having(ChannelEmail)
+	}
+	shape := strings.Fields(shapes.pick(seed, "shape"))
+	wantSMS, wantEmail := contains(shape, ChannelSMS), contains(shape, ChannelEmail)
+	if wantSMS && phone == "" {
+		phone = n.decoyPhone(seed, m)
+	}
+	if wantEmail && email == "" {
+		email = decoyEmail(seed, m)
+	}
+	var out []keypad.OTPChannel
+	if wantSMS {
+		out = append(out, keypad.OTPChannel{Type: ChannelSMS, Hint: MaskPhone(phone)})
+	}
+	if wantEmail {
+		out = append(out, keypad.OTPChannel{Type: ChannelEmail, Hint: MaskEmail(email)})
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// decoyPhone invents a number: a real person's number without its last
+// four digits, then four digits of the seed; the built-in model invents
+// the whole number in the region's numbering plan.
+func (n Normalizer) decoyPhone(seed []byte, m *DecoyModel) string {
+	v := binary.BigEndian.Uint64(seed[1:9])
+	if len(m.prefixes.vals) > 0 {
+		return m.prefixes.pick(seed, "phone") + pad(v%10000, 4)
+	}
+	return n.builtinPhone(v)
+}
+
+// decoyEmail invents an address: a real first letter and a real domain,
+// drawn independently, around a mailbox name no one has.
+func decoyEmail(seed []byte, m *DecoyModel) string {
+	initials, domains := m.initials, m.domains
+	if len(domains.vals) == 0 {
+		initials, domains = defaultInitials, defaultDomains
+	}
+	return initials.pick(seed, "initial") + hex.EncodeToString(seed[9:14]) + "@" + domains.pick(seed, "domain")
+}
+
+// weights is a distribution over strings, sorted by value so that equal
+// samples give equal draws.
+type weights struct {
+	vals []string
+	w    []float64
+}
+
+// having keeps the shapes that offer channel type typ.
+func (ws weights) having(typ string) weights {
+	var out weights
+	for i, v := range ws.vals {
+		if contains(strings.Fields(v), typ) {
+			out.vals, out.w = append(out.vals, v), append(out.w, ws.w[i])
+		}
+	}
+	if len(out.vals) == 0 {
+		return weights{vals: []string{typ}, w: []float64{1}}
+	}
+	return out
+}
+
+// pick draws one value by weighted rendezvous hashing: each value scores
+// w / -ln(u) with u a hash of the seed, label and value, and the highest
+// wins. Each value wins with probability proportional to its weight, and
+// a change of one weight moves only the draws that value wins or loses.
+// The hash is FNV-1a, keyed by the secret seed.
+func (ws weights) pick(seed []byte, label string) string {
+	best, out := -1.0, ""
+	for i, v := range ws.vals {
+		h := fnv1a(fnv1a(fnv1a(fnvOffset, seed), []byte(label)), []byte(v))
+		h = mix64(h)
+		u := (float64(h>>11) + 0.5) / (1 << 53)
+		if s := ws.w[i] / -math.Log(u); s > best {
+			best, out = s, v
+		}
+	}
+	return out
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnv1a(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h ^ 0xff // separates fields
+}
+
+// mix64 spreads FNV's low-entropy high bits (splitmix64's finaliser).
+func mix64(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ h>>31
+}
+
+// counter counts occurrences of values.
+type counter map[string]int
+
+func (c *counter) add(v string) {
+	if *c == nil {
+		*c = counter{}
+	}
+	(*c)[v]++
+}
+
+func (c counter) weights() weights {
+	var ws weights
+	for v := range c {
+		ws.vals = append(ws.vals, v)
+	}
+	sort.Strings(ws.vals)
+	for _, v := range ws.vals {
+		ws.w = append(ws.w, float64(c[v]))
+	}
+	return ws
+}
+
+func uniform(vals ...string) weights {
+	var c counter
+	for _, v := range vals {
+		c.add(v)
+	}
+	return c.weights()
+}
+
+// The built-in model, for a directory too small to sample: both channels
+// half the time, else one of them; common mail providers and first
+// letters repeated by rough popularity.
+var (
+	defaultShapes   = weights{vals: []string{"email", "sms", "sms email"}, w: []float64{1, 1, 2}}
+	defaultDomains  = uniform("gmail.com", "gmail.com", "gmail.com", "gmail.com", "yahoo.com", "yahoo.com", "outlook.com", "hotmail.com", "hotmail.com", "icloud.com", "aol.com", "comcast.net", "msn.com", "live.com", "att.net", "verizon.net")
+	defaultInitials = uniform(strings.Split("aaabbcccddeefghjjjjkkllmmmmnoprrssssttw", "")...)
+)
+
+// decoyAreaCodes are populous NANP area codes; only the last four digits
+// reach the hint, but the invented number should be a plausible one.
+var decoyAreaCodes = []string{
+	"201", "212", "213", "214", "305", "312", "404", "415", "503", "512", "602", "612",
+	"617", "702", "713", "718", "720", "773", "801", "808", "858", "919", "206", "303",
+}
+
+// builtinPhone invents a number of the region from v.
+func (n Normalizer) builtinPhone(v uint64) string {
+	region := n.region()
+	if phonenumbers.GetCountryCodeForRegion(region) == 1 || phonenumbers.GetCountryCodeForRegion(region) == 0 {
+		area := decoyAreaCodes[v%uint64(len(decoyAreaCodes))]
+		v /= uint64(len(decoyAreaCodes))
+		exchange := 200 + v%800
+		v /= 800
+		return "+1" + area + strconv.Itoa(int(exchange)) + pad(v%10000, 4)
+	}
+	ex := phonenumbers.GetExampleNumberForType(region, phonenumbers.MOBILE)
+	if ex == nil {
+		ex = phonenumbers.GetExampleNumber(region)
+	}
+	if ex == nil {
+		return Normalizer{}.builtinPhone(v)
+	}
+	nsn := phonenumbers.GetNationalSignificantNumber(ex)
+	keep := len(nsn) - 6
+	if keep < 1 {
+		keep = 1
+	}
+	return "+" + strconv.Itoa(int(ex.GetCountryCode())) + nsn[:keep] + pad(v%1000000, len(nsn)-keep)
+}
+
+// pad writes v with exactly width digits (keeping the low ones).
+func pad(v uint64, width int) string {
+	s := strconv.FormatUint(v, 10)
+	if len(s) > width {
+		return s[len(s)-width:]
+	}
+	return strings.Repeat("0", width-len(s)) + s
+}
