@@ -275,6 +275,7 @@ type otpFlow struct {
 	countries map[string]bool
 	sleep     func(ctx context.Context, d time.Duration)
 	latency   latencyMimic
+	decoys    decoyModels
 }
 
 // EnableOTPFlow turns on the OTP flow: it serves POST /oauth2/otp/lookup

@@ -72,6 +72,7 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 	if err != nil {
 		return nil, err // a *keypad.ValidationError: invalid_request saying what to type
 	}
+	model := f.decoyModel(ctx) // read for every lookup: the same store work
 	subjects, err := f.s.store.FindSubjects(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("otp lookup: %w", err)
@@ -106,8 +107,21 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 		f.record(ctx, ev)
 		return nil, AccessDenied("the person has no phone number or email address keypad can send a code to; they must add one with the data holder first")
 	case decoy:
-		channels = f.decoyChannels(id)
+		channels = f.decoyChannels(id, model)
 		result += ",decoy"
+	}
+	style := ""
+	if req.client != nil {
+		style = req.client.Options.HintStyle
+	}
+	// Every session names its channels afresh, real or decoy: a stable ID
+	// would be a fingerprint. The session keeps which ID is which.
+	channels = slices.Clone(channels)
+	for i := range channels {
+		if channels[i].ID, err = identifier.NewChannelID(f.s.rand); err != nil {
+			return nil, fmt.Errorf("otp lookup: %w", err)
+		}
+		channels[i].Hint = identifier.StyleHint(channels[i].Type, channels[i].Hint, style)
 	}
 
 	handle, err := token.NewSecret(f.s.rand, keypad.PrefixOTPSession)
@@ -153,7 +167,7 @@ func (f *otpFlow) offers(typ, country string) bool {
 // subjectChannels lists the channels keypad can reach a person on.
 func (f *otpFlow) subjectChannels(s *keypad.Subject) []keypad.OTPChannel {
 	var out []keypad.OTPChannel
-	for _, c := range identifier.SubjectChannels(f.key, s) {
+	for _, c := range identifier.SubjectChannels(s) {
 		if f.offers(c.Type, identifier.Country(c.Destination)) {
 			out = append(out, c)
 		}
@@ -162,15 +176,22 @@ func (f *otpFlow) subjectChannels(s *keypad.Subject) []keypad.OTPChannel {
 }
 
 // decoyChannels lists the made-up channels of an identifier that finds
-// nobody, filtered as a person's would be: a decoy phone number is the
-// typed one, or one of the configured region.
-func (f *otpFlow) decoyChannels(id keypad.Identifier) []keypad.OTPChannel {
+// nobody, drawn from model and filtered as a person's would be: a decoy
+// phone number is the typed one, or drawn from real people's numbers
+// (which passed the same filter), or one of the configured region.
+func (f *otpFlow) decoyChannels(id keypad.Identifier, model *identifier.DecoyModel) []keypad.OTPChannel {
 	country := f.cfg.Region
 	if id.Type == keypad.IdentifierPhone {
 		country = identifier.Country(id.Value)
+	} else if model.Real() {
+		country = "" // drawn from numbers already offered
 	}
 	var out []keypad.OTPChannel
-	for _, c := range f.norm.Decoys(f.key, id) {
+	for _, c := range f.norm.DecoysFrom(f.key, id, model) {
+		if c.Type == identifier.ChannelSMS && country == "" && f.router.Has(c.Type) {
+			out = append(out, c)
+			continue
+		}
 		if f.offers(c.Type, country) {
 			out = append(out, c)
 		}
