@@ -33,6 +33,7 @@ type clientSpec struct {
 	RefreshIdleTTL                string
 	RefreshNoExpiry               bool
 	ExplicitUnknownIdentifier     bool
+	HintStyle                     string
 	// AssertionIssuer and AssertionKeys are the jwt-bearer flags:
 	// AssertionKeys names a file (or is noKeys); keptKeys are the keys the
 	// client has, which update keeps when the flag is not given.
@@ -52,6 +53,7 @@ func specOf(c *keypad.Client) clientSpec {
 		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
 		RefreshIdleTTL: ttlSpec(c.Options.RefreshIdleTTL), RefreshNoExpiry: c.Options.RefreshNoExpiry,
 		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
+		HintStyle:                 c.Options.HintStyle,
 		AssertionIssuer:           c.Options.AssertionIssuer,
 		keptKeys:                  c.Options.AssertionKeys,
 	}
@@ -163,6 +165,14 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.AlwaysConsent = s.AlwaysConsent
 	c.Options.AllowPlainPKCE = s.AllowPlainPKCE
 	c.Options.ExplicitUnknownIdentifier = s.ExplicitUnknownIdentifier
+	switch s.HintStyle {
+	case "", keypad.HintStyleMasked:
+		c.Options.HintStyle = "" // the default, stored as such
+	case keypad.HintStyleNone:
+		c.Options.HintStyle = keypad.HintStyleNone
+	default:
+		return nil, fmt.Errorf("--hint-style %q: use %s (last four digits, first letters) or %s (no digits or letters)", s.HintStyle, keypad.HintStyleMasked, keypad.HintStyleNone)
+	}
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
