@@ -21,7 +21,9 @@ import (
 //     customer is found by every spelling that normalises to one of their
 //     keys, and an address without its ZIP finds them too; so a decoy is
 //     seeded by the normalised value, and for an address by its street
-//     line alone (DecoyKey). "125 Main Street" and "125 Main St,
+//     line alone (DecoyKey). The lookup adds what needs the store: a
+//     street that finds one person answers every ZIP with that person's
+//     hints, one that finds several seeds by the ZIP too. "125 Main Street" and "125 Main St,
 //     Springfield, CA 94000" get the same decoy, as they would find the
 //     same person.
 //   - Drawn from the real directory. What a hint shows (the kinds of
@@ -96,36 +98,45 @@ func NewDecoyModel(people [][]keypad.OTPChannel) *DecoyModel {
 // built in.
 func (m *DecoyModel) Real() bool { return m != nil && len(m.shapes.vals) > 0 }
 
-// DecoyKey is the value a decoy is seeded by: the identifier's normalised
-// value, and for an address its street line without the ZIP, because a
+// DecoyKey is the identifier a decoy is seeded by: the identifier
+// itself, and for an address its street line without the ZIP, because a
 // lookup without the ZIP finds the same people (Record.Identifiers).
-func DecoyKey(id keypad.Identifier) string {
+func DecoyKey(id keypad.Identifier) keypad.Identifier {
+	if street, ok := StreetOnly(id); ok {
+		return street
+	}
+	return id
+}
+
+// StreetOnly returns an address identifier without its ZIP, and whether
+// it had one: the coarser key that finds everyone the address finds.
+func StreetOnly(id keypad.Identifier) (keypad.Identifier, bool) {
 	if id.Type != keypad.IdentifierAddress {
-		return id.Value
+		return id, false
 	}
 	p, err := ParseAddress(id.Value)
-	if err != nil || p.Street == "" {
-		return id.Value
+	if err != nil || p.Street == "" || p.ZIP == "" {
+		return id, false
 	}
-	return p.Street
+	return keypad.Identifier{Type: id.Type, Value: p.Street}, true
 }
 
 // Decoys returns the decoy channels of an identifier under the built-in
-// model, with phone numbers of the default region (US); see
-// Normalizer.DecoysFrom.
+// model, with phone numbers of the default region (US), seeded by
+// DecoyKey(id); see Normalizer.DecoysFrom.
 func Decoys(key []byte, id keypad.Identifier) []keypad.OTPChannel {
-	return Normalizer{}.DecoysFrom(key, id, nil)
+	return Normalizer{}.Decoys(key, id)
 }
 
 // Decoys returns the decoy channels of an identifier under the built-in
-// model; see DecoysFrom.
+// model, seeded by DecoyKey(id); see DecoysFrom.
 func (n Normalizer) Decoys(key []byte, id keypad.Identifier) []keypad.OTPChannel {
-	return n.DecoysFrom(key, id, nil)
+	return n.DecoysFrom(key, DecoyKey(id), nil)
 }
 
 // DecoysFrom returns the channels shown for an identifier that finds
 // nobody, drawn from m (nil: built in) with a seed of HMAC-SHA256(key,
-// type, DecoyKey(id)). A phone or email identifier always gets its own
+// type, value). The caller picks the granularity: usually DecoyKey(id). A phone or email identifier always gets its own
 // masked value back, as a customer found by it would, and the other kind
 // of channel as often as real people with that one have it too. Hints
 // are made by MaskPhone and MaskEmail, as real ones; IDs are left empty
@@ -134,7 +145,7 @@ func (n Normalizer) DecoysFrom(key []byte, id keypad.Identifier, m *DecoyModel) 
 	if m == nil {
 		m = &DecoyModel{}
 	}
-	seed := mac(key, "keypad/decoy/v2", string(id.Type), DecoyKey(id))
+	seed := mac(key, "keypad/decoy/v2", string(id.Type), id.Value)
 	var phone, email string
 	shapes := m.shapes
 	if len(shapes.vals) == 0 {

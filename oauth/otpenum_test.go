@@ -18,7 +18,8 @@ var enumerationTable = []struct {
 	customer, stranger []string
 }{
 	{"address", "address",
-		[]string{"123 North Main Street Apt 4", "123 n main st #4", "123 N Main St Apt 4, Springfield, IL 62701", "123 N. MAIN ST. APARTMENT 4 62701"},
+		[]string{"123 North Main Street Apt 4", "123 n main st #4", "123 N Main St Apt 4, Springfield, IL 62701", "123 N. MAIN ST. APARTMENT 4 62701",
+			"123 N Main St #4 62702"}, // a wrong ZIP: the street alone finds her, so it answers as she does
 		[]string{"125 North Main Street Apt 4", "125 n main st #4", "125 N Main St Apt 4, Springfield, IL 62701", "125 N. MAIN ST. APARTMENT 4 62701", "125 N Main St #4 62702"}},
 	{"address inferred", "",
 		[]string{"123 North Main Street Apt 4", "123 N Main St Apt 4, Springfield, IL 62701"},
@@ -96,6 +97,18 @@ func TestOTPLookupEnumeration(t *testing.T) {
 			}
 		})
 	}
+	// The wrong ZIP shows her hints but is a decoy: nothing reaches her.
+	t.Run("WrongZIPSendsNothing", func(t *testing.T) {
+		c := mustChallenge(t, e.lookup("123 N Main St #4 62702", "address"))
+		if o := e.session(c.session); !o.Decoy || o.Subject != "" || o.Channels[0].Destination != "" {
+			t.Fatalf("session %+v, want a decoy without subject or destination", o)
+		}
+		texts := len(e.twilio.Accepted())
+		e.mustSend(c.session, c.channel(t, "sms"))
+		if got := len(e.twilio.Accepted()); got != texts {
+			t.Errorf("a wrong-ZIP lookup sent a text (%d → %d)", texts, got)
+		}
+	})
 	// Sign-in on keypad's pages (OTPStart, behind /login/code) makes the
 	// same promise to anyone without a client secret.
 	t.Run("SignIn", func(t *testing.T) {

@@ -77,6 +77,14 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 	if err != nil {
 		return nil, fmt.Errorf("otp lookup: %w", err)
 	}
+	// An address with a ZIP is also looked up without it, found or not
+	// (the same store work): a decoy must answer as the street does.
+	var street []*keypad.Subject
+	if sid, ok := identifier.StreetOnly(id); ok {
+		if street, err = f.s.store.FindSubjects(ctx, sid); err != nil {
+			return nil, fmt.Errorf("otp lookup: %w", err)
+		}
+	}
 	ev := otpEvent{name: "lookup", clientID: clientID, ip: req.ip}
 	if len(subjects) > 1 {
 		e := ambiguous(id.Type, subjects)
@@ -107,7 +115,7 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 		f.record(ctx, ev)
 		return nil, AccessDenied("the person has no phone number or email address keypad can send a code to; they must add one with the data holder first")
 	case decoy:
-		channels = f.decoyChannels(id, model)
+		channels = f.decoyFor(id, street, model)
 		result += ",decoy"
 	}
 	style := ""
@@ -197,6 +205,33 @@ func (f *otpFlow) decoyChannels(id keypad.Identifier, model *identifier.DecoyMod
 		}
 	}
 	return out
+}
+
+// decoyFor answers an identifier that finds nobody reachable, as the
+// identifiers that would find the same person answer. Only an address
+// with a ZIP needs more than its own seed: its street, without the ZIP,
+// finds everyone it would find, so
+//   - a street that finds one reachable person answers every ZIP with that
+//     person's hints (else a wrong ZIP would tell a customer's street from
+//     a stranger's, where every ZIP answers alike); nothing is sent;
+//   - a street that finds several (ambiguous_identifier) has a different
+//     person, or nobody, at each ZIP: the decoy is seeded by street and ZIP;
+//   - otherwise the decoy is the street's (identifier.DecoyKey).
+func (f *otpFlow) decoyFor(id keypad.Identifier, street []*keypad.Subject, model *identifier.DecoyModel) []keypad.OTPChannel {
+	if _, ok := identifier.StreetOnly(id); ok {
+		switch {
+		case len(street) == 1:
+			if cs := f.subjectChannels(street[0]); len(cs) > 0 {
+				for i := range cs {
+					cs[i].Destination = "" // a decoy: nothing is sent
+				}
+				return cs
+			}
+		case len(street) > 1:
+			return f.decoyChannels(id, model)
+		}
+	}
+	return f.decoyChannels(identifier.DecoyKey(id), model)
 }
 
 // identifierWords are the identifier types as a description names them.
