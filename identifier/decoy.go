@@ -141,6 +141,7 @@ func (n Normalizer) Decoys(key []byte, id keypad.Identifier) []keypad.OTPChannel
 // of channel as often as real people with that one have it too. Hints
 // are made by MaskPhone and MaskEmail, as real ones; IDs are left empty
 // (NewChannelID), and so is Destination: nothing is ever sent to a decoy.
+// Key holds the made-up destination, for the limits to count.
 func (n Normalizer) DecoysFrom(key []byte, id keypad.Identifier, m *DecoyModel) []keypad.OTPChannel {
 	if m == nil {
 		m = &DecoyModel{}
@@ -167,10 +168,10 @@ func (n Normalizer) DecoysFrom(key []byte, id keypad.Identifier, m *DecoyModel) 
 	}
 	var out []keypad.OTPChannel
 	if wantSMS {
-		out = append(out, keypad.OTPChannel{Type: ChannelSMS, Hint: MaskPhone(phone)})
+		out = append(out, keypad.OTPChannel{Type: ChannelSMS, Hint: MaskPhone(phone), Key: phone})
 	}
 	if wantEmail {
-		out = append(out, keypad.OTPChannel{Type: ChannelEmail, Hint: MaskEmail(email)})
+		out = append(out, keypad.OTPChannel{Type: ChannelEmail, Hint: MaskEmail(email), Key: email})
 	}
 	return out
 }

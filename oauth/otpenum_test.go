@@ -180,3 +180,32 @@ func TestOTPLookupHintStyle(t *testing.T) {
 		t.Errorf("default hints %v", got)
 	}
 }
+
+// TestOTPLookupDecoyCaps checks that a decoy reaches the daily cap of its
+// destination across sessions exactly when a customer does, although its
+// channel IDs are new each time: else a run of lookups and sends would
+// tell them apart. A customer's street with a wrong ZIP counts against
+// the customer's own cap.
+func TestOTPLookupDecoyCaps(t *testing.T) {
+	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 2})
+	e.mustPerson("sub-heather", heather)
+	statuses := func(identifier string) []int {
+		var out []int
+		for range 3 {
+			c := mustChallenge(t, e.lookup(identifier, "address"))
+			out = append(out, e.send(c.session, c.channel(t, c.channels[0]["type"].(string))).status)
+		}
+		return out
+	}
+	want := []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}
+	if got := statuses("125 North Main Street Apt 4"); !reflect.DeepEqual(got, want) {
+		t.Errorf("stranger's sends %v, want %v", got, want)
+	}
+	if got := statuses("123 North Main Street Apt 4"); !reflect.DeepEqual(got, want) {
+		t.Errorf("customer's sends %v, want %v", got, want)
+	}
+	// Her cap is spent, whichever ZIP the lookup names.
+	if got := statuses("123 North Main Street Apt 4 62702"); !reflect.DeepEqual(got, []int{429, 429, 429}) {
+		t.Errorf("wrong-ZIP sends %v, want her spent cap (429s)", got)
+	}
+}

@@ -223,7 +223,9 @@ func (f *otpFlow) decoyFor(id keypad.Identifier, street []*keypad.Subject, model
 		case len(street) == 1:
 			if cs := f.subjectChannels(street[0]); len(cs) > 0 {
 				for i := range cs {
-					cs[i].Destination = "" // a decoy: nothing is sent
+					// A decoy: nothing is sent, but the limits count
+					// the person's destination, as for a real send.
+					cs[i].Key, cs[i].Destination = cs[i].Destination, ""
 				}
 				return cs
 			}
