@@ -45,7 +45,7 @@ const MinDecoySample = 20
 // (and nil) is a built-in one: common US mail domains and area codes.
 type DecoyModel struct {
 	shapes   weights // "sms", "email", "sms email"
-	prefixes weights // phone numbers without their last four digits
+	prefixes weights // phone number patterns, "+1217xxxxxxx" (phonePattern)
 	initials weights // first letters of mailboxes
 	domains  weights // mail domains
 }
@@ -62,8 +62,8 @@ func NewDecoyModel(people [][]keypad.OTPChannel) *DecoyModel {
 		for _, c := range cs {
 			switch c.Type {
 			case ChannelSMS:
-				if len(c.Destination) > 5 {
-					prefixes.add(c.Destination[:len(c.Destination)-4])
+				if p := phonePattern(c.Destination); p != "" {
+					prefixes.add(p)
 					types = append(types, ChannelSMS)
 				}
 			case ChannelEmail:
@@ -185,15 +185,41 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// decoyPhone invents a number: a real person's number without its last
-// four digits, then four digits of the seed; the built-in model invents
-// the whole number in the region's numbering plan.
+// decoyPhone invents a number: a real person's number pattern (country
+// and area code, length) filled with digits of the seed; the built-in
+// model invents the whole number in the region's numbering plan.
 func (n Normalizer) decoyPhone(seed []byte, m *DecoyModel) string {
 	v := binary.BigEndian.Uint64(seed[1:9])
-	if len(m.prefixes.vals) > 0 {
-		return m.prefixes.pick(seed, "phone") + pad(v%10000, 4)
+	if len(m.prefixes.vals) == 0 {
+		return n.builtinPhone(v)
 	}
-	return n.builtinPhone(v)
+	p := m.prefixes.pick(seed, "phone")
+	fill := strings.Count(p, "x")
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(p, "x"))
+	if strings.HasPrefix(p, "+1") && len(p) == 12 && fill == 7 {
+		b.WriteString(strconv.Itoa(int(200 + v%800))) // a NANP exchange starts with 2-9
+		v /= 800
+		fill = 4
+	}
+	b.WriteString(pad(v, fill))
+	return b.String()
+}
+
+// phonePattern is what a decoy keeps of a real number: the country code
+// and the area code (all but the last seven digits), and the length, as
+// "+1217xxxxxxx". The hint shows at most the country code and the last
+// four digits; the rest makes the number plausible. Short numbers keep
+// all but their last four.
+func phonePattern(e164 string) string {
+	if len(e164) < 6 || e164[0] != '+' {
+		return ""
+	}
+	keep := len(e164) - 7
+	if keep < 3 {
+		keep = len(e164) - 4
+	}
+	return e164[:keep] + strings.Repeat("x", len(e164)-keep)
 }
 
 // decoyEmail invents an address: a real first letter and a real domain,
@@ -234,9 +260,9 @@ func (ws weights) having(typ string) weights {
 // The hash is FNV-1a, keyed by the secret seed.
 func (ws weights) pick(seed []byte, label string) string {
 	best, out := -1.0, ""
+	base := fnv1a(fnv1a(fnvOffset, seed), []byte(label))
 	for i, v := range ws.vals {
-		h := fnv1a(fnv1a(fnv1a(fnvOffset, seed), []byte(label)), []byte(v))
-		h = mix64(h)
+		h := mix64(fnv1aString(base, v))
 		u := (float64(h>>11) + 0.5) / (1 << 53)
 		if s := ws.w[i] / -math.Log(u); s > best {
 			best, out = s, v
@@ -256,6 +282,14 @@ func fnv1a(h uint64, b []byte) uint64 {
 		h *= fnvPrime
 	}
 	return h ^ 0xff // separates fields
+}
+
+func fnv1aString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h ^ 0xff
 }
 
 // mix64 spreads FNV's low-entropy high bits (splitmix64's finaliser).
