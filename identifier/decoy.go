@@ -48,6 +48,7 @@ type DecoyModel struct {
 	prefixes weights // phone number patterns, "+1217xxxxxxx" (phonePattern)
 	initials weights // first letters of mailboxes
 	domains  weights // mail domains
+	real     bool    // drawn from real people
 }
 
 // NewDecoyModel counts what the hints of real people show: people holds
@@ -84,7 +85,7 @@ func NewDecoyModel(people [][]keypad.OTPChannel) *DecoyModel {
 	if reachable < MinDecoySample {
 		return m
 	}
-	m.shapes = shapes.weights()
+	m.real, m.shapes = true, shapes.weights()
 	if len(prefixes) > 0 {
 		m.prefixes = prefixes.weights()
 	}
@@ -96,7 +97,37 @@ func NewDecoyModel(people [][]keypad.OTPChannel) *DecoyModel {
 
 // Real reports whether the model was drawn from real people rather than
 // built in.
-func (m *DecoyModel) Real() bool { return m != nil && len(m.shapes.vals) > 0 }
+func (m *DecoyModel) Real() bool { return m != nil && m.real }
+
+// Offering returns m restricted to the kinds of channel keypad can
+// deliver here, so that a decoy never offers what no real answer could
+// (a text when no SMS sender is configured, or to a country texts do not
+// go to), nor an empty list of channels.
+func (m *DecoyModel) Offering(sms, email bool) *DecoyModel {
+	var out DecoyModel
+	if m != nil {
+		out = *m
+	}
+	all := out.shapes
+	if len(all.vals) == 0 {
+		all = defaultShapes
+	}
+	out.shapes = weights{}
+	for i, v := range all.vals {
+		f := strings.Fields(v)
+		if (sms || !contains(f, ChannelSMS)) && (email || !contains(f, ChannelEmail)) {
+			out.shapes.vals, out.shapes.w = append(out.shapes.vals, v), append(out.shapes.w, all.w[i])
+		}
+	}
+	if len(out.shapes.vals) == 0 {
+		only := ChannelEmail
+		if !email {
+			only = ChannelSMS
+		}
+		out.shapes = weights{vals: []string{only}, w: []float64{1}}
+	}
+	return &out
+}
 
 // DecoyKey is the identifier a decoy is seeded by: the identifier
 // itself, and for an address its street line without the ZIP, because a
@@ -152,11 +183,19 @@ func (n Normalizer) DecoysFrom(key []byte, id keypad.Identifier, m *DecoyModel) 
 	if len(shapes.vals) == 0 {
 		shapes = defaultShapes
 	}
+	// A person found by a phone number (an email) is offered it, when
+	// keypad can deliver to it: the shapes with it, if there are any.
 	switch id.Type {
 	case keypad.IdentifierPhone:
-		phone, shapes = id.Value, shapes.having(ChannelSMS)
+		phone = id.Value
+		if h := shapes.having(ChannelSMS); len(h.vals) > 0 {
+			shapes = h
+		}
 	case keypad.IdentifierEmail:
-		email, shapes = id.Value, shapes.having(ChannelEmail)
+		email = id.Value
+		if h := shapes.having(ChannelEmail); len(h.vals) > 0 {
+			shapes = h
+		}
 	}
 	shape := strings.Fields(shapes.pick(seed, "shape"))
 	wantSMS, wantEmail := contains(shape, ChannelSMS), contains(shape, ChannelEmail)
@@ -246,9 +285,6 @@ func (ws weights) having(typ string) weights {
 		if contains(strings.Fields(v), typ) {
 			out.vals, out.w = append(out.vals, v), append(out.w, ws.w[i])
 		}
-	}
-	if len(out.vals) == 0 {
-		return weights{vals: []string{typ}, w: []float64{1}}
 	}
 	return out
 }

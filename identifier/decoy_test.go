@@ -134,3 +134,20 @@ func TestStyleHint(t *testing.T) {
 		}
 	}
 }
+
+func TestDecoyModelOffering(t *testing.T) {
+	n := Normalizer{}
+	for _, m := range []*DecoyModel{nil, NewDecoyModel(sample(90))} {
+		emailOnly := m.Offering(false, true)
+		for _, id := range decoyIdentifiers(30) {
+			cs := n.DecoysFrom(testKey, id, emailOnly)
+			if len(cs) != 1 || cs[0].Type != ChannelEmail {
+				t.Fatalf("real model %t, email only: DecoysFrom(%v) = %v, want one email channel", m.Real(), id, cs)
+			}
+			cs = n.DecoysFrom(testKey, id, m.Offering(true, false))
+			if len(cs) != 1 || cs[0].Type != ChannelSMS {
+				t.Fatalf("real model %t, sms only: DecoysFrom(%v) = %v, want one sms channel", m.Real(), id, cs)
+			}
+		}
+	}
+}

@@ -209,3 +209,21 @@ func TestOTPLookupDecoyCaps(t *testing.T) {
 		t.Errorf("wrong-ZIP sends %v, want her spent cap (429s)", got)
 	}
 }
+
+// TestOTPLookupDecoyOnlyDeliverable checks that a decoy offers only what
+// keypad can deliver, and never nothing: with email alone, every decoy is
+// one email channel, as every reachable person's answer is.
+func TestOTPLookupDecoyOnlyDeliverable(t *testing.T) {
+	e := newOTPEnv(t, OTPConfig{}, func(d *OTPDeps) { d.Router.SMS = nil })
+	for i := range 20 {
+		c := mustChallenge(t, e.lookup(fmt.Sprintf("%d Birch Road", 10+i), "address"))
+		if len(c.channels) != 1 || c.channels[0]["type"] != "email" {
+			t.Fatalf("decoy channels %v, want one email channel", c.channels)
+		}
+	}
+	// A phone number texts cannot go to gets what its owner would: email.
+	c := mustChallenge(t, e.lookup("+44 7400 123456", "phone"))
+	if len(c.channels) != 1 || c.channels[0]["type"] != "email" {
+		t.Errorf("decoy channels %v for a phone keypad cannot text, want one email channel", c.channels)
+	}
+}

@@ -184,27 +184,19 @@ func (f *otpFlow) subjectChannels(s *keypad.Subject) []keypad.OTPChannel {
 }
 
 // decoyChannels lists the made-up channels of an identifier that finds
-// nobody, drawn from model and filtered as a person's would be: a decoy
-// phone number is the typed one, or drawn from real people's numbers
-// (which passed the same filter), or one of the configured region.
+// nobody, drawn from model and limited as a person's are: a text only
+// with an SMS sender and to a country texts go to (the typed number's, or
+// for a model of real people the numbers already offered to them, or else
+// the configured region's).
 func (f *otpFlow) decoyChannels(id keypad.Identifier, model *identifier.DecoyModel) []keypad.OTPChannel {
-	country := f.cfg.Region
-	if id.Type == keypad.IdentifierPhone {
-		country = identifier.Country(id.Value)
-	} else if model.Real() {
-		country = "" // drawn from numbers already offered
+	sms := f.router.Has(identifier.ChannelSMS)
+	switch {
+	case id.Type == keypad.IdentifierPhone:
+		sms = sms && f.countries[identifier.Country(id.Value)]
+	case !model.Real():
+		sms = sms && f.countries[f.cfg.Region]
 	}
-	var out []keypad.OTPChannel
-	for _, c := range f.norm.DecoysFrom(f.key, id, model) {
-		if c.Type == identifier.ChannelSMS && country == "" && f.router.Has(c.Type) {
-			out = append(out, c)
-			continue
-		}
-		if f.offers(c.Type, country) {
-			out = append(out, c)
-		}
-	}
-	return out
+	return f.norm.DecoysFrom(f.key, id, model.Offering(sms, f.router.Has(identifier.ChannelEmail)))
 }
 
 // decoyFor answers an identifier that finds nobody reachable, as the
