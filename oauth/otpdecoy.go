@@ -51,10 +51,34 @@ func (f *otpFlow) decoyModel(ctx context.Context) *identifier.DecoyModel {
 		d.read = now
 		return d.model
 	}
-	chans := make([][]keypad.OTPChannel, len(people))
-	for i, s := range people {
-		chans[i] = f.subjectChannels(s)
-	}
-	d.model, d.read = identifier.NewDecoyModel(chans), now
+	d.model, d.read = identifier.NewDecoyModel(f.sampleChannels(people)), now
 	return d.model
+}
+
+// sampleChannels lists the channels each person would be offered, as
+// subjectChannels does but without the hints, and reading each country
+// once per area code: parsing phone numbers is most of a refresh's work.
+func (f *otpFlow) sampleChannels(people []*keypad.Subject) [][]keypad.OTPChannel {
+	country := map[string]string{}
+	out := make([][]keypad.OTPChannel, len(people))
+	for i, s := range people {
+		if s.Phone != "" {
+			area := s.Phone
+			if len(area) > 10 {
+				area = area[:len(area)-7] // "+1415": the country code and area code
+			}
+			c, ok := country[area]
+			if !ok {
+				c = identifier.Country(s.Phone)
+				country[area] = c
+			}
+			if f.offers(identifier.ChannelSMS, c) {
+				out[i] = append(out[i], keypad.OTPChannel{Type: identifier.ChannelSMS, Destination: s.Phone})
+			}
+		}
+		if s.Email != "" && f.offers(identifier.ChannelEmail, "") {
+			out[i] = append(out[i], keypad.OTPChannel{Type: identifier.ChannelEmail, Destination: s.Email})
+		}
+	}
+	return out
 }
