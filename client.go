@@ -91,6 +91,12 @@ type ClientOptions struct {
 	// aud; for any other token it is told active:false (RFC 7662 §2.2,
 	// §4), so a client's secret is no key to everyone's tokens.
 	IntrospectAny bool `json:"introspect_any,omitempty"`
+	// HintStyle is how much OTP lookup hints show: "" or HintStyleMasked
+	// (the last four digits of a phone number, first letters and the
+	// top-level domain of an email address), or HintStyleNone (no digit
+	// or letter: someone who already knows a person's number cannot check
+	// it against the hint).
+	HintStyle string `json:"hint_style,omitempty"`
 	// AssertionIssuer is the iss the client's JWT bearer assertions carry
 	// (RFC 7523 §3); empty means the client ID.
 	AssertionIssuer string `json:"assertion_issuer,omitempty"`
@@ -101,10 +107,27 @@ type ClientOptions struct {
 	AssertionKeys json.RawMessage `json:"assertion_keys,omitempty"`
 }
 
+// Hint styles of ClientOptions.HintStyle: what an OTP lookup's hints
+// show of a person's phone number and email address.
+const (
+	// HintStyleMasked shows "(•••) •••-4821" and "h•••@e•••.com" (the
+	// default).
+	HintStyleMasked = "masked"
+	// HintStyleNone shows "•••-••••" and "•••@•••": only the kind of
+	// channel.
+	HintStyleNone = "none"
+)
+
 // Validate checks the options that need more than their type to be right:
-// the assertion issuer and keys. It returns a *ValidationError naming the
+// the hint style, the assertion issuer and keys. It returns a *ValidationError naming the
 // field.
 func (o ClientOptions) Validate() error {
+	switch o.HintStyle {
+	case "", HintStyleMasked, HintStyleNone:
+	default:
+		return &ValidationError{Field: "hint_style", Message: fmt.Sprintf(
+			"unknown hint style %q; use %q (last four digits, first letters) or %q (no digits or letters)", o.HintStyle, HintStyleMasked, HintStyleNone)}
+	}
 	if iss := o.AssertionIssuer; iss != "" {
 		if len(iss) > maxAssertionIssuer || strings.TrimSpace(iss) != iss || strings.ContainsFunc(iss, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return &ValidationError{Field: "assertion_issuer", Message: fmt.Sprintf(

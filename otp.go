@@ -23,6 +23,12 @@ type OTPChannel struct {
 	// Destination is the E.164 number or the email address; never sent to
 	// the client. Empty for decoy channels.
 	Destination string `json:"destination,omitempty"`
+	// Key is, for a decoy channel, the destination it pretends to be (a
+	// made-up one, or the real one of the person whose hints a decoy
+	// shows): the daily caps and cool-downs count it, as they count a
+	// person's, so they do not tell decoys apart. Nothing is sent to it.
+	// Empty for real channels, which are counted by Destination.
+	Key string `json:"key,omitempty"`
 }
 
 // OTPSession is one run of the OTP flow (DESIGN.md, "OTP flow on the

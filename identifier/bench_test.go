@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/keypadauth/keypad"
 )
 
 var benchAddresses = []string{
@@ -88,3 +90,36 @@ func BenchmarkReaderCSV(b *testing.B)              { benchmarkReader(b, FormatCS
 func BenchmarkReaderJSONL(b *testing.B)            { benchmarkReader(b, FormatJSONL, false) }
 func BenchmarkReaderCSVIdentifiers(b *testing.B)   { benchmarkReader(b, FormatCSV, true) }
 func BenchmarkReaderJSONLIdentifiers(b *testing.B) { benchmarkReader(b, FormatJSONL, true) }
+
+// BenchmarkDecoysFrom is the work a decoy adds to a lookup, drawing from
+// a model of 1,000 sampled people (distinct phone prefixes: the worst
+// case) or from the built-in one.
+func BenchmarkDecoysFrom(b *testing.B) {
+	var people [][]keypad.OTPChannel
+	for i := range 1000 {
+		people = append(people, []keypad.OTPChannel{
+			Channel(ChannelSMS, fmt.Sprintf("+1217%03d%04d", 200+i%800, i)),
+			Channel(ChannelEmail, fmt.Sprintf("%c%d@d%d.example", 'a'+rune(i%26), i, i%50)),
+		})
+	}
+	id := keypad.Identifier{Type: keypad.IdentifierAddress, Value: "125 MAIN ST"}
+	for _, m := range []struct {
+		name  string
+		model *DecoyModel
+	}{{"Sample1000", NewDecoyModel(people)}, {"BuiltIn", nil}} {
+		b.Run(m.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if cs := (Normalizer{}).DecoysFrom(testKey, id, m.model); len(cs) == 0 {
+					b.Fatal("no decoy")
+				}
+			}
+		})
+	}
+	b.Run("NewDecoyModel1000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			NewDecoyModel(people)
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package identifier
 
 import (
+	"crypto/rand"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/keypadauth/keypad"
@@ -9,39 +11,37 @@ import (
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-func TestChannelID(t *testing.T) {
-	a := ChannelID(testKey, "sub1", ChannelSMS, "+14155550142")
-	if !channelIDRe.MatchString(a) {
-		t.Errorf("ChannelID = %q, want 16 lower-case base32 characters", a)
-	}
-	if b := ChannelID(testKey, "sub1", ChannelSMS, "+14155550142"); b != a {
-		t.Errorf("ChannelID is not stable: %q then %q", a, b)
-	}
-	others := map[string]string{
-		"other subject":     ChannelID(testKey, "sub2", ChannelSMS, "+14155550142"),
-		"other type":        ChannelID(testKey, "sub1", ChannelEmail, "+14155550142"),
-		"other destination": ChannelID(testKey, "sub1", ChannelSMS, "+14155550143"),
-		"other key":         ChannelID([]byte("another key"), "sub1", ChannelSMS, "+14155550142"),
-		"shifted fields":    ChannelID(testKey, "sub1s", "ms", "+14155550142"),
-	}
-	for what, id := range others {
-		if id == a {
-			t.Errorf("%s gives the same channel ID %q", what, id)
+func TestNewChannelID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		id, err := NewChannelID(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if !channelIDRe.MatchString(id) {
+			t.Errorf("NewChannelID = %q, want 16 lower-case base32 characters", id)
+		}
+		if seen[id] {
+			t.Errorf("NewChannelID gave %q twice", id)
+		}
+		seen[id] = true
+	}
+	if _, err := NewChannelID(strings.NewReader("short")); err == nil {
+		t.Error("NewChannelID with a failing reader succeeded")
 	}
 }
 
 func TestSubjectChannels(t *testing.T) {
 	s := &keypad.Subject{ID: "sub1", Phone: "+14155554821", Email: "heather@example.com"}
-	got := SubjectChannels(testKey, s)
+	got := SubjectChannels(s)
 	want := []keypad.OTPChannel{
-		{ID: ChannelID(testKey, "sub1", "sms", "+14155554821"), Type: "sms", Hint: "(•••) •••-4821", Destination: "+14155554821"},
-		{ID: ChannelID(testKey, "sub1", "email", "heather@example.com"), Type: "email", Hint: "h•••@e•••.com", Destination: "heather@example.com"},
+		{Type: "sms", Hint: "(•••) •••-4821", Destination: "+14155554821"},
+		{Type: "email", Hint: "h•••@e•••.com", Destination: "heather@example.com"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("SubjectChannels = %+v, want %+v", got, want)
 	}
-	if got := SubjectChannels(testKey, &keypad.Subject{ID: "sub2", Email: "a@b.co"}); len(got) != 1 || got[0].Type != "email" {
+	if got := SubjectChannels(&keypad.Subject{ID: "sub2", Email: "a@b.co"}); len(got) != 1 || got[0].Type != "email" {
 		t.Errorf("SubjectChannels(email only) = %+v, want one email channel", got)
 	}
 }
@@ -74,6 +74,9 @@ func TestDecoys(t *testing.T) {
 		same := 0
 		ids := decoyIdentifiers(20)
 		for _, id := range ids {
+			if id.Type == keypad.IdentifierPhone || id.Type == keypad.IdentifierEmail {
+				continue // may show only the typed value, masked: no key in it
+			}
 			if fmt.Sprint(n.Decoys(testKey, id)) == fmt.Sprint(n.Decoys([]byte("another key"), id)) {
 				same++
 			}
@@ -92,11 +95,8 @@ func TestDecoys(t *testing.T) {
 			var types string
 			for i, c := range cs {
 				types += c.Type + " "
-				if !channelIDRe.MatchString(c.ID) {
-					t.Errorf("decoy channel ID %q does not look like a real one", c.ID)
-				}
-				if c.Destination != "" {
-					t.Errorf("decoy channel %+v has a destination", c)
+				if c.Destination != "" || c.ID != "" {
+					t.Errorf("decoy channel %+v has a destination or an ID", c)
 				}
 				switch c.Type {
 				case ChannelSMS:
@@ -133,7 +133,7 @@ func TestDecoys(t *testing.T) {
 		}
 	})
 	t.Run("SameShapeAsReal", func(t *testing.T) {
-		real := SubjectChannels(testKey, &keypad.Subject{ID: "s", Phone: "+14155554821", Email: "heather@example.com"})
+		real := SubjectChannels(&keypad.Subject{ID: "s", Phone: "+14155554821", Email: "heather@example.com"})
 		decoys := n.Decoys(testKey, keypad.Identifier{Type: keypad.IdentifierPhone, Value: "+14155554821"})
 		for _, cs := range [][]keypad.OTPChannel{real, decoys} {
 			for _, c := range cs {
@@ -141,7 +141,7 @@ func TestDecoys(t *testing.T) {
 				if c.Type == ChannelSMS {
 					re = hintPhoneNANP
 				}
-				if !re.MatchString(c.Hint) || !channelIDRe.MatchString(c.ID) {
+				if !re.MatchString(c.Hint) {
 					t.Errorf("channel %+v does not have the common shape", c)
 				}
 			}

@@ -13,10 +13,10 @@
 // apart what is different (another unit, number or ZIP).
 //
 // The package also makes what a client sees of a person: masked hints
-// ("(•••) •••-4821", "h•••@e•••.com"), channel IDs, and for identifiers
-// that find nobody, decoy channels derived from an HMAC of the identifier
-// that have the same shapes, so a lookup does not tell a customer from a
-// stranger.
+// ("(•••) •••-4821", "h•••@e•••.com"), random per-session channel IDs,
+// and for identifiers that find nobody, decoy channels derived from an
+// HMAC of the normalised identifier and drawn from the real directory
+// (decoy.go), so a lookup does not tell a customer from a stranger.
 //
 // It imports neither the store nor net/http: the OTP handlers and the CLI
 // call it.

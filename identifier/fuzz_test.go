@@ -97,7 +97,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q, %q) = %q, not UTF-8", raw, typ, id.Value)
 		}
 		for _, c := range n.Decoys([]byte("k"), id) {
-			if c.ID == "" || c.Hint == "" || c.Destination != "" {
+			if c.ID != "" || c.Hint == "" || c.Destination != "" {
 				t.Fatalf("Decoys(%+v) = %+v", id, c)
 			}
 		}

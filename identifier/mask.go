@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/keypadauth/keypad"
 )
 
 // Bullet is the character masked hints hide behind.
@@ -83,4 +85,21 @@ func lastDigits(s string, n int) string {
 		d[i], d[j] = d[j], d[i]
 	}
 	return string(d)
+}
+
+// StyleHint returns the hint of channel type typ as a client with hint
+// style style (keypad.ClientOptions.HintStyle) may see it: the masked
+// hint itself, or for keypad.HintStyleNone one that shows no digit and no
+// letter at all ("•••-••••", "•••@•••"), for clients that need only the
+// kind of channel. Someone who already knows a person's number can match
+// the last four digits of a masked hint; with HintStyleNone they cannot.
+func StyleHint(typ, hint, style string) string {
+	if style != keypad.HintStyleNone {
+		return hint
+	}
+	b := strings.Repeat(Bullet, 3)
+	if typ == ChannelSMS {
+		return b + "-" + b + Bullet
+	}
+	return b + "@" + b
 }

@@ -254,8 +254,8 @@ type OTPDeps struct {
 	Templates *notify.Templates
 	// Key is a secret of at least 32 bytes, stable across restarts and the
 	// same on every instance, e.g. Sealer.DeriveKey("otp"). It makes the
-	// channel IDs, the decoy hints of unknown identifiers and the hashes
-	// of codes (which have too few bits for a plain hash); changing it
+	// decoy hints of unknown identifiers, the counter keys of destinations
+	// and the hashes of codes (which have too few bits for a plain hash); changing it
 	// changes every decoy and voids the codes in flight.
 	Key []byte
 	// Sleep waits d or until ctx ends; a decoy send waits as long as real
@@ -275,6 +275,7 @@ type otpFlow struct {
 	countries map[string]bool
 	sleep     func(ctx context.Context, d time.Duration)
 	latency   latencyMimic
+	decoys    decoyModels
 }
 
 // EnableOTPFlow turns on the OTP flow: it serves POST /oauth2/otp/lookup

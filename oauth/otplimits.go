@@ -93,6 +93,9 @@ func personKey(o *keypad.OTPSession) string {
 		return "s:" + o.Subject
 	}
 	if len(o.Channels) > 0 {
+		if k := o.Channels[0].Key; k != "" {
+			return "d:" + k // stable across sessions, as a subject is
+		}
 		return "d:" + o.Channels[0].ID
 	}
 	return "d:" + hex.EncodeToString(o.Hash)
@@ -103,7 +106,10 @@ func personKey(o *keypad.OTPSession) string {
 // the destination it pretends to be.
 func (f *otpFlow) destinationKey(o *keypad.OTPSession, ch keypad.OTPChannel) string {
 	dest := ch.Destination
-	if o.Decoy {
+	switch {
+	case o.Decoy && ch.Key != "":
+		dest = ch.Key // channel IDs are new for every session; Key is not
+	case o.Decoy:
 		dest = "decoy:" + ch.ID
 	}
 	sum := f.mac("keypad/otp-destination/v1", []byte(ch.Type), []byte(dest))

@@ -72,9 +72,18 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 	if err != nil {
 		return nil, err // a *keypad.ValidationError: invalid_request saying what to type
 	}
+	model := f.decoyModel(ctx) // read for every lookup: the same store work
 	subjects, err := f.s.store.FindSubjects(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("otp lookup: %w", err)
+	}
+	// An address with a ZIP is also looked up without it, found or not
+	// (the same store work): a decoy must answer as the street does.
+	var street []*keypad.Subject
+	if sid, ok := identifier.StreetOnly(id); ok {
+		if street, err = f.s.store.FindSubjects(ctx, sid); err != nil {
+			return nil, fmt.Errorf("otp lookup: %w", err)
+		}
 	}
 	ev := otpEvent{name: "lookup", clientID: clientID, ip: req.ip}
 	if len(subjects) > 1 {
@@ -106,8 +115,21 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 		f.record(ctx, ev)
 		return nil, AccessDenied("the person has no phone number or email address keypad can send a code to; they must add one with the data holder first")
 	case decoy:
-		channels = f.decoyChannels(id)
+		channels = f.decoyFor(id, street, model)
 		result += ",decoy"
+	}
+	style := ""
+	if req.client != nil {
+		style = req.client.Options.HintStyle
+	}
+	// Every session names its channels afresh, real or decoy: a stable ID
+	// would be a fingerprint. The session keeps which ID is which.
+	channels = slices.Clone(channels)
+	for i := range channels {
+		if channels[i].ID, err = identifier.NewChannelID(f.s.rand); err != nil {
+			return nil, fmt.Errorf("otp lookup: %w", err)
+		}
+		channels[i].Hint = identifier.StyleHint(channels[i].Type, channels[i].Hint, style)
 	}
 
 	handle, err := token.NewSecret(f.s.rand, keypad.PrefixOTPSession)
@@ -153,7 +175,7 @@ func (f *otpFlow) offers(typ, country string) bool {
 // subjectChannels lists the channels keypad can reach a person on.
 func (f *otpFlow) subjectChannels(s *keypad.Subject) []keypad.OTPChannel {
 	var out []keypad.OTPChannel
-	for _, c := range identifier.SubjectChannels(f.key, s) {
+	for _, c := range identifier.SubjectChannels(s) {
 		if f.offers(c.Type, identifier.Country(c.Destination)) {
 			out = append(out, c)
 		}
@@ -162,20 +184,48 @@ func (f *otpFlow) subjectChannels(s *keypad.Subject) []keypad.OTPChannel {
 }
 
 // decoyChannels lists the made-up channels of an identifier that finds
-// nobody, filtered as a person's would be: a decoy phone number is the
-// typed one, or one of the configured region.
-func (f *otpFlow) decoyChannels(id keypad.Identifier) []keypad.OTPChannel {
-	country := f.cfg.Region
-	if id.Type == keypad.IdentifierPhone {
-		country = identifier.Country(id.Value)
+// nobody, drawn from model and limited as a person's are: a text only
+// with an SMS sender and to a country texts go to (the typed number's, or
+// for a model of real people the numbers already offered to them, or else
+// the configured region's).
+func (f *otpFlow) decoyChannels(id keypad.Identifier, model *identifier.DecoyModel) []keypad.OTPChannel {
+	sms := f.router.Has(identifier.ChannelSMS)
+	switch {
+	case id.Type == keypad.IdentifierPhone:
+		sms = sms && f.countries[identifier.Country(id.Value)]
+	case !model.Real():
+		sms = sms && f.countries[f.cfg.Region]
 	}
-	var out []keypad.OTPChannel
-	for _, c := range f.norm.Decoys(f.key, id) {
-		if f.offers(c.Type, country) {
-			out = append(out, c)
+	return f.norm.DecoysFrom(f.key, id, model.Offering(sms, f.router.Has(identifier.ChannelEmail)))
+}
+
+// decoyFor answers an identifier that finds nobody reachable, as the
+// identifiers that would find the same person answer. Only an address
+// with a ZIP needs more than its own seed: its street, without the ZIP,
+// finds everyone it would find, so
+//   - a street that finds one reachable person answers every ZIP with that
+//     person's hints (else a wrong ZIP would tell a customer's street from
+//     a stranger's, where every ZIP answers alike); nothing is sent;
+//   - a street that finds several (ambiguous_identifier) has a different
+//     person, or nobody, at each ZIP: the decoy is seeded by street and ZIP;
+//   - otherwise the decoy is the street's (identifier.DecoyKey).
+func (f *otpFlow) decoyFor(id keypad.Identifier, street []*keypad.Subject, model *identifier.DecoyModel) []keypad.OTPChannel {
+	if _, ok := identifier.StreetOnly(id); ok {
+		switch {
+		case len(street) == 1:
+			if cs := f.subjectChannels(street[0]); len(cs) > 0 {
+				for i := range cs {
+					// A decoy: nothing is sent, but the limits count
+					// the person's destination, as for a real send.
+					cs[i].Key, cs[i].Destination = cs[i].Destination, ""
+				}
+				return cs
+			}
+		case len(street) > 1:
+			return f.decoyChannels(id, model)
 		}
 	}
-	return out
+	return f.decoyChannels(identifier.DecoyKey(id), model)
 }
 
 // identifierWords are the identifier types as a description names them.

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -66,14 +67,27 @@ func TestOTPLookup(t *testing.T) {
 		}
 	})
 
-	t.Run("StableChannelIDs", func(t *testing.T) {
+	t.Run("FreshChannelIDs", func(t *testing.T) {
+		// Found by two identifiers, the same person's channels carry new
+		// IDs each time (a stable ID would be a fingerprint), and each
+		// session knows only its own.
 		a := mustChallenge(t, e.lookup("heather@example.com", "email"))
 		b := mustChallenge(t, e.lookup("415-867-4821", ""))
 		if a.session == b.session {
 			t.Error("two lookups share one otp_session")
 		}
-		if a.channel(t, "sms") != b.channel(t, "sms") || a.channel(t, "email") != b.channel(t, "email") {
-			t.Errorf("channel IDs differ between lookups: %v, %v", a.channels, b.channels)
+		if a.channel(t, "sms") == b.channel(t, "sms") || a.channel(t, "email") == b.channel(t, "email") {
+			t.Errorf("channel IDs repeat between lookups: %v, %v", a.channels, b.channels)
+		}
+		for _, ch := range append(a.channels, b.channels...) {
+			if id, _ := ch["id"].(string); !channelIDRe.MatchString(id) {
+				t.Errorf("channel id %q, want 16 lower-case base32 characters", id)
+			}
+		}
+		wantError(t, e.send(b.session, a.channel(t, "sms")), http.StatusBadRequest, CodeInvalidRequest)
+		e.mustSend(b.session, b.channel(t, "sms"))
+		if got := e.twilio.Last(t).Get("To"); got != "+14158674821" {
+			t.Errorf("text went to %q, want +14158674821", got)
 		}
 	})
 
@@ -167,7 +181,7 @@ func TestOTPLookupDecoy(t *testing.T) {
 	// The same unknown identifier gets the same hints again, as a person
 	// would.
 	again := mustChallenge(t, e.lookup("999 Nowhere Ln 62701", "address"))
-	if !reflect.DeepEqual(again.channels, dc.channels) {
+	if !reflect.DeepEqual(hintsOf(again), hintsOf(dc)) {
 		t.Errorf("decoy hints changed between lookups: %v then %v", dc.channels, again.channels)
 	}
 	if o := e.session(dc.session); !o.Decoy || o.Subject != "" || o.Channels[0].Destination != "" {
@@ -269,6 +283,16 @@ func TestOTPLookupStoreFailure(t *testing.T) {
 	e := newOTPEnv(t, OTPConfig{})
 	e.rec.failCreateSession = true
 	wantError(t, e.lookup("someone@example.com", ""), http.StatusInternalServerError, CodeServerError)
+}
+
+// hintsOf is what a lookup answer shows of a person, in order: the type
+// and hint of each channel (the IDs are new for every session).
+func hintsOf(c challenge) []string {
+	var out []string
+	for _, ch := range c.channels {
+		out = append(out, fmt.Sprintf("%v %v", ch["type"], ch["hint"]))
+	}
+	return out
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }

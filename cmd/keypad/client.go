@@ -42,6 +42,8 @@ type clientJSON struct {
 	RefreshNoExpiry           bool  `json:"refresh_no_expiry"`
 	ExplicitUnknownIdentifier bool  `json:"explicit_unknown_identifier"`
 	IntrospectAny             bool  `json:"introspect_any"`
+	// HintStyle is what OTP lookup hints show: masked or none.
+	HintStyle string `json:"hint_style"`
 	// AssertionIssuer is the iss the client's jwt-bearer assertions must
 	// carry, shown when it has assertion keys; AssertionKeys lists them.
 	AssertionIssuer string             `json:"assertion_issuer,omitempty"`
@@ -64,6 +66,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		RefreshIdleTTL: int64(c.Options.RefreshIdleTTL / time.Second), RefreshNoExpiry: c.Options.RefreshNoExpiry,
 		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
 		IntrospectAny:             c.Options.IntrospectAny,
+		HintStyle:                 hintStyle(c.Options),
 		AssertionKeys:             assertionKeysOf(c.Options),
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
@@ -167,6 +170,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 		"OTP lookups of someone unknown answer unknown_identifier instead of decoy channels; only for clients that may learn who is a customer")
 	f.BoolVar(&spec.IntrospectAny, "introspect-any", false,
 		"a resource server: may introspect every token, not only those issued to it or naming it in aud")
+	f.StringVar(&spec.HintStyle, "hint-style", keypad.HintStyleMasked, "what OTP lookup hints show: masked ((•••) •••-4821, h•••@e•••.com) or none "+
+		"(•••-••••, •••@•••: no digit or letter, so someone who knows a number cannot check it against the hint)")
 	f.StringVar(&spec.AssertionIssuer, "assertion-issuer", "", "jwt-bearer: the iss the partner's assertions carry (default: the client ID)")
 	f.StringVar(&spec.AssertionKeys, "assertion-keys", "", "jwt-bearer: FILE with the partner's public keys, a JWK Set (JSON) or PEM public keys or certificates"+
 		map[bool]string{false: "", true: `; "none" removes them`}[update])
@@ -405,6 +410,14 @@ func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON 
 	return nil
 }
 
+// hintStyle is the client's hint style by name, the default included.
+func hintStyle(o keypad.ClientOptions) string {
+	if o.HintStyle == "" {
+		return keypad.HintStyleMasked
+	}
+	return o.HintStyle
+}
+
 // optionsText lists the switches a client has on, as flag names.
 func optionsText(o keypad.ClientOptions) string {
 	var on []string
@@ -418,6 +431,7 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.RefreshNoExpiry, "refresh-no-expiry"},
 		{o.ExplicitUnknownIdentifier, "explicit-unknown-identifier"},
 		{o.IntrospectAny, "introspect-any"},
+		{o.HintStyle != "", "hint-style=" + o.HintStyle},
 	} {
 		if opt.set {
 			on = append(on, opt.name)

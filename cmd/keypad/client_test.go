@@ -51,6 +51,21 @@ func TestClientUpdate(t *testing.T) {
 			t.Errorf("after update: %+v; want always_consent off, the idle lifetime kept, only the device grant", got)
 		}
 	})
+	t.Run("OKHintStyle", func(t *testing.T) {
+		if before.HintStyle != keypad.HintStyleMasked {
+			t.Errorf("new client hint_style %q, want masked", before.HintStyle)
+		}
+		got := mustJSON[clientJSON](t, e, "client", "update", "tv", "--hint-style", "none", "--json")
+		if got.HintStyle != keypad.HintStyleNone {
+			t.Errorf("after --hint-style none: hint_style %q", got.HintStyle)
+		}
+		if text := mustRun(t, e, "", "client", "get", "tv"); !strings.Contains(text, "hint-style=none") {
+			t.Errorf("client get printed\n%s\nwant hint-style=none among the options", text)
+		}
+		if got := mustJSON[clientJSON](t, e, "client", "update", "tv", "--hint-style", "masked", "--json"); got.HintStyle != keypad.HintStyleMasked {
+			t.Errorf("after --hint-style masked: hint_style %q", got.HintStyle)
+		}
+	})
 	t.Run("OKDefaultLifetime", func(t *testing.T) {
 		got := mustJSON[clientJSON](t, e, "client", "update", "tv", "--refresh-ttl", "default", "--json")
 		if got.RefreshTTL != 0 || got.RefreshIdleTTL != 30*86400 {
@@ -66,6 +81,7 @@ func TestClientUpdate(t *testing.T) {
 		{"ErrNotFound", []string{"nope", "--name", "x"}, `no client "nope": see ` + "`keypad client list`"},
 		{"ErrPublic", []string{"tv", "--public"}, "unknown flag: --public"},
 		{"ErrInvalid", []string{"tv", "--refresh-ttl", "7d"}, "--refresh-idle-ttl 30d is not shorter than --refresh-ttl 7d"},
+		{"ErrHintStyle", []string{"tv", "--hint-style", "digits"}, `--hint-style "digits": use masked`},
 		{"ErrClientCredentials", []string{"tv", "--grant-types", "client_credentials"}, "--public clients cannot use client_credentials"},
 	}
 	for _, tt := range errs {

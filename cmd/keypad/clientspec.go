@@ -32,6 +32,7 @@ type clientSpec struct {
 	RefreshNoExpiry               bool
 	ExplicitUnknownIdentifier     bool
 	IntrospectAny                 bool
+	HintStyle                     string
 	// AssertionIssuer and AssertionKeys are the jwt-bearer flags:
 	// AssertionKeys names a file (or is noKeys); keptKeys are the keys the
 	// client has, which update keeps when the flag is not given.
@@ -52,6 +53,7 @@ func specOf(c *keypad.Client) clientSpec {
 		RefreshIdleTTL: ttlSpec(c.Options.RefreshIdleTTL), RefreshNoExpiry: c.Options.RefreshNoExpiry,
 		ExplicitUnknownIdentifier: c.Options.ExplicitUnknownIdentifier,
 		IntrospectAny:             c.Options.IntrospectAny,
+		HintStyle:                 c.Options.HintStyle,
 		AssertionIssuer:           c.Options.AssertionIssuer,
 		keptKeys:                  c.Options.AssertionKeys,
 	}
@@ -155,6 +157,14 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.AllowPlainPKCE = s.AllowPlainPKCE
 	c.Options.ExplicitUnknownIdentifier = s.ExplicitUnknownIdentifier
 	c.Options.IntrospectAny = s.IntrospectAny
+	switch s.HintStyle {
+	case "", keypad.HintStyleMasked:
+		c.Options.HintStyle = "" // the default, stored as such
+	case keypad.HintStyleNone:
+		c.Options.HintStyle = keypad.HintStyleNone
+	default:
+		return nil, fmt.Errorf("--hint-style %q: use %s (last four digits, first letters) or %s (no digits or letters)", s.HintStyle, keypad.HintStyleMasked, keypad.HintStyleNone)
+	}
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
