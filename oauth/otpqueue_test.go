@@ -16,8 +16,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/keypadauth/keypad"
-	"github.com/keypadauth/keypad/store/postgres"
 	"github.com/keypadauth/keypad/identifier"
+	"github.com/keypadauth/keypad/store/postgres"
 	"github.com/keypadauth/keypad/store/sqlite"
 )
 

@@ -61,7 +61,7 @@ var SQLite = &Dialect{
 // Postgres is the dialect of PostgreSQL (and of PostgreSQL-compatible
 // distributed databases) through pgx's database/sql driver.
 var Postgres = &Dialect{
-	name:      "postgres",
+	name:       "postgres",
 	forUpdate:  " FOR UPDATE",
 	skipLocked: " FOR UPDATE SKIP LOCKED",
 	// One lock per schema: keypads sharing a schema take turns, keypads
