@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -51,6 +52,10 @@ type otpQueue struct {
 	worker string
 	// wakeup tells this instance's worker that a message was queued.
 	wakeup chan struct{}
+	// pass lets one DeliverOTPQueue run at a time on this instance, so a
+	// call returns only when what was due has been handled, also by a
+	// pass already under way.
+	pass sync.Mutex
 }
 
 func newOTPQueue(f *otpFlow, sealer *token.Sealer) (*otpQueue, error) {
@@ -125,12 +130,17 @@ func (s *Server) RunOTPQueue(ctx context.Context) {
 
 // DeliverOTPQueue claims and handles every message due now, one at a
 // time, and returns how many it handled (sent, retried later or given
-// up). RunOTPQueue calls it; tests call it to deliver deterministically.
+// up). It first waits for a pass already running on this instance, so
+// when it returns every message due at the call was handled, here or by
+// another instance. RunOTPQueue calls it; tests call it to deliver
+// deterministically, and to wait for the worker.
 func (s *Server) DeliverOTPQueue(ctx context.Context) (int, error) {
 	f, err := s.otp()
 	if err != nil {
 		return 0, err
 	}
+	f.queue.pass.Lock()
+	defer f.queue.pass.Unlock()
 	n := 0
 	for ctx.Err() == nil {
 		jobs, err := s.store.ClaimOTPSends(ctx, f.queue.worker, s.now(), otpQueueLease, 1)
