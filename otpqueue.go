@@ -12,6 +12,9 @@ const (
 	OTPSendQueued OTPSendStatus = "queued" // waiting for a worker, or for its next try
 	OTPSendSent   OTPSendStatus = "sent"   // the provider accepted it
 	OTPSendFailed OTPSendStatus = "failed" // given up; its charges were taken back
+	// OTPSendDecoy marks the row a decoy send writes so that its store work
+	// matches a real send's: it holds no message and is never claimed.
+	OTPSendDecoy OTPSendStatus = "decoy"
 )
 
 // OTPSend is one code message waiting in the durable send queue. The

@@ -276,6 +276,9 @@ type otpFlow struct {
 	key       []byte
 	countries map[string]bool
 	queue     *otpQueue
+	// decoyE164 is a number of Region that decoy sends check instead of a
+	// destination, to do the same work as a real send.
+	decoyE164 string
 }
 
 // EnableOTPFlow turns on the OTP flow: it serves POST /oauth2/otp/lookup
@@ -307,6 +310,9 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 		countries: map[string]bool{},
 	}
 	f.norm = identifier.Normalizer{DefaultRegion: f.cfg.Region}
+	if ex := phonenumbers.GetExampleNumberForType(f.cfg.Region, phonenumbers.MOBILE); ex != nil {
+		f.decoyE164 = phonenumbers.Format(ex, phonenumbers.E164)
+	}
 	if f.tmpl == nil {
 		f.tmpl = notify.DefaultTemplates()
 	}

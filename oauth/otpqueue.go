@@ -29,9 +29,14 @@ import (
 
 // Pacing of the queue's worker.
 const (
-	// otpQueuePoll is how often a worker looks for due messages that its
-	// own instance did not wake it for (retries, other instances' work).
-	otpQueuePoll = time.Second
+	// otpQueuePoll is how often a worker looks for due messages. The
+	// worker runs on this beat alone, never woken by a send: its work
+	// (claim, provider, settle, audit) then lands on whatever requests
+	// are running at the tick, not right behind the send of a real
+	// message, where it would slow that answer and tell a customer from a
+	// decoy (docs/security.md, Timing). The price is up to this much
+	// delay before a message goes out.
+	otpQueuePoll = 250 * time.Millisecond
 	// otpQueueLease is how long a claim holds; it must outlast a send, so
 	// it is well above otpSendTimeout.
 	otpQueueLease = 2 * time.Minute
@@ -50,8 +55,6 @@ type otpQueue struct {
 	sealer *token.Sealer
 	// worker names this instance's worker in its claims.
 	worker string
-	// wakeup tells this instance's worker that a message was queued.
-	wakeup chan struct{}
 	// pass lets one DeliverOTPQueue run at a time on this instance, so a
 	// call returns only when what was due has been handled, also by a
 	// pass already under way.
@@ -63,7 +66,7 @@ func newOTPQueue(f *otpFlow, sealer *token.Sealer) (*otpQueue, error) {
 	if _, err := f.s.rand.Read(id); err != nil {
 		return nil, fmt.Errorf("otp queue: worker id: %w", err)
 	}
-	return &otpQueue{f: f, sealer: sealer, worker: "w-" + hex.EncodeToString(id), wakeup: make(chan struct{}, 1)}, nil
+	return &otpQueue{f: f, sealer: sealer, worker: "w-" + hex.EncodeToString(id)}, nil
 }
 
 // giveUpAfter is how long the worker keeps trying a message: half the
@@ -95,22 +98,12 @@ func (q *otpQueue) job(o *keypad.OTPSession, ch keypad.OTPChannel, m notify.Mess
 	}, nil
 }
 
-// wake nudges this instance's worker without waiting.
-func (q *otpQueue) wake() {
-	select {
-	case q.wakeup <- struct{}{}:
-	default:
-	}
-}
-
-// RunOTPQueue delivers queued OTP messages until ctx ends: at once when
-// this instance queued one, and every second for retries and for the
-// messages of instances that stopped. Run one per instance; any number of
-// instances may share a store. A message being sent when ctx ends is
+// RunOTPQueue delivers queued OTP messages until ctx ends, looking for
+// due ones (new, retries, those of instances that stopped) every 250 ms.
+// Run one per instance; any number of instances may share a store. A message being sent when ctx ends is
 // finished and recorded first. Without the OTP flow it returns at once.
 func (s *Server) RunOTPQueue(ctx context.Context) {
-	f, err := s.otp()
-	if err != nil {
+	if _, err := s.otp(); err != nil {
 		return
 	}
 	tick := time.NewTicker(otpQueuePoll)
@@ -122,7 +115,6 @@ func (s *Server) RunOTPQueue(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-f.queue.wakeup:
 		case <-tick.C:
 		}
 	}

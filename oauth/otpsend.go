@@ -58,8 +58,9 @@ func (f *otpFlow) sendHTTP(w http.ResponseWriter, r *http.Request) (*OTPDelivery
 //
 // The answer never depends on the provider, so it takes the same time
 // whether a message goes out or not. A decoy session goes through the
-// same checks, the same charges, the same rendering and sealing and the
-// same session update; it only queues nothing.
+// same checks, the same charges, the same rendering and sealing, the same
+// session update and the same insert (of a row marked decoy, without the
+// message, that no worker picks); nothing is sent.
 func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, error) {
 	switch {
 	case req.handle == "":
@@ -125,16 +126,16 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 		return nil, err
 	}
 	if o.Decoy {
-		job = nil // sealed like a real message, but nothing is queued
+		// Sealed like a real message, and written like one (same
+		// transaction, same insert), but as a row no worker ever picks,
+		// without the message: nothing is sent.
+		job.Status, job.Sealed = keypad.OTPSendDecoy, nil
 	}
 	sends, err := f.enqueue(ctx, hash, clientID, req.purpose, code, now, job)
 	if err != nil {
 		return refuse(err)
 	}
 	queued = true
-	if job != nil {
-		f.queue.wake()
-	}
 	ev.name, ev.detail = "sent", fmt.Sprintf("channel=%s send=%d queued", ch.Type, sends)
 	if o.Decoy {
 		ev.detail = fmt.Sprintf("channel=%s send=%d decoy (nothing sent)", ch.Type, sends)
@@ -154,8 +155,7 @@ func findChannel(o *keypad.OTPSession, id string) (keypad.OTPChannel, bool) {
 
 // enqueue counts a send on the session at now, atomically with the
 // checks of the session and its send limits, makes code the session's
-// only valid one, and queues job (nil for a decoy) in the same
-// transaction. It returns the number of the send. The session lives at
+// only valid one, and queues job in the same transaction. It returns the number of the send. The session lives at
 // least as long as the code.
 func (f *otpFlow) enqueue(ctx context.Context, hash []byte, clientID, purpose, code string, now time.Time, job *keypad.OTPSend) (int, error) {
 	expires := now.Add(f.cfg.CodeLifetime)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -77,6 +78,17 @@ func (s *Store) ClaimOTPSends(ctx context.Context, worker string, now time.Time,
 		return nil, nil
 	}
 	const free = `status = 'queued' AND due_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)`
+	// Workers poll several times a second; most polls find nothing, and a
+	// read answers that without taking SQLite's one writer.
+	var due bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM otp_sends WHERE `+
+		strings.ReplaceAll(free, "$3", "$1")+`)`, now.UnixMicro()).Scan(&due)
+	if err != nil {
+		return nil, fmt.Errorf("claim otp sends: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	q := `UPDATE otp_sends SET claimed_by = $1, claimed_until = $2
 		WHERE ` + free + ` AND id IN (SELECT id FROM otp_sends WHERE ` + free + `
 			ORDER BY due_at, id LIMIT $4` + s.d.skipLocked + `)

@@ -71,6 +71,21 @@ func testOTPQueue(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		must(t, err)
 		mustEqual(t, "sends queued without a send", len(claimed), 0)
 	})
+	t.Run("DecoyNeverClaimed", func(t *testing.T) {
+		s := newStore(t)
+		o := fullOTP("1")
+		must(t, s.CreateOTPSession(t.Context(), o))
+		decoy := otpSend("1")
+		decoy.Status, decoy.Sealed = keypad.OTPSendDecoy, nil
+		_, err := s.EnqueueOTPSend(t.Context(), o.Hash, func(*keypad.OTPSession) error { return nil }, decoy)
+		must(t, err)
+		got, err := s.GetOTPSend(t.Context(), decoy.ID)
+		must(t, err)
+		mustEqual(t, "decoy row", got, decoy)
+		claimed, err := s.ClaimOTPSends(t.Context(), "w", t0.Add(time.Hour), time.Minute, 10)
+		must(t, err)
+		mustEqual(t, "decoy rows claimed", len(claimed), 0)
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
 		_, err := s.EnqueueOTPSend(t.Context(), h("nope"), func(*keypad.OTPSession) error { return nil }, otpSend("x"))
