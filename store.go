@@ -21,6 +21,7 @@ type Store interface {
 	SessionStore
 	AuthCodeStore
 	OTPStore
+	OTPQueueStore
 	OutboxStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now

@@ -115,6 +115,10 @@ func TestDemoOTP(t *testing.T) {
 	if code, v := call(t, d, "/oauth2/otp/send", url.Values{"otp_session": {session}, "channel": {sms}}); code != http.StatusOK {
 		t.Fatalf("send: %d %v", code, v)
 	}
+	// The send only queued the text; wait for keypad's worker.
+	if _, err := d.Keypad.OAuth().DeliverOTPQueue(context.Background()); err != nil {
+		t.Fatalf("deliver the OTP queue: %v", err)
+	}
 	code, box := get(t, d.PhoneURL()+".json", "")
 	if code != http.StatusOK {
 		t.Fatalf("outbox: %d %v", code, box)

@@ -18,6 +18,7 @@ import (
 	"github.com/keypadauth/keypad/identifier"
 	"github.com/keypadauth/keypad/notify"
 	"github.com/keypadauth/keypad/ratelimit"
+	"github.com/keypadauth/keypad/token"
 	"github.com/keypadauth/keypad/usercode"
 )
 
@@ -258,9 +259,10 @@ type OTPDeps struct {
 	// and the hashes of codes (which have too few bits for a plain hash); changing it
 	// changes every decoy and voids the codes in flight.
 	Key []byte
-	// Sleep waits d or until ctx ends; a decoy send waits as long as real
-	// deliveries take, so its answer comes no faster. Nil means a timer.
-	Sleep func(ctx context.Context, d time.Duration)
+	// Sealer seals the queued messages (they hold the codes) under the
+	// server secret; required. The same secret on every instance lets any
+	// instance's worker deliver them.
+	Sealer *token.Sealer
 }
 
 // otpFlow is the OTP flow on one Server. It is also the grant handler of
@@ -273,9 +275,11 @@ type otpFlow struct {
 	norm      identifier.Normalizer
 	key       []byte
 	countries map[string]bool
-	sleep     func(ctx context.Context, d time.Duration)
-	latency   latencyMimic
 	decoys    decoyModels
+	queue     *otpQueue
+	// decoyE164 is a number of Region that decoy sends check instead of a
+	// destination, to do the same work as a real send.
+	decoyE164 string
 }
 
 // EnableOTPFlow turns on the OTP flow: it serves POST /oauth2/otp/lookup
@@ -293,6 +297,8 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 		return errors.New("otp flow: no delivery channel: configure an SMS or email sender (or the dev outbox)")
 	case len(deps.Key) < 32:
 		return fmt.Errorf("otp flow: key has %d bytes, want at least 32 (derive it from the server secret)", len(deps.Key))
+	case deps.Sealer == nil:
+		return errors.New("otp flow: no sealer for the send queue: pass the server's token.Sealer")
 	case s.grant(keypad.GrantOTP) != nil:
 		return errors.New("otp flow: already enabled on this server")
 	}
@@ -303,15 +309,19 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 		tmpl:      deps.Templates,
 		key:       append([]byte(nil), deps.Key...),
 		countries: map[string]bool{},
-		sleep:     deps.Sleep,
 	}
 	f.norm = identifier.Normalizer{DefaultRegion: f.cfg.Region}
+	if ex := phonenumbers.GetExampleNumberForType(f.cfg.Region, phonenumbers.MOBILE); ex != nil {
+		f.decoyE164 = phonenumbers.Format(ex, phonenumbers.E164)
+	}
 	if f.tmpl == nil {
 		f.tmpl = notify.DefaultTemplates()
 	}
-	if f.sleep == nil {
-		f.sleep = sleepCtx
+	q, err := newOTPQueue(f, deps.Sealer)
+	if err != nil {
+		return err
 	}
+	f.queue = q
 	for _, r := range f.cfg.SMSCountries {
 		f.countries[strings.ToUpper(r)] = true
 	}
@@ -321,18 +331,6 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 	s.SetMetadata("otp_lookup_endpoint", s.Endpoint(PathOTPLookup))
 	s.SetMetadata("otp_send_endpoint", s.Endpoint(PathOTPSend))
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }
 
 // ErrOTPDisabled is returned by the Go API when EnableOTPFlow was not
@@ -414,13 +412,12 @@ func (s *Server) OTPStart(ctx context.Context, identifier, identifierType, ip st
 	return f.lookup(ctx, lookupRequest{identifier: identifier, identifierType: identifierType, ip: ip})
 }
 
-// OTPSend is step two of sign-in with a code: it sends a fresh code over
-// the chosen channel of a session from OTPStart. Refusals are *Error
-// values: CodeTooManyRequests (with RetryAfter when waiting helps) for the
-// resend wait and the caps, CodeTemporarilyUnavailable or
-// CodeInvalidRequest when delivery failed (the person should try again, or
-// pick another channel), CodeExpiredToken or CodeInvalidGrant when the
-// session is over.
+// OTPSend is step two of sign-in with a code: it queues a fresh code for
+// the chosen channel of a session from OTPStart (RunOTPQueue delivers
+// it). Refusals are *Error values: CodeTooManyRequests (with RetryAfter
+// when waiting helps) for the resend wait and the caps,
+// CodeInvalidRequest for a channel that cannot be used, CodeExpiredToken
+// or CodeInvalidGrant when the session is over.
 func (s *Server) OTPSend(ctx context.Context, session, channel, ip string) (*OTPDelivery, error) {
 	f, err := s.otp()
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/keypadauth/keypad/internal/testclock"
 	"github.com/keypadauth/keypad/internal/twiliotest"
 	"github.com/keypadauth/keypad/notify"
+	"github.com/keypadauth/keypad/token"
 )
 
 // The OTP tests run the flow over real HTTP against a real SQLite store,
@@ -118,7 +119,6 @@ type otpEnv struct {
 	key    []byte
 	kiosk  *keypad.Client
 	secret string // the kiosk's client secret
-	sleeps []time.Duration
 }
 
 // newOTPEnv starts the flow with cfg; edit may change the deps first.
@@ -152,15 +152,14 @@ func newOTPEnv(t testing.TB, cfg OTPConfig, edit ...func(*OTPDeps)) *otpEnv {
 	}
 	email.Now = e.clk.Now
 	e.key = bytes.Repeat([]byte{0x42}, 32)
-	var mu sync.Mutex
+	sealer, err := token.NewSealer(bytes.Repeat([]byte{0x53}, 32), rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := OTPDeps{
 		Router: &notify.Router{SMS: sms, Email: email, Metrics: e.metrics},
 		Key:    e.key,
-		Sleep: func(_ context.Context, d time.Duration) {
-			mu.Lock()
-			e.sleeps = append(e.sleeps, d)
-			mu.Unlock()
-		},
+		Sealer: sealer,
 	}
 	for _, fn := range edit {
 		fn(&deps)
@@ -219,9 +218,30 @@ func (e *otpEnv) lookupAs(clientID, secret, identifier, typ string) response {
 	return e.post(PathOTPLookup, form, basic(clientID, secret))
 }
 
+// send calls the send endpoint as the kiosk, then has the queue's worker
+// deliver what is due, as RunOTPQueue would right after.
 func (e *otpEnv) send(session, channel string) response {
 	e.t.Helper()
+	r := e.sendOnly(session, channel)
+	e.deliver()
+	return r
+}
+
+// sendOnly calls the send endpoint and delivers nothing.
+func (e *otpEnv) sendOnly(session, channel string) response {
+	e.t.Helper()
 	return e.post(PathOTPSend, url.Values{"otp_session": {session}, "channel": {channel}}, basic(e.kiosk.ID, e.secret))
+}
+
+// deliver runs the queue's worker once over the messages due now and
+// returns how many it handled.
+func (e *otpEnv) deliver() int {
+	e.t.Helper()
+	n, err := e.srv.DeliverOTPQueue(context.Background())
+	if err != nil {
+		e.t.Fatalf("deliver the queue: %v", err)
+	}
+	return n
 }
 
 func (e *otpEnv) redeem(session, code string) response {
@@ -382,6 +402,11 @@ func (r *recordingStore) GetOTPSession(ctx context.Context, hash []byte) (*keypa
 func (r *recordingStore) UpdateOTPSession(ctx context.Context, hash []byte, fn func(*keypad.OTPSession) error) (*keypad.OTPSession, error) {
 	r.note("UpdateOTPSession")
 	return r.Store.UpdateOTPSession(ctx, hash, fn)
+}
+
+func (r *recordingStore) EnqueueOTPSend(ctx context.Context, hash []byte, fn func(*keypad.OTPSession) error, send *keypad.OTPSend) (*keypad.OTPSession, error) {
+	r.note("EnqueueOTPSend")
+	return r.Store.EnqueueOTPSend(ctx, hash, fn, send)
 }
 
 func (r *recordingStore) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {

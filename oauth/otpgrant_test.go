@@ -102,6 +102,7 @@ func TestOTPGrantErrors(t *testing.T) {
 		if r.status != http.StatusOK {
 			t.Fatalf("send: %d %s", r.status, r.raw)
 		}
+		e.deliver()
 		tok := wantTokens(t, e.post(PathToken, url.Values{"grant_type": {keypad.GrantOTP}, "otp_session": {lk.session}, "otp": {e.smsCode()}}, basic("kiosk2", secret)))
 		if tok.body["refresh_token"] != nil {
 			t.Errorf("a client without refresh_token got one: %s", tok.raw)
@@ -190,6 +191,7 @@ func TestOTPLogin(t *testing.T) {
 	if d.CodeLength != 6 || d.ExpiresIn != DefaultOTPCodeLifetime {
 		t.Errorf("delivery = %+v", d)
 	}
+	e.deliver()
 	body := e.twilio.Last(t).Get("Body")
 	if want := "to sign in to Springfield Power"; !regexpMatch(want, body) {
 		t.Errorf("text %q does not say %q", body, want)

@@ -15,8 +15,10 @@ import (
 // in the Store, so the limits hold across keypad instances. The daily caps
 // are charged before the work, each charge an atomic Hit, and a send that
 // then does not happen (refused by a cap, reserved by a racing request,
-// failed at the provider) takes its charges back: requests racing for the
-// last unit never overshoot, and a failed delivery costs nobody anything.
+// given up by the queue's worker without the provider accepting it) takes
+// its charges back: requests racing for the last unit never overshoot, a
+// failed delivery costs nobody anything, and a message the provider
+// accepted is always paid for.
 // The per-session limits (resend wait, sends, wrong codes) live on the
 // session itself and are checked and charged in one UpdateOTPSession.
 
@@ -142,13 +144,23 @@ func (f *otpFlow) checkPerson(ctx context.Context, o *keypad.OTPSession, now tim
 // own: the SMS country allow-list, the person's cool-down and the daily
 // caps per destination and per client (SMS pumping: an attacker who makes
 // keypad text expensive numbers profits per message). The caps are
-// charged now; the caller calls refund if the send then does not happen.
-func (f *otpFlow) chargeSendCaps(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel, now time.Time) (refund func(), err error) {
-	if ch.Type == identifier.ChannelSMS && !o.Decoy && !f.smsAllowed(ch.Destination) {
-		return nil, InvalidRequest("texts to this phone number's country are not enabled; offer the person another channel")
+// charged now and named in charged; the caller calls refund if the send
+// then is not queued (the queue's worker refunds a send it gives up on).
+func (f *otpFlow) chargeSendCaps(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel, now time.Time) (charged []string, refund func(), err error) {
+	if ch.Type == identifier.ChannelSMS {
+		// A decoy has no number; it checks a stand-in of the region, so
+		// that it parses a number as a real send does (docs/security.md,
+		// Timing), and is never refused.
+		dest := ch.Destination
+		if o.Decoy {
+			dest = f.decoyE164
+		}
+		if !f.smsAllowed(dest) && !o.Decoy {
+			return nil, nil, InvalidRequest("texts to this phone number's country are not enabled; offer the person another channel")
+		}
 	}
 	if err := f.checkPerson(ctx, o, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	caps := []struct {
 		key, what string
@@ -157,29 +169,31 @@ func (f *otpFlow) chargeSendCaps(ctx context.Context, o *keypad.OTPSession, ch k
 		{f.destinationKey(o, ch), "this destination", f.cfg.DailyPerDestination},
 		{clientDayKey(o), "this client", f.cfg.DailyPerClient},
 	}
-	var charged []string
-	refund = func() {
-		// The request may be ending; the take-back must not end with it.
-		ctx := context.WithoutCancel(ctx)
-		for _, key := range charged {
-			if err := f.s.store.Unhit(ctx, key, otpDay, now); err != nil {
-				f.s.log.ErrorContext(ctx, "oauth: take back an otp send charge", "err", err)
-			}
-		}
-	}
+	refund = func() { f.refund(ctx, charged, now) }
 	for _, c := range caps {
 		n, err := f.s.store.Hit(ctx, c.key, otpDay, now)
 		if err != nil {
 			refund()
-			return nil, fmt.Errorf("otp send: count daily cap: %w", err)
+			return nil, nil, fmt.Errorf("otp send: count daily cap: %w", err)
 		}
 		charged = append(charged, c.key)
 		if n > int64(c.max) {
 			refund()
-			return nil, otpLimited(otpDay, "%s has had its %d codes for today; try again tomorrow, or use another channel", c.what, c.max)
+			return nil, nil, otpLimited(otpDay, "%s has had its %d codes for today; try again tomorrow, or use another channel", c.what, c.max)
 		}
 	}
-	return refund, nil
+	return charged, refund, nil
+}
+
+// refund takes back the daily-cap charges made at chargedAt.
+func (f *otpFlow) refund(ctx context.Context, charged []string, chargedAt time.Time) {
+	// The request may be ending; the take-back must not end with it.
+	ctx = context.WithoutCancel(ctx)
+	for _, key := range charged {
+		if err := f.s.store.Unhit(ctx, key, otpDay, chargedAt); err != nil {
+			f.s.log.ErrorContext(ctx, "oauth: take back an otp send charge", "err", err)
+		}
+	}
 }
 
 // personFailed counts a wrong code against the person. At

@@ -214,6 +214,7 @@ func TestOTPDailyCapRace(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
+	e.deliver()
 	ok, limited := 0, 0
 	for _, s := range statuses {
 		switch s {
@@ -231,16 +232,33 @@ func TestOTPDailyCapRace(t *testing.T) {
 	}
 }
 
-// TestOTPFailedDeliveryCostsNoCap checks that a send the provider refuses
-// takes back its charge against the daily caps: with a cap of one, a
-// failed text and then a delivered one both fit.
+// TestOTPFailedDeliveryCostsNoCap checks that a message the provider
+// never accepts is retried with back-off, then given up, and takes back
+// its charge against the daily caps: with a cap of one, a failed text and
+// then a delivered one both fit. The delivered one is paid for.
 func TestOTPFailedDeliveryCostsNoCap(t *testing.T) {
 	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 1, DailyPerClient: 1})
 	e.mustPerson("sub-heather", heather)
 	c := mustChallenge(t, e.lookup("heather@example.com", ""))
 	e.twilio.Fail(http.StatusServiceUnavailable, 20429)
-	if r := e.send(c.session, c.channel(t, "sms")); r.status == http.StatusOK {
-		t.Fatalf("send with the provider down: %d %s, want a failure", r.status, r.raw)
+	e.mustSend(c.session, c.channel(t, "sms")) // queued; the first try failed
+	f, _ := e.srv.otp()
+	tries := 1
+	for start := e.clk.Now(); e.clk.Now().Sub(start) <= f.queue.giveUpAfter(); {
+		e.clk.Advance(otpRetryMax)
+		tries += e.deliver()
+	}
+	if got := len(e.twilio.Requests()); got != tries || tries < 3 {
+		t.Errorf("provider tried %d times, worker tried %d: want equal and several (retries with back-off)", got, tries)
+	}
+	if n := otpEvents(t, e.env, "delivery_failed"); n != 1 {
+		t.Errorf("delivery_failed events = %v, want 1 (given up once)", n)
+	}
+	if e.deliver() != 0 {
+		t.Error("a message given up on is still in the queue")
+	}
+	if o := e.session(c.session); o.Sends != 0 {
+		t.Errorf("session sends = %d after the give-up, want 0 (given back)", o.Sends)
 	}
 	e.twilio.Fail(0, 0)
 	c = mustChallenge(t, e.lookup("heather@example.com", ""))
@@ -248,13 +266,37 @@ func TestOTPFailedDeliveryCostsNoCap(t *testing.T) {
 	if got := len(e.twilio.Accepted()); got != 1 {
 		t.Errorf("texts delivered = %d, want 1", got)
 	}
-	// The one unit of both caps is now spent.
+	// The one unit of both caps is now spent: the delivered text is paid.
 	c = mustChallenge(t, e.lookup("heather@example.com", ""))
 	wantError(t, e.send(c.session, c.channel(t, "sms")), http.StatusTooManyRequests, CodeTooManyRequests)
 }
 
-// hangUp is an SMS sender whose caller hangs up just as the message goes
-// to the provider: it cancels the request's context, then sends.
+// TestOTPRejectedDeliveryRefundsAtOnce: a destination the provider
+// refuses for good is not retried; its charges come back at once.
+func TestOTPRejectedDeliveryRefundsAtOnce(t *testing.T) {
+	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 1})
+	e.mustPerson("sub-heather", heather)
+	c := mustChallenge(t, e.lookup("heather@example.com", ""))
+	e.twilio.Fail(http.StatusBadRequest, 21211)
+	e.mustSend(c.session, c.channel(t, "sms"))
+	e.clk.Advance(time.Hour)
+	if n := e.deliver(); n != 0 {
+		t.Errorf("a refused message was tried again (%d)", n)
+	}
+	if got := len(e.twilio.Requests()); got != 1 {
+		t.Errorf("provider asked %d times, want once", got)
+	}
+	e.twilio.Fail(0, 0)
+	c = mustChallenge(t, e.lookup("heather@example.com", ""))
+	e.mustSend(c.session, c.channel(t, "sms"))
+	if got := len(e.twilio.Accepted()); got != 1 {
+		t.Errorf("texts delivered after the refund = %d, want 1", got)
+	}
+}
+
+// hangUp is an SMS sender that stops the worker (as a shutdown does)
+// just as the message goes to the provider: it cancels the worker's
+// context, then sends.
 type hangUp struct {
 	cancel context.CancelFunc
 	next   notify.Sender
@@ -265,12 +307,11 @@ func (h hangUp) Send(ctx context.Context, m notify.Message) error {
 	return h.next.Send(ctx, m)
 }
 
-// TestOTPSendOutlivesTheCaller: a client that hangs up while its text is
-// on the way must not get its daily-cap charge back for a text that went
-// out (before, the provider call ran on the request's context, failed on
-// the hang-up, and the charges were refunded, so a client could text for
-// free by hanging up).
-func TestOTPSendOutlivesTheCaller(t *testing.T) {
+// TestOTPSendOutlivesTheWorker: a worker stopped while its text is on the
+// way finishes the send and records it, so the text is paid for and its
+// code works (a stop must never refund a text that went out, nor send it
+// twice).
+func TestOTPSendOutlivesTheWorker(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := newOTPEnv(t, OTPConfig{DailyPerDestination: 1}, func(d *OTPDeps) {
@@ -278,21 +319,23 @@ func TestOTPSendOutlivesTheCaller(t *testing.T) {
 	})
 	e.mustPerson("sub-heather", heather)
 	c := mustChallenge(t, e.lookup("heather@example.com", ""))
-	f, err := e.srv.otp()
-	if err != nil {
-		t.Fatal(err)
+	if r := e.sendOnly(c.session, c.channel(t, "sms")); r.status != http.StatusOK {
+		t.Fatalf("send: %d %s", r.status, r.raw)
 	}
-	if _, err := f.send(ctx, sendRequest{client: e.kiosk, purpose: OTPPurposeToken, handle: c.session, channel: c.channel(t, "sms")}); err != nil {
-		t.Fatalf("send whose caller hung up: %v, want the text sent all the same", err)
+	if n, err := e.srv.DeliverOTPQueue(ctx); n != 1 || err != nil {
+		t.Fatalf("DeliverOTPQueue stopped mid-send = %d, %v; want the one message handled", n, err)
 	}
 	if got := len(e.twilio.Accepted()); got != 1 {
 		t.Fatalf("texts accepted by the provider = %d, want 1", got)
+	}
+	if e.deliver() != 0 {
+		t.Error("the message sent during the stop is still queued: it would go out twice")
 	}
 	// The text went out, so the day's one text for this number is spent,
 	// and its code works.
 	c2 := mustChallenge(t, e.lookup("heather@example.com", ""))
 	wantError(t, e.send(c2.session, c2.channel(t, "sms")), http.StatusTooManyRequests, CodeTooManyRequests)
 	if r := e.redeem(c.session, e.smsCode()); r.status != http.StatusOK {
-		t.Errorf("the code of the text sent while the caller hung up: %d %s, want a token", r.status, r.raw)
+		t.Errorf("the code of the text sent while the worker stopped: %d %s, want a token", r.status, r.raw)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -46,19 +45,22 @@ func (f *otpFlow) sendHTTP(w http.ResponseWriter, r *http.Request) (*OTPDelivery
 	})
 }
 
-// send delivers a fresh code over one of the session's channels. Only the
-// newest code is valid, and only its HMAC is stored.
+// send queues a fresh code for one of the session's channels and answers
+// at once: the queue's worker delivers it (otpqueue.go). Only the newest
+// code is valid, and only its HMAC is stored.
 //
-// The send is reserved before delivery (one UpdateOTPSession checks the
-// session's limits and counts the send), so two concurrent requests never
-// both deliver; the daily caps are charged before it too. A send that
-// does not happen gives the reservation and the charges back, and a
-// failed delivery leaves the previous code in force: the person loses
-// nothing to the provider's failure. The new code replaces the old one
-// only once delivered.
+// The daily caps are charged first; then one EnqueueOTPSend checks the
+// session's limits again, counts the send, makes the new code the only
+// valid one and queues its sealed message, all in one transaction, so two
+// concurrent requests never both send and a crash loses nothing. A send
+// refused on the way gives its charges back; the worker gives them back
+// only when it gives up without the provider having accepted the message.
 //
-// A decoy session goes through the same checks and the same bookkeeping,
-// and takes about as long as a real delivery, but nothing is sent.
+// The answer never depends on the provider, so it takes the same time
+// whether a message goes out or not. A decoy session goes through the
+// same checks, the same charges, the same rendering and sealing, the same
+// session update and the same insert (of a row marked decoy, without the
+// message, that no worker picks); nothing is sent.
 func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, error) {
 	switch {
 	case req.handle == "":
@@ -66,7 +68,7 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	case req.channel == "":
 		return nil, InvalidRequest("channel is missing: send the id of one of the channels the lookup returned")
 	}
-	// The store keeps microseconds; the reservation is recognised by its
+	// The store keeps microseconds; the worker recognises the send by its
 	// time, so it must survive the round trip.
 	now := f.s.now().Truncate(time.Microsecond)
 	clientID := ""
@@ -100,13 +102,13 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if err := f.sendWindow(o, now); err != nil {
 		return refuse(err)
 	}
-	refund, err := f.chargeSendCaps(ctx, o, ch, now)
+	charged, refund, err := f.chargeSendCaps(ctx, o, ch, now)
 	if err != nil {
 		return refuse(err)
 	}
-	sent := false
+	queued := false
 	defer func() {
-		if !sent {
+		if !queued {
 			refund()
 		}
 	}()
@@ -119,32 +121,24 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if err != nil {
 		return nil, err
 	}
-	before, err := f.reserve(ctx, hash, clientID, req.purpose, now)
+	job, err := f.queue.job(o, ch, msg, charged, now)
+	if err != nil {
+		return nil, err
+	}
+	if o.Decoy {
+		// Sealed like a real message, and written like one (same
+		// transaction, same insert), but as a row no worker ever picks,
+		// without the message: nothing is sent.
+		job.Status, job.Sealed = keypad.OTPSendDecoy, nil
+	}
+	sends, err := f.enqueue(ctx, hash, clientID, req.purpose, code, now, job)
 	if err != nil {
 		return refuse(err)
 	}
-	// From here the send runs to its end even if the client goes away:
-	// a caller that hangs up while the provider accepts the message must
-	// not get its charges and its send back for a message that went out.
-	// The senders bound their own time.
-	ctx = context.WithoutCancel(ctx)
-	err = f.deliver(ctx, o, msg)
-	sent = err == nil
-	if err != nil {
-		if rerr := f.release(ctx, hash, now, before); rerr != nil {
-			f.s.log.ErrorContext(ctx, "oauth: give back an otp send reservation", "err", rerr)
-		}
-		e := f.deliveryFailure(ctx, err)
-		ev.name, ev.detail = "delivery_failed", fmt.Sprintf("channel=%s: %s", ch.Type, err.Error())
-		f.record(ctx, ev)
-		return nil, e
-	}
-	if err := f.commitCode(ctx, hash, code, now); err != nil {
-		return nil, err
-	}
-	ev.name, ev.detail = "sent", fmt.Sprintf("channel=%s send=%d", ch.Type, before.Sends+1)
+	queued = true
+	ev.name, ev.detail = "sent", fmt.Sprintf("channel=%s send=%d queued", ch.Type, sends)
 	if o.Decoy {
-		ev.detail += " decoy (nothing sent)"
+		ev.detail = fmt.Sprintf("channel=%s send=%d decoy (nothing sent)", ch.Type, sends)
 	}
 	f.record(ctx, ev)
 	return &OTPDelivery{ExpiresIn: f.cfg.CodeLifetime, ResendAfter: f.cfg.ResendAfter, CodeLength: f.cfg.CodeLength}, nil
@@ -159,59 +153,40 @@ func findChannel(o *keypad.OTPSession, id string) (keypad.OTPChannel, bool) {
 	return keypad.OTPChannel{}, false
 }
 
-// reserve counts a send on the session at now, atomically with the checks
-// of the session and its send limits, and returns the session as it was.
-func (f *otpFlow) reserve(ctx context.Context, hash []byte, clientID, purpose string, now time.Time) (keypad.OTPSession, error) {
-	var before keypad.OTPSession
-	_, err := f.s.store.UpdateOTPSession(ctx, hash, func(o *keypad.OTPSession) error {
+// enqueue counts a send on the session at now, atomically with the
+// checks of the session and its send limits, makes code the session's
+// only valid one, and queues job in the same transaction. It returns the number of the send. The session lives at
+// least as long as the code.
+func (f *otpFlow) enqueue(ctx context.Context, hash []byte, clientID, purpose, code string, now time.Time, job *keypad.OTPSend) (int, error) {
+	expires := now.Add(f.cfg.CodeLifetime)
+	codeHash := f.codeHash(hash, code)
+	o, err := f.s.store.EnqueueOTPSend(ctx, hash, func(o *keypad.OTPSession) error {
 		if err := checkSession(o, clientID, purpose, now); err != nil {
 			return err
 		}
 		if err := f.sendWindow(o, now); err != nil {
 			return err
 		}
-		before = *o
 		o.LastSentAt = now
 		o.Sends++
-		return nil
-	})
-	if errors.Is(err, keypad.ErrNotFound) {
-		return before, errOTPSessionInvalid
-	}
-	return before, err
-}
-
-// release gives back the reservation made at now, unless the session
-// moved on since.
-func (f *otpFlow) release(ctx context.Context, hash []byte, now time.Time, before keypad.OTPSession) error {
-	_, err := f.s.store.UpdateOTPSession(ctx, hash, func(o *keypad.OTPSession) error {
-		if o.Sends == before.Sends+1 && o.LastSentAt.Equal(now) {
-			o.Sends, o.LastSentAt = before.Sends, before.LastSentAt
-		}
-		return nil
-	})
-	return err
-}
-
-// commitCode makes the delivered code the session's only valid one. The
-// session lives at least as long as the code.
-func (f *otpFlow) commitCode(ctx context.Context, hash []byte, code string, now time.Time) error {
-	expires := now.Add(f.cfg.CodeLifetime)
-	_, err := f.s.store.UpdateOTPSession(ctx, hash, func(o *keypad.OTPSession) error {
-		if o.Status != keypad.OTPPending {
-			return nil // redeemed or voided meanwhile: the new code is moot
-		}
-		o.CodeHash = f.codeHash(hash, code)
+		o.CodeHash = codeHash
 		o.CodeExpiresAt = expires
 		if o.ExpiresAt.Before(expires) {
 			o.ExpiresAt = expires
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("otp send: store code: %w", err)
+	}, job)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return 0, errOTPSessionInvalid
 	}
-	return nil
+	var e *Error
+	if err != nil && !errors.As(err, &e) {
+		return 0, fmt.Errorf("otp send: queue: %w", err)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return o.Sends, nil
 }
 
 // message renders what the person receives: who asks (the client's name),
@@ -254,72 +229,4 @@ func (f *otpFlow) scopeWords(ctx context.Context, scopes []string) ([]string, er
 		}
 	}
 	return out, nil
-}
-
-// deliver sends m, or for a decoy waits as long as a real delivery
-// usually takes.
-func (f *otpFlow) deliver(ctx context.Context, o *keypad.OTPSession, m notify.Message) error {
-	if o.Decoy {
-		f.sleep(ctx, f.latency.typical(m.Channel))
-		return nil
-	}
-	start := f.s.now()
-	err := f.router.Send(ctx, m)
-	if err == nil {
-		f.latency.observe(m.Channel, f.s.now().Sub(start))
-	}
-	return err
-}
-
-// deliveryFailure turns a failed delivery into the client's answer: a
-// destination that will never work is invalid_request (pick another
-// channel); anything else is 503 temporarily_unavailable (try again).
-// Neither spent the person's send.
-func (f *otpFlow) deliveryFailure(ctx context.Context, err error) *Error {
-	var de *notify.DeliveryError
-	if errors.As(err, &de) {
-		if de.Permanent {
-			return InvalidRequest("the code could not be delivered: %s; offer the person another channel", de.Reason)
-		}
-		e := NewError(CodeTemporarilyUnavailable, "the code could not be delivered: %s; nothing was spent, try again shortly", de.Reason)
-		e.Err = err
-		return e
-	}
-	f.s.log.ErrorContext(ctx, "oauth: otp delivery failed", "err", err)
-	e := NewError(CodeTemporarilyUnavailable, "the code could not be delivered; nothing was spent, try again shortly")
-	e.Err = err
-	return e
-}
-
-// latencyMimic remembers how long real deliveries take on each channel (a
-// moving average), so that a decoy send answers no sooner than a real
-// one: the answer's timing must not tell a customer from a stranger.
-type latencyMimic struct {
-	mu  sync.Mutex
-	avg map[string]time.Duration
-}
-
-// maxMimic bounds the wait of a decoy, whatever a provider's hiccup did to
-// the average.
-const maxMimic = 5 * time.Second
-
-func (l *latencyMimic) observe(channel string, d time.Duration) {
-	d = min(max(d, 0), maxMimic)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.avg == nil {
-		l.avg = map[string]time.Duration{}
-	}
-	old, ok := l.avg[channel]
-	if !ok {
-		l.avg[channel] = d
-		return
-	}
-	l.avg[channel] = old + (d-old)/8
-}
-
-func (l *latencyMimic) typical(channel string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.avg[channel]
 }

@@ -171,71 +171,71 @@ func TestOTPSendMaxSends(t *testing.T) {
 	}
 }
 
-// TestOTPSendDeliveryFailure checks that a failed delivery answers
-// clearly, is audited, and burns nothing: not the send, not the wait, not
-// the code already sent.
+// TestOTPSendDeliveryFailure checks that a provider failure never
+// reaches the client: the send answers as usual, the worker retries, and
+// the message goes out once the provider is back, with the code the
+// session holds.
 func TestOTPSendDeliveryFailure(t *testing.T) {
 	e := newOTPEnv(t, OTPConfig{})
 	e.mustPerson("sub-heather", heather)
 	c := mustChallenge(t, e.lookup("heather@example.com", ""))
 	sms := c.channel(t, "sms")
-	e.mustSend(c.session, sms)
-	code := e.smsCode()
+	e.twilio.Fail(http.StatusServiceUnavailable, 0)
+	ok := e.send(c.session, sms)
+	if ok.status != http.StatusOK {
+		t.Fatalf("send with the provider down: %d %s, want 200 (queued)", ok.status, ok.raw)
+	}
+	if n := otpEvents(t, e.env, "delivery_retry"); n != 1 {
+		t.Errorf("delivery_retry events = %v, want 1", n)
+	}
+	if e.deliver() != 0 {
+		t.Error("a retry ran before its back-off")
+	}
+	e.twilio.Fail(0, 0)
+	e.clk.Advance(time.Second)
+	if n := e.deliver(); n != 1 {
+		t.Fatalf("retry after the back-off handled %d messages, want 1", n)
+	}
+	if got := len(e.twilio.Accepted()); got != 1 {
+		t.Fatalf("texts accepted = %d, want 1", got)
+	}
+	if !slices.Contains(e.auditTypes(), "otp.delivered") {
+		t.Errorf("audit log %v lacks otp.delivered", e.auditTypes())
+	}
+	wantTokens(t, e.redeem(c.session, e.smsCode()))
+}
+
+// TestOTPQueueSealed: the queued message holds the code, so the store
+// keeps it only sealed, and drops it once delivered.
+func TestOTPQueueSealed(t *testing.T) {
+	e := newOTPEnv(t, OTPConfig{})
+	e.mustPerson("sub-heather", heather)
+	c := mustChallenge(t, e.lookup("heather@example.com", ""))
+	e.mustSend(c.session, c.channel(t, "sms")) // the first send, delivered
+	_ = e.smsCode()
 	e.clk.Advance(DefaultOTPResendAfter)
-	before := e.session(c.session)
-
-	t.Run("ErrTemporary", func(t *testing.T) {
-		e.twilio.Fail(http.StatusServiceUnavailable, 0)
-		r := e.send(c.session, sms)
-		wantError(t, r, http.StatusServiceUnavailable, CodeTemporarilyUnavailable)
-		after := e.session(c.session)
-		f, _ := e.srv.otp()
-		if string(after.CodeHash) != string(f.codeHash(keypad.SecretHash(c.session), code)) {
-			t.Error("after a failed delivery the code already sent is no longer the valid one")
-		}
-		if after.Sends != before.Sends || !after.LastSentAt.Equal(before.LastSentAt) || string(after.CodeHash) != string(before.CodeHash) {
-			t.Errorf("a failed delivery changed the session: sends %d→%d, last sent %v→%v, code changed %t",
-				before.Sends, after.Sends, before.LastSentAt, after.LastSentAt, string(after.CodeHash) != string(before.CodeHash))
-		}
-	})
-
-	t.Run("ErrPermanent", func(t *testing.T) {
-		e.twilio.Fail(http.StatusBadRequest, 21211)
-		r := e.send(c.session, sms)
-		wantError(t, r, http.StatusBadRequest, CodeInvalidRequest)
-		if d, _ := r.body["error_description"].(string); !strings.Contains(d, "phone number is not valid") || !strings.Contains(d, "another channel") {
-			t.Errorf("error_description %q: want the reason and what to do", d)
-		}
-	})
-
-	t.Run("OK", func(t *testing.T) {
-		if n := otpEvents(t, e.env, "delivery_failed"); n != 2 {
-			t.Errorf("delivery_failed events = %v, want 2", n)
-		}
-		if !slices.Contains(e.auditTypes(), "otp.delivery_failed") {
-			t.Errorf("audit log %v lacks otp.delivery_failed", e.auditTypes())
-		}
-		// The provider is back: a send goes out at once (no wait was
-		// spent), and the session still has its sends.
-		e.twilio.Fail(0, 0)
-		e.mustSend(c.session, sms)
-		if o := e.session(c.session); o.Sends != 2 {
-			t.Errorf("sends = %d, want 2 (the failures cost none)", o.Sends)
-		}
-	})
-
-	t.Run("PreviousCodeKept", func(t *testing.T) {
-		// A second session: a code out, then a failed resend; the first
-		// code still works.
-		c2 := mustChallenge(t, e.lookup("heather@example.com", ""))
-		e.mustSend(c2.session, c2.channel(t, "email"))
-		_, text := mailText(t, e.mail.Next(t).Data)
-		code2 := emailCode.FindStringSubmatch(text)[1]
-		e.clk.Advance(DefaultOTPResendAfter)
-		e.twilio.Fail(http.StatusInternalServerError, 0)
-		wantError(t, e.send(c2.session, c2.channel(t, "sms")), http.StatusServiceUnavailable, CodeTemporarilyUnavailable)
-		wantTokens(t, e.redeem(c2.session, code2))
-	})
+	if r := e.sendOnly(c.session, c.channel(t, "sms")); r.status != http.StatusOK {
+		t.Fatalf("send: %d %s", r.status, r.raw)
+	}
+	db := e.st.DB()
+	var sealed []byte
+	if err := db.QueryRow(`SELECT sealed FROM otp_sends WHERE id = 2`).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if len(sealed) == 0 || strings.Contains(string(sealed), "is your code") {
+		t.Fatalf("queued message stored as %q, want it sealed", sealed)
+	}
+	e.deliver()
+	if code2 := e.smsCode(); strings.Contains(string(sealed), code2) {
+		t.Errorf("the sealed message shows the code %s", code2)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM otp_sends WHERE sealed IS NOT NULL`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d delivered messages still stored, want none", n)
+	}
 }
 
 func TestOTPSendErrors(t *testing.T) {

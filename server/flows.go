@@ -130,7 +130,7 @@ func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler,
 			return nil, fmt.Errorf("otp.templates_dir: %w", err)
 		}
 	}
-	err = s.oauth.EnableOTPFlow(OTPConfig(cfg), oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp")})
+	err = s.oauth.EnableOTPFlow(OTPConfig(cfg), oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp"), Sealer: sealer})
 	if err != nil {
 		return nil, fmt.Errorf("OTP flow (otp.*): %w", err)
 	}

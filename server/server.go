@@ -213,8 +213,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopJanitor = cancel
-	s.janitorDone.Add(1)
+	s.janitorDone.Add(2)
 	go s.janitor(jctx)
+	// The OTP send queue's worker (one per instance) stops with the
+	// janitor, after finishing the message in hand.
+	go func() {
+		defer s.janitorDone.Done()
+		s.oauth.RunOTPQueue(jctx)
+	}()
 	return s, nil
 }
 
@@ -298,7 +304,9 @@ func (s *Server) OAuth() *oauth.Server { return s.oauth }
 
 // Shutdown stops the server gracefully: /readyz turns 503 so load
 // balancers stop sending, the listener closes, in-flight requests finish
-// (until ctx ends), then the janitor stops and the store closes.
+// (until ctx ends), then the janitor and the OTP send queue's worker stop
+// and the store closes. Queued messages wait in the store for the next
+// start, or for another instance.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	if s.admin != nil {

@@ -101,7 +101,7 @@ func newCodeEnv(t testing.TB, opts ...codeOption) *codeEnv {
 		must(t, e.oauth.EnableOTPFlow(o.otp, oauth.OTPDeps{
 			Router: router,
 			Key:    []byte(strings.Repeat("o", 32)),
-			Sleep:  func(context.Context, time.Duration) {}, // decoys need not wait here
+			Sealer: sealer,
 		}))
 	}
 	e.limiter, err = ratelimit.New(st, ratelimit.DefaultConfig(), e.clock.Now)
@@ -217,6 +217,7 @@ func (b *browser) typeCode(code string) response {
 // none.
 func (e *codeEnv) lastMessage() *keypad.OutboxMessage {
 	e.t.Helper()
+	e.deliver()
 	msgs, err := e.store.ListOutboxMessages(context.Background(), 1)
 	must(e.t, err)
 	if len(msgs) == 0 {
@@ -227,9 +228,19 @@ func (e *codeEnv) lastMessage() *keypad.OutboxMessage {
 
 func (e *codeEnv) outboxCount() int {
 	e.t.Helper()
+	e.deliver()
 	msgs, err := e.store.ListOutboxMessages(context.Background(), 0)
 	must(e.t, err)
 	return len(msgs)
+}
+
+// deliver has the OTP send queue's worker deliver what is due, as the
+// server's worker (oauth.Server.RunOTPQueue) does right after a send.
+func (e *codeEnv) deliver() int {
+	e.t.Helper()
+	n, err := e.oauth.DeliverOTPQueue(context.Background())
+	must(e.t, err)
+	return n
 }
 
 // codeFor reads the code of the newest message to destination, which

@@ -34,6 +34,7 @@ import (
 // ports, as the test found it in the command's own output.
 type runningDemo struct {
 	keypad, kiosk, energy, phone string
+	srv                          *server.Server
 	dir                          string
 	clk                          *testClock
 	out, logs                    *syncBuffer
@@ -74,6 +75,7 @@ func startDemo(t *testing.T, clk *testClock) *runningDemo {
 		return m[1]
 	}
 	d := &runningDemo{
+		srv:    srv,
 		keypad: find(`keypad, the sign-in service\s+(http://\S+)`),
 		kiosk:  find(`Bright Audits kiosk\s+(http://\S+)`),
 		energy: find(`energy usage API\s+(http://\S+)`),
@@ -159,6 +161,10 @@ type outboxMessage struct {
 // outbox reads /dev/outbox.json ({"messages": [...]}), newest first.
 func (d *runningDemo) outbox(t *testing.T) []outboxMessage {
 	t.Helper()
+	// A send only queues its message; wait for keypad's worker first.
+	if _, err := d.srv.OAuth().DeliverOTPQueue(context.Background()); err != nil {
+		t.Fatalf("deliver the OTP queue: %v", err)
+	}
 	resp, err := http.Get(d.keypad + "/dev/outbox.json")
 	if err != nil {
 		t.Fatal(err)

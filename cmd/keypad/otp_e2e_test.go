@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -102,6 +103,11 @@ func (o *otpSetup) lookupAndSend(t *testing.T, channelType, wantHint string) str
 	o.post(t, "/oauth2/otp/send", url.Values{"otp_session": {lookup.Session}, "channel": {ch.ID}}, &sent)
 	if sent.ExpiresIn != 600 || sent.ResendAfter != 30 || sent.CodeLength != 6 {
 		t.Errorf("send = %+v, want expires_in 600, resend_after 30, code_length 6", sent)
+	}
+	// The send only queued the message; wait for the server's worker to
+	// deliver it (DeliverOTPQueue returns once the pass in progress ends).
+	if _, err := o.s.srv.OAuth().DeliverOTPQueue(context.Background()); err != nil {
+		t.Fatalf("deliver the OTP queue: %v", err)
 	}
 	return lookup.Session
 }

@@ -125,6 +125,23 @@ func (s *Server) Next(t testing.TB) Message {
 	}
 }
 
+// Wait returns the next message the server accepts, waiting for it: for
+// senders that deliver in the background (keypad's OTP send queue). It
+// fails the test when none came within limit, a bound on a hang, never a
+// pause standing in for synchronisation.
+func (s *Server) Wait(t testing.TB, limit time.Duration) Message {
+	t.Helper()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case m := <-s.received:
+		return m
+	case <-timer.C:
+		t.Fatalf("the mail server received no message within %s", limit)
+		return Message{}
+	}
+}
+
 // None fails the test if the server accepted a message.
 func (s *Server) None(t testing.TB) {
 	t.Helper()

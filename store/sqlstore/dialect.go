@@ -15,6 +15,10 @@ type Dialect struct {
 	// needs none: its transactions start with BEGIN IMMEDIATE and so
 	// already hold the write lock.
 	forUpdate string
+	// skipLocked is appended to the SELECT that picks queued sends to
+	// claim, so concurrent workers pass over each other's rows instead of
+	// waiting; SQLite's single writer needs none.
+	skipLocked string
 	// lockMigrations serialises Migrate across processes; it runs first in
 	// Migrate's transaction.
 	lockMigrations string
@@ -60,8 +64,9 @@ var SQLite = &Dialect{
 // Postgres is the dialect of PostgreSQL (and of PostgreSQL-compatible
 // distributed databases) through pgx's database/sql driver.
 var Postgres = &Dialect{
-	name:      "postgres",
-	forUpdate: " FOR UPDATE",
+	name:       "postgres",
+	forUpdate:  " FOR UPDATE",
+	skipLocked: " FOR UPDATE SKIP LOCKED",
 	// One lock per schema: keypads sharing a schema take turns, keypads
 	// (or tests) in different schemas do not wait for each other. The
 	// first key is "keyp" in ASCII.

@@ -59,15 +59,20 @@ func (s *Store) UpdateOTPSession(ctx context.Context, hash []byte, fn func(*keyp
 		return o, nil
 	}
 	write := func(ctx context.Context, tx *sql.Tx, o *keypad.OTPSession) error {
-		o.Hash = hash
-		res, err := tx.ExecContext(ctx, `UPDATE otp_sessions SET client_id = $2, scopes = $3,
-			subject = $4, decoy = $5, channels = $6, purpose = $7, code_hash = $8,
-			code_expires_at = $9, last_sent_at = $10, sends = $11, failed_attempts = $12,
-			status = $13, created_at = $14, expires_at = $15 WHERE hash = $1`,
-			o.Hash, o.ClientID, dbJSON(o.Scopes), o.Subject, o.Decoy, dbJSON(o.Channels), o.Purpose,
-			dbBytes(o.CodeHash), dbTime(o.CodeExpiresAt), dbTime(o.LastSentAt), o.Sends, o.FailedAttempts,
-			string(o.Status), dbTime(o.CreatedAt), dbTime(o.ExpiresAt))
-		return mustAffect(what, res, err)
+		return writeOTP(ctx, tx, what, hash, o)
 	}
 	return readModifyWrite(ctx, s, `SELECT `+otpCols+` FROM otp_sessions WHERE hash = $1`, hash, scan, fn, write)
+}
+
+// writeOTP stores o under hash in tx.
+func writeOTP(ctx context.Context, tx *sql.Tx, what string, hash []byte, o *keypad.OTPSession) error {
+	o.Hash = hash
+	res, err := tx.ExecContext(ctx, `UPDATE otp_sessions SET client_id = $2, scopes = $3,
+		subject = $4, decoy = $5, channels = $6, purpose = $7, code_hash = $8,
+		code_expires_at = $9, last_sent_at = $10, sends = $11, failed_attempts = $12,
+		status = $13, created_at = $14, expires_at = $15 WHERE hash = $1`,
+		o.Hash, o.ClientID, dbJSON(o.Scopes), o.Subject, o.Decoy, dbJSON(o.Channels), o.Purpose,
+		dbBytes(o.CodeHash), dbTime(o.CodeExpiresAt), dbTime(o.LastSentAt), o.Sends, o.FailedAttempts,
+		string(o.Status), dbTime(o.CreatedAt), dbTime(o.ExpiresAt))
+	return mustAffect(what, res, err)
 }

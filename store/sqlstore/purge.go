@@ -15,6 +15,7 @@ var purges = []purge{
 	{"device_authorizations", "expires_at"},
 	{"sessions", "expires_at"},
 	{"otp_sessions", "expires_at"},
+	{"otp_sends", "expires_at"},
 	{"counters", "window_end"},
 }
 

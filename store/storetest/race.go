@@ -54,6 +54,10 @@ func mustBeOneWinner(t *testing.T, errs []error, loser error) {
 }
 
 func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Store)) {
+	t.Run("ClaimOTPSends", func(t *testing.T) {
+		a, b := newPair(t)
+		raceOTPQueue(t, a, b)
+	})
 	t.Run("ConsumeToken", func(t *testing.T) {
 		a, b := newPair(t)
 		must(t, a.CreateToken(t.Context(), fullToken("rt")))
