@@ -176,15 +176,14 @@ func (f *otpFlow) enqueue(ctx context.Context, hash []byte, clientID, purpose, c
 		}
 		return nil
 	}, job)
-	if errors.Is(err, keypad.ErrNotFound) {
-		return 0, errOTPSessionInvalid
-	}
 	var e *Error
-	if err != nil && !errors.As(err, &e) {
+	switch {
+	case errors.Is(err, keypad.ErrNotFound):
+		return 0, errOTPSessionInvalid
+	case errors.As(err, &e):
+		return 0, err // the session's own refusal, from fn
+	case err != nil:
 		return 0, fmt.Errorf("otp send: queue: %w", err)
-	}
-	if err != nil {
-		return 0, err
 	}
 	return o.Sends, nil
 }
