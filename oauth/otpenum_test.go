@@ -172,6 +172,9 @@ func TestOTPLookupHintStyle(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("send: %d %s", r.status, r.raw)
 	}
+	if n := e.deliver(); n != 1 {
+		t.Fatalf("the queue delivered %d messages, want 1", n)
+	}
 	if got := e.twilio.Last(t).Get("To"); got != "+14158674821" {
 		t.Errorf("text went to %q, want +14158674821", got)
 	}
