@@ -25,6 +25,16 @@ type decoyModels struct {
 	mu    sync.Mutex
 	model *identifier.DecoyModel
 	read  time.Time
+	// standIn is a person of the sample, whose channels a decoy lookup
+	// works out (and throws away) as a real lookup works out the person's.
+	standIn *keypad.Subject
+}
+
+// standIn returns a person of the current sample, or nil.
+func (f *otpFlow) standIn() *keypad.Subject {
+	f.decoys.mu.Lock()
+	defer f.decoys.mu.Unlock()
+	return f.decoys.standIn
 }
 
 // decoyModel returns the model to draw decoys from, reading a new sample
@@ -52,6 +62,10 @@ func (f *otpFlow) decoyModel(ctx context.Context) *identifier.DecoyModel {
 		return d.model
 	}
 	d.model, d.read = identifier.NewDecoyModel(f.sampleChannels(people)), now
+	d.standIn = nil
+	if len(people) > 0 {
+		d.standIn = people[0]
+	}
 	return d.model
 }
 
