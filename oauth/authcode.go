@@ -2,10 +2,8 @@ package oauth
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -81,31 +79,30 @@ func (f *authCodeFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		return nil, err
 	}
 
-	g := &keypad.Grant{
-		ID: c.GrantID, Subject: c.Subject, ClientID: c.ClientID, Scopes: c.Scopes,
-		Flow: keypad.GrantAuthorizationCode, CreatedAt: now, LastUsedAt: now,
+	g, err := codeGrant(c, now)
+	if err != nil {
+		return nil, err
 	}
+	g.LastUsedAt = now // its tokens are issued right away
 	if err := s.store.CreateGrant(ctx, g); errors.Is(err, keypad.ErrConflict) {
 		return nil, errCodeUsed // a replay got here first and revoked it
 	} else if err != nil {
 		return nil, fmt.Errorf("authorization code: create grant: %w", err)
 	}
-	resp, err := s.issueForGrant(ctx, keypad.GrantAuthorizationCode, grantIssue{
-		client: req.Client, grant: g, subject: c.Subject,
-		scopes: c.Scopes, audience: c.Audience, accessAudience: accessAud,
-		refresh: wantsRefresh(req.Client, c.Scopes),
-	})
-	if err != nil {
-		return nil, err
+	is := Issue{
+		Client: req.Client, Grant: g, Subject: c.Subject,
+		Scopes: c.Scopes, Audience: c.Audience, AccessAudience: accessAud,
+		Refresh: wantsRefresh(req.Client, c.Scopes),
 	}
 	if hasScope(c.Scopes, "openid") {
-		resp.IDToken, err = s.idToken(req.Client, idTokenFacts{
+		is.idToken = &idTokenFacts{
 			subject: c.Subject, nonce: c.Nonce, authTime: c.AuthTime, amr: c.AMR,
-			accessToken: resp.AccessToken, ttl: f.cfg.IDTokenTTL,
-		})
-		if err != nil {
-			return nil, err
+			ttl: f.cfg.IDTokenTTL,
 		}
+	}
+	resp, err := s.issue(ctx, keypad.GrantAuthorizationCode, is)
+	if err != nil {
+		return nil, err
 	}
 	// A replay of the code may have revoked the grant while the tokens
 	// were minted; revoking again takes the new tokens with it.
@@ -171,10 +168,11 @@ func (s *Server) codeReplayed(ctx context.Context, r *http.Request, c *keypad.Au
 	}
 	err := s.store.RevokeGrant(ctx, c.GrantID, now)
 	if errors.Is(err, keypad.ErrNotFound) {
-		err = s.store.CreateGrant(ctx, &keypad.Grant{
-			ID: c.GrantID, Subject: c.Subject, ClientID: c.ClientID, Scopes: c.Scopes,
-			Flow: keypad.GrantAuthorizationCode, CreatedAt: now, RevokedAt: now,
-		})
+		var g *keypad.Grant
+		if g, err = codeGrant(c, now); err == nil {
+			g.RevokedAt = now
+			err = s.store.CreateGrant(ctx, g)
+		}
 		if errors.Is(err, keypad.ErrConflict) {
 			err = s.store.RevokeGrant(ctx, c.GrantID, now)
 		}
@@ -184,13 +182,12 @@ func (s *Server) codeReplayed(ctx context.Context, r *http.Request, c *keypad.Au
 	}
 }
 
-// drawGrantID draws the ID of a person's grant: 128 random bits.
-func (s *Server) drawGrantID() (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
-		return "", fmt.Errorf("draw grant id: %w", err)
+// codeGrant is the grant of a code, under the ID the code carries.
+func codeGrant(c *keypad.AuthCode, now time.Time) (*keypad.Grant, error) {
+	if c.GrantID == "" {
+		return nil, fmt.Errorf("authorization code of client %s carries no grant id", c.ClientID)
 	}
-	return "gr_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	return newGrant(nil, c.GrantID, keypad.GrantAuthorizationCode, c.Subject, c.ClientID, c.Scopes, now)
 }
 
 // authzAudit records a security event of these flows; failing to is

@@ -106,7 +106,7 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 	limiter, err := ratelimit.New(st, set.limits, e.clk.Now)
 	must(t, err)
 	e.pages, err = web.New(web.Config{Issuer: issuer, FormBurst: 100000},
-		web.Deps{Store: st, Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv, UserCodeKey: flowUserCodeKey})
+		web.Deps{Store: st, Flows: e.srv.Actions(), Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv, UserCodeKey: flowUserCodeKey})
 	must(t, err)
 	must(t, e.srv.EnableAuthorizationCode(set.authCode, e.pages))
 	must(t, e.srv.EnablePasswordGrant(limiter, ""))

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -90,8 +89,8 @@ func (e *env) record(c deviceCodes) *keypad.DeviceAuthorization {
 
 // answer does what the hosted pages do when the person approves
 // (approve=true) or denies: look the authorization up by the typed user
-// code, create the grant, and record the answer in one update. It returns
-// the grant ID ("" on denial).
+// code and answer it through oauth's Actions, as web's consent page does.
+// It returns the grant ID ("" on denial).
 func answer(t testing.TB, e *env, userCode, subject string, approve bool) string {
 	t.Helper()
 	id, err := tryAnswer(e, userCode, subject, approve)
@@ -112,29 +111,18 @@ func tryAnswer(e *env, userCode, subject string, approve bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("look up user code: %w", err)
 	}
-	var grantID string
-	if approve {
-		grantID = "gr_" + subject + "_" + canonical
-		g := &keypad.Grant{ID: grantID, Subject: subject, ClientID: d.ClientID, Scopes: d.Scopes,
-			Flow: keypad.GrantDeviceCode, CreatedAt: e.clk.Now()}
-		if err := e.st.CreateGrant(ctx, g); err != nil {
-			return "", fmt.Errorf("create grant: %w", err)
+	a := e.srv.Actions()
+	if !approve {
+		if err := a.DenyDevice(ctx, d.DeviceCodeHash); err != nil {
+			return "", fmt.Errorf("deny device authorization: %w", err)
 		}
+		return "", nil
 	}
-	_, err = e.st.UpdateDeviceAuthorization(ctx, d.DeviceCodeHash, func(d *keypad.DeviceAuthorization) error {
-		if d.Status != keypad.DevicePending {
-			return errors.New("not pending")
-		}
-		if approve {
-			d.Status, d.Subject, d.GrantID = keypad.DeviceApproved, subject, grantID
-		} else {
-			d.Status = keypad.DeviceDenied
-		}
-		return nil
-	})
+	g, err := a.ApproveDevice(ctx, d.DeviceCodeHash, subject)
 	if err != nil {
-		return "", fmt.Errorf("answer device authorization: %w", err)
+		return "", fmt.Errorf("approve device authorization: %w", err)
 	}
+	grantID := g.ID
 	return grantID, nil
 }
 

@@ -117,18 +117,20 @@ func (f *deviceFlow) issue(ctx context.Context, client *keypad.Client, d *keypad
 		return nil, fmt.Errorf("approved device authorization of client %s lacks a subject or grant", client.ID)
 	}
 	g, err := f.s.store.GetGrant(ctx, d.GrantID)
+	if errors.Is(err, keypad.ErrNotFound) || (err == nil && !g.RevokedAt.IsZero()) {
+		// Deleted with its person or client, or revoked on "my devices":
+		// either way the approval was withdrawn.
+		return nil, errGrantRevoked
+	}
 	if err != nil {
 		return nil, fmt.Errorf("device authorization: grant %s: %w", d.GrantID, err)
-	}
-	if !g.RevokedAt.IsZero() {
-		return nil, errGrantRevoked
 	}
 	return f.s.issue(ctx, keypad.GrantDeviceCode, Issue{
 		Client:   client,
 		Subject:  d.Subject,
 		Scopes:   d.Scopes,
 		Audience: aud,
-		GrantID:  d.GrantID,
+		Grant:    g,
 		Refresh:  client.AllowsGrant(keypad.GrantRefreshToken),
 	})
 }

@@ -153,11 +153,18 @@ var storeUnavailable = &Error{
 }
 
 // AsError is THE table from errors to wire errors. An *Error (anywhere in
-// the chain) is itself; the domain's sentinel errors, when a handler lets
-// one through, mean the presented grant is unusable; a ValidationError is
-// an invalid_request naming the field. Anything else is internal:
-// internal=true tells the renderer to log it, and the wire error is a bare
-// server_error.
+// the chain) is itself; the domain's sentinel errors of a used-up thing
+// (expired, consumed, revoked), when a handler lets one through, mean the
+// presented grant is unusable; a ValidationError is an invalid_request
+// naming the field. Anything else is internal: internal=true tells the
+// renderer to log it, and the wire error is a bare server_error.
+//
+// keypad.ErrNotFound is internal too. A flow that expects a record to be
+// missing (an unknown code, token, session or client) checks for it where
+// it reads, and answers its own *Error (errDeviceCodeInvalid,
+// errRefreshInvalid, ...), or a sentinel its caller maps. A not-found
+// that gets this far was not expected by anyone: it is a bug, and a 400
+// "not valid" would hide it from the log.
 //
 // A store that cannot serve (keypad.ErrUnavailable: the database is down,
 // read-only, full or busy) is temporarily_unavailable (RFC 6749 §4.1.2.1)
@@ -183,8 +190,6 @@ func AsError(err error) (e *Error, internal bool) {
 		return InvalidGrant("the grant was already used; start again"), false
 	case errors.Is(err, keypad.ErrRevoked):
 		return InvalidGrant("the grant was revoked"), false
-	case errors.Is(err, keypad.ErrNotFound):
-		return InvalidGrant("the grant is not valid"), false
 	}
 	return serverError, true
 }
@@ -252,7 +257,12 @@ func wireText(s string) string {
 // renderer (JSON now; redirect and HTML page later) starts here.
 func (s *Server) wireError(r *http.Request, err error) *Error {
 	e, internal := AsError(err)
-	if internal {
+	switch {
+	case internal && errors.Is(err, keypad.ErrNotFound):
+		// The server's log handler adds the request ID from the context.
+		s.log.ErrorContext(r.Context(), "oauth: unexpected not-found (a bug: the flow must map the not-founds it expects)",
+			"method", r.Method, "path", r.URL.Path, "err", err)
+	case internal:
 		s.log.ErrorContext(r.Context(), "oauth: request failed",
 			"method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,7 +31,7 @@ func TestAsError(t *testing.T) {
 		{"OKExpired", fmt.Errorf("consume code: %w", keypad.ErrExpired), CodeInvalidGrant, 400, false},
 		{"OKConsumed", keypad.ErrConsumed, CodeInvalidGrant, 400, false},
 		{"OKRevoked", keypad.ErrRevoked, CodeInvalidGrant, 400, false},
-		{"OKNotFound", keypad.ErrNotFound, CodeInvalidGrant, 400, false},
+		{"ErrUnexpectedNotFound", fmt.Errorf("device authorization: grant g1: %w", keypad.ErrNotFound), CodeServerError, 500, true},
 		{"OKValidation", &keypad.ValidationError{Field: "scope", Message: "too long"}, CodeInvalidRequest, 400, false},
 		{"ErrInternal", errors.New("disk on fire"), CodeServerError, 500, true},
 		{"ErrConflictIsInternal", keypad.ErrConflict, CodeServerError, 500, true},
@@ -114,5 +116,51 @@ func TestTokenResponseJSON(t *testing.T) {
 				t.Errorf("got %s, %v; want %s", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// reqIDKey and reqIDHandler stand in for the server's request IDs
+// (server/middleware.go): a middleware puts the ID in the context and the
+// log handler adds it to every record logged with that context.
+type reqIDKey struct{}
+
+type reqIDHandler struct{ slog.Handler }
+
+func (h reqIDHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if id, _ := ctx.Value(reqIDKey{}).(string); id != "" {
+		rec.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+// TestUnexpectedNotFoundIsABug: a grant whose store read comes back
+// not-found where the flow did not expect it (the flow forgot to map it)
+// is answered 500 server_error, not a 400 that blames the client, and is
+// logged with the request ID, the path and the cause.
+func TestUnexpectedNotFoundIsABug(t *testing.T) {
+	e := newEnv(t)
+	e.srv.log = slog.New(reqIDHandler{slog.NewTextHandler(e.logs, nil)})
+	e.srv.RegisterGrant("urn:test:leaky", GrantFunc(func(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+		_, err := e.st.GetGrant(ctx, "gr_missing")
+		return nil, fmt.Errorf("leaky grant: load grant gr_missing: %w", err)
+	}))
+	mux := http.NewServeMux()
+	e.srv.Register(mux)
+	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reqIDKey{}, "req-4711")))
+	}))
+	t.Cleanup(e.ts.Close)
+	e.mustClient(&keypad.Client{ID: "tv", Public: true, GrantTypes: []string{"urn:test:leaky"}})
+
+	r := e.post(PathToken, url.Values{"grant_type": {"urn:test:leaky"}, "client_id": {"tv"}}, nil)
+	wantError(t, r, http.StatusInternalServerError, CodeServerError)
+	if strings.Contains(r.raw, "not found") || strings.Contains(r.raw, "gr_missing") {
+		t.Errorf("response leaks the cause: %s", r.raw)
+	}
+	logs := e.logs.String()
+	for _, want := range []string{"unexpected not-found", "request_id=req-4711", PathToken, "gr_missing", "level=ERROR"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log = %q, want it to contain %q", logs, want)
+		}
 	}
 }

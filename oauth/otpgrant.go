@@ -3,10 +3,8 @@ package oauth
 import (
 	"context"
 	"crypto/hmac"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/keypadauth/keypad"
 )
@@ -48,13 +46,9 @@ func (f *otpFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse,
 	if err != nil {
 		return nil, err
 	}
-	id, err := newGrantID(f.s.rand, "gr_")
+	g, err := newGrant(f.s.rand, "", keypad.GrantOTP, o.Subject, req.Client.ID, o.Scopes, f.s.now())
 	if err != nil {
 		return nil, fmt.Errorf("otp grant: %w", err)
-	}
-	g := &keypad.Grant{
-		ID: id, Subject: o.Subject, ClientID: req.Client.ID, Scopes: o.Scopes,
-		Flow: keypad.GrantOTP, CreatedAt: f.s.now(),
 	}
 	if err := f.s.store.CreateGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("otp grant: create grant: %w", err)
@@ -64,7 +58,7 @@ func (f *otpFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse,
 		Subject:  o.Subject,
 		Scopes:   o.Scopes,
 		Audience: aud,
-		GrantID:  g.ID,
+		Grant:    g,
 		Refresh:  req.Client.AllowsGrant(keypad.GrantRefreshToken),
 	})
 }
@@ -181,13 +175,4 @@ func (f *otpFlow) refused(ctx context.Context, ev otpEvent, err error) error {
 	ev.detail = e.Description
 	f.record(ctx, ev)
 	return err
-}
-
-// newGrantID draws an identifier of 128 random bits after prefix.
-func newGrantID(r io.Reader, prefix string) (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", fmt.Errorf("draw id: %w", err)
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/password"
@@ -80,16 +83,9 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		}
 		return nil, err
 	}
-	sub, err := s.store.GetSubjectByUsername(ctx, username)
-	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
-		return nil, fmt.Errorf("password grant: look up subject: %w", err)
-	}
-	ok := false
-	if sub == nil || sub.PasswordHash == "" {
-		password.VerifyDummy(pw)
-	} else if ok, err = password.Verify(sub.PasswordHash, pw); err != nil {
-		s.log.ErrorContext(ctx, "oauth: verify password", "subject", sub.ID, "err", err)
-		ok = false
+	sub, ok, err := checkPassword(ctx, s.store, s.rand, s.now, s.log, username, pw)
+	if err != nil {
+		return nil, fmt.Errorf("password grant: %w", err)
 	}
 	if !ok {
 		if err := charge.Failed(ctx); err != nil {
@@ -108,21 +104,80 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 	}
 
 	now := s.now()
-	id, err := s.drawGrantID()
+	g, err := newGrant(s.rand, "", keypad.GrantPassword, sub.ID, req.Client.ID, scopes, now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("password grant: %w", err)
 	}
-	g := &keypad.Grant{
-		ID: id, Subject: sub.ID, ClientID: req.Client.ID, Scopes: scopes,
-		Flow: keypad.GrantPassword, CreatedAt: now, LastUsedAt: now,
-	}
+	g.LastUsedAt = now // its tokens are issued right away
 	if err := s.store.CreateGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("password grant: create grant: %w", err)
 	}
 	s.metrics.Event("password", "succeeded")
 	s.authzAudit(ctx, req.HTTP, "password.succeeded", req.Client.ID, sub.ID, "grant="+g.ID)
-	return s.issueForGrant(ctx, keypad.GrantPassword, grantIssue{
-		client: req.Client, grant: g, subject: sub.ID, scopes: scopes,
-		refresh: req.Client.AllowsGrant(keypad.GrantRefreshToken),
+	return s.issue(ctx, keypad.GrantPassword, Issue{
+		Client: req.Client, Grant: g, Subject: sub.ID, Scopes: scopes,
+		Refresh: req.Client.AllowsGrant(keypad.GrantRefreshToken),
 	})
+}
+
+// passwordStore is what the password check reads, and writes to upgrade
+// a stored hash.
+type passwordStore interface {
+	GetSubjectByUsername(ctx context.Context, username string) (*keypad.Subject, error)
+	UpdateSubject(ctx context.Context, s *keypad.Subject) error
+}
+
+// checkPassword is THE password check, of the sign-in page (through
+// Actions.CheckPassword) and of the password grant. It returns the
+// username's subject (nil for an unknown username) and whether pw is its
+// password. An unknown username and a subject without a password pay for
+// a dummy argon2id verification, so timing does not tell who has an
+// account. A stored hash that cannot be read is the server's fault, not
+// the person's: it is logged and answered like a wrong password. A right
+// password under older argon2id parameters is rehashed with the current
+// ones, best effort. Guessing limits are the caller's: they differ per
+// entry point (the page has device cookies) and must be charged before
+// this runs.
+func checkPassword(ctx context.Context, st passwordStore, rnd io.Reader, now func() time.Time, log *slog.Logger, username, pw string) (*keypad.Subject, bool, error) {
+	sub, err := st.GetSubjectByUsername(ctx, username)
+	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
+		return nil, false, fmt.Errorf("look up subject: %w", err)
+	}
+	if sub == nil || sub.PasswordHash == "" {
+		password.VerifyDummy(pw)
+		return sub, false, nil
+	}
+	ok, err := password.Verify(sub.PasswordHash, pw)
+	if err != nil {
+		log.ErrorContext(ctx, "oauth: verify password", "subject", sub.ID, "err", err)
+		return sub, false, nil
+	}
+	if ok && password.NeedsRehash(sub.PasswordHash) {
+		rehash(ctx, st, rnd, now, log, sub, pw)
+	}
+	return sub, ok, nil
+}
+
+// rehash upgrades sub's stored hash to the current parameters; failing
+// to must not stop a sign-in.
+func rehash(ctx context.Context, st passwordStore, rnd io.Reader, now func() time.Time, log *slog.Logger, sub *keypad.Subject, pw string) {
+	phc, err := password.Hash(pw, rnd)
+	if err == nil {
+		up := *sub
+		up.PasswordHash, up.UpdatedAt = phc, now()
+		if err = st.UpdateSubject(ctx, &up); err == nil {
+			*sub = up
+		}
+	}
+	if err != nil {
+		log.WarnContext(ctx, "oauth: upgrade password hash", "subject", sub.ID, "err", err)
+	}
+}
+
+// CheckPassword checks a sign-in page's username and password (see
+// checkPassword): it returns the username's subject, nil when there is
+// none, and whether the password is right. The page charges its limits
+// before and settles them after.
+func (a *Actions) CheckPassword(ctx context.Context, username, pw string) (*keypad.Subject, bool, error) {
+	return checkPassword(ctx, a.store, a.rand, a.now, a.log, username, pw)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
-	"github.com/keypadauth/keypad/token"
 )
 
 // The answers to a refresh token that yields nothing. Each tells the
@@ -106,15 +105,15 @@ func (s *Server) refreshGrant(ctx context.Context, req *TokenRequest) (*TokenRes
 			return nil, fmt.Errorf("refresh: grant %s: %w", t.GrantID, err)
 		}
 	}
-	is := grantIssue{
-		client: req.Client, grant: g, subject: t.Subject,
-		scopes: t.Scopes, audience: t.Audience, accessScopes: scopes, accessAudience: aud,
-		refresh: true, familyID: t.FamilyID,
+	is := Issue{
+		Client: req.Client, Grant: g, Subject: t.Subject,
+		Scopes: t.Scopes, Audience: t.Audience, AccessScopes: scopes, AccessAudience: aud,
+		Refresh: true, FamilyID: t.FamilyID,
 	}
 	if g == nil {
 		is.absoluteEnd = t.ExpiresAt
 	}
-	resp, err := s.issueForGrant(ctx, keypad.GrantRefreshToken, is)
+	resp, err := s.issue(ctx, keypad.GrantRefreshToken, is)
 	if err != nil {
 		return nil, err
 	}
@@ -154,90 +153,4 @@ func (s *Server) revokeFamilyAndGrant(ctx context.Context, t *keypad.Token, now 
 	if err := s.store.RevokeGrant(ctx, t.GrantID, now); err != nil && !errors.Is(err, keypad.ErrNotFound) {
 		s.log.ErrorContext(ctx, "oauth: revoke grant", "grant", t.GrantID, "err", err)
 	}
-}
-
-// grantIssue describes the tokens of a person's grant: the refresh token
-// carries the grant's scopes and audience, the access token may carry
-// fewer.
-type grantIssue struct {
-	client  *keypad.Client
-	grant   *keypad.Grant // nil for a refresh token of no grant
-	subject string
-	// scopes and audience are the grant's; accessScopes and
-	// accessAudience, when set, narrow the access token.
-	scopes, audience             []string
-	accessScopes, accessAudience []string
-	refresh                      bool
-	familyID                     string // "" starts a new family
-	// absoluteEnd, when set, is when the refresh lifetime ends; otherwise
-	// it is counted from the grant's creation.
-	absoluteEnd time.Time
-}
-
-// issueForGrant mints the tokens of a grant. The token.Issuer caps the
-// access token's lifetime for its format, as for every grant. The refresh
-// token's lifetime is absolute, counted from the grant, and shortened to
-// the client's idle lifetime, so each rotation pushes the idle deadline
-// but never the absolute one.
-func (s *Server) issueForGrant(ctx context.Context, grantType string, is grantIssue) (*TokenResponse, error) {
-	gid := ""
-	if is.grant != nil {
-		gid = is.grant.ID
-	}
-	accessScopes, accessAud := is.scopes, is.audience
-	if is.accessScopes != nil {
-		accessScopes = is.accessScopes
-	}
-	if is.accessAudience != nil {
-		accessAud = is.accessAudience
-	}
-	resp, err := s.issue(ctx, grantType, Issue{
-		Client: is.client, Subject: is.subject, Scopes: accessScopes,
-		Audience: accessAud, GrantID: gid,
-	})
-	if err != nil || !is.refresh {
-		return resp, err
-	}
-	ttl, ok := s.refreshTTL(is.client, is.grant, is.absoluteEnd)
-	if !ok {
-		return resp, nil // the grant's refresh lifetime is used up
-	}
-	resp.RefreshToken, err = s.tokens.IssueRefresh(ctx, token.RefreshRequest{
-		Client: is.client, Subject: is.subject, Scopes: is.scopes, Audience: is.audience,
-		GrantID: gid, FamilyID: is.familyID, TTL: ttl,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
-// refreshTTL is the lifetime of the next refresh token of a grant, and
-// false when none may be issued any more. A RefreshNoExpiry client's
-// tokens never expire (the idle limit, if any, is checked at use).
-func (s *Server) refreshTTL(c *keypad.Client, g *keypad.Grant, end time.Time) (time.Duration, bool) {
-	if c.Options.RefreshNoExpiry {
-		return 0, true
-	}
-	now := s.now()
-	if end.IsZero() {
-		life := c.RefreshTTL
-		if life <= 0 {
-			life = s.tokens.DefaultRefreshTTL
-		}
-		if life <= 0 {
-			life = token.DefaultRefreshTTL
-		}
-		life = min(life, token.MaxRefreshTTL)
-		start := now
-		if g != nil && !g.CreatedAt.IsZero() {
-			start = g.CreatedAt
-		}
-		end = start.Add(life)
-	}
-	ttl := end.Sub(now)
-	if idle := c.Options.RefreshIdleTTL; idle > 0 && idle < ttl {
-		ttl = idle
-	}
-	return ttl, ttl > 0
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/token"
@@ -129,27 +130,55 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	return h.Grant(r.Context(), &TokenRequest{GrantType: gt, Client: client, AuthMethod: method, Form: form, HTTP: r})
 }
 
-// Issue describes the tokens a grant decided to issue.
+// Issue describes the tokens a grant decided to issue. Server.issue is
+// the one place tokens are minted, for every grant type.
 type Issue struct {
 	Client  *keypad.Client
 	Subject string
-	Scopes  []string
-	// Audience is the aud of the access token; empty means the issuer's
-	// default.
+	// Scopes and Audience are what was granted; the refresh token carries
+	// them. Audience empty means the issuer's default.
+	Scopes   []string
 	Audience []string
-	GrantID  string
+	// AccessScopes and AccessAudience, when not nil, narrow the access
+	// token (a refresh or a code exchange that asks for less).
+	AccessScopes   []string
+	AccessAudience []string
+	// Grant is the person's grant the tokens hang off ("my devices");
+	// nil for client credentials and jwt-bearer. Its creation anchors the
+	// refresh lifetime (refreshTTL).
+	Grant *keypad.Grant
 	// Refresh asks for a refresh token too, in FamilyID's family (empty:
 	// a new family).
 	Refresh  bool
 	FamilyID string
+	// absoluteEnd, when set, ends the refresh lifetime instead of the
+	// grant's creation: a refresh token of no grant keeps its own end.
+	absoluteEnd time.Time
+	// idToken, when set, asks for an OpenID Connect ID token bound to the
+	// access token (authorization code with scope openid).
+	idToken *idTokenFacts
 }
 
-// issue mints the access token (and refresh token if asked) for a grant
-// and counts it. Every grant ends here, so every token is counted once.
+// issue mints the tokens a grant decided on, and counts them: the access
+// token, a refresh token if asked and the lifetime allows, an ID token if
+// asked. Every grant type ends here, so every token is minted and counted
+// once, by one rule: the token.Issuer caps the access token's lifetime
+// for its format, and the refresh lifetime is refreshTTL's.
 func (s *Server) issue(ctx context.Context, grantType string, is Issue) (*TokenResponse, error) {
+	gid := ""
+	if is.Grant != nil {
+		gid = is.Grant.ID
+	}
+	scopes, aud := is.Scopes, is.Audience
+	if is.AccessScopes != nil {
+		scopes = is.AccessScopes
+	}
+	if is.AccessAudience != nil {
+		aud = is.AccessAudience
+	}
 	at, ttl, err := s.tokens.IssueAccess(ctx, token.AccessRequest{
-		Client: is.Client, Subject: is.Subject, Scopes: is.Scopes,
-		Audience: is.Audience, GrantID: is.GrantID,
+		Client: is.Client, Subject: is.Subject, Scopes: scopes,
+		Audience: aud, GrantID: gid,
 	})
 	if err != nil {
 		return nil, err
@@ -159,15 +188,60 @@ func (s *Server) issue(ctx context.Context, grantType string, is Issue) (*TokenR
 		format = string(keypad.FormatOpaque)
 	}
 	s.metrics.Issued(grantType, format)
-	resp := &TokenResponse{AccessToken: at, ExpiresIn: int64(ttl.Seconds()), Scope: keypad.FormatScope(is.Scopes)}
+	resp := &TokenResponse{AccessToken: at, ExpiresIn: int64(ttl.Seconds()), Scope: keypad.FormatScope(scopes)}
 	if is.Refresh {
-		resp.RefreshToken, err = s.tokens.IssueRefresh(ctx, token.RefreshRequest{
-			Client: is.Client, Subject: is.Subject, Scopes: is.Scopes,
-			Audience: is.Audience, GrantID: is.GrantID, FamilyID: is.FamilyID,
-		})
-		if err != nil {
+		if rttl, ok := s.refreshTTL(is.Client, is.Grant, is.absoluteEnd); ok {
+			resp.RefreshToken, err = s.tokens.IssueRefresh(ctx, token.RefreshRequest{
+				Client: is.Client, Subject: is.Subject, Scopes: is.Scopes,
+				Audience: is.Audience, GrantID: gid, FamilyID: is.FamilyID, TTL: rttl,
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if is.idToken != nil {
+		f := *is.idToken
+		f.accessToken = at
+		if resp.IDToken, err = s.idToken(is.Client, f); err != nil {
 			return nil, err
 		}
 	}
 	return resp, nil
+}
+
+// refreshTTL is THE refresh lifetime rule, the same for every grant
+// type: a grant's refresh tokens live until an absolute end counted from
+// the grant's creation (the sign-in, or the approval on the device page),
+// which rotation never extends: the client's RefreshTTL, else the
+// server's default. Each token also lives at most token.MaxRefreshTTL
+// from its issue, and at most the client's RefreshIdleTTL, so every
+// rotation pushes the idle deadline but never the absolute one. A
+// RefreshNoExpiry client's tokens never expire (the idle limit, if any,
+// is checked at use). false means the lifetime is used up and no refresh
+// token is issued.
+func (s *Server) refreshTTL(c *keypad.Client, g *keypad.Grant, end time.Time) (time.Duration, bool) {
+	if c.Options.RefreshNoExpiry {
+		return 0, true
+	}
+	now := s.now()
+	if end.IsZero() {
+		life := c.RefreshTTL
+		if life <= 0 {
+			life = s.tokens.DefaultRefreshTTL
+		}
+		if life <= 0 {
+			life = token.DefaultRefreshTTL
+		}
+		start := now
+		if g != nil && !g.CreatedAt.IsZero() {
+			start = g.CreatedAt
+		}
+		end = start.Add(life)
+	}
+	ttl := min(end.Sub(now), token.MaxRefreshTTL)
+	if idle := c.Options.RefreshIdleTTL; idle > 0 && idle < ttl {
+		ttl = idle
+	}
+	return ttl, ttl > 0
 }

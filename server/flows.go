@@ -91,7 +91,7 @@ func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler,
 	}
 	pages, err := web.New(WebConfig(cfg, s.issuer), web.Deps{
 		Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
-		Now: s.now, Rand: rnd, Authorizer: s.oauth, CodeSignIn: s.oauth,
+		Now: s.now, Rand: rnd, Authorizer: s.oauth, CodeSignIn: s.oauth, Flows: s.oauth.Actions(),
 		UserCodeKey: userCodeKey,
 		// Every instance must accept the device cookies the others set.
 		DeviceKey: sealer.DeriveKey("login-device"),

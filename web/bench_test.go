@@ -25,7 +25,7 @@ func BenchmarkWrongCode(b *testing.B) {
 	e.device("WDJBMJHT", time.Hour)
 	mux := http.NewServeMux()
 	h, err := web.New(web.Config{Issuer: "http://127.0.0.1", ClientIPHeader: "X-Real-IP", FormBurst: 1 << 30},
-		web.Deps{Store: e.store, Logger: slog.New(slog.DiscardHandler), Limiter: e.limiter, Now: e.clock.Now, UserCodeKey: testUserCodeKey})
+		web.Deps{Store: e.store, Flows: e.flows(), Logger: slog.New(slog.DiscardHandler), Limiter: e.limiter, Now: e.clock.Now, UserCodeKey: testUserCodeKey})
 	must(b, err)
 	h.Register(mux)
 	b.ReportAllocs()
@@ -69,7 +69,7 @@ func BenchmarkLogin(b *testing.B) {
 			}
 			mux := http.NewServeMux()
 			h, err := web.New(web.Config{Issuer: "http://127.0.0.1", ClientIPHeader: "X-Real-IP", FormBurst: 1 << 30},
-				web.Deps{Store: e.store, Logger: slog.New(slog.DiscardHandler), Limiter: e.limiter, Now: e.clock.Now})
+				web.Deps{Store: e.store, Flows: e.flows(), Logger: slog.New(slog.DiscardHandler), Limiter: e.limiter, Now: e.clock.Now})
 			must(b, err)
 			h.Register(mux)
 			i := 0

@@ -3,14 +3,13 @@ package web
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 )
 
 type consentData struct {
@@ -39,10 +38,6 @@ type doneData struct {
 	Approved   bool
 	ClientName string
 }
-
-// errNotPending stops an approval whose request was answered or expired
-// meanwhile.
-var errNotPending = errors.New("device request is no longer pending")
 
 // consentState is what the consent page works from: the signed-in
 // session and the device request this session entered a code for.
@@ -187,10 +182,10 @@ func clientName(c *keypad.Client) string {
 }
 
 // consentSubmit serves POST /consent: action=approve or action=deny, and
-// request naming the request the page showed (consentRef). An
-// approval creates the Grant the tokens will hang off, then marks the
-// request approved in one conditional update, which fails if the request
-// expired or was answered meanwhile (then the grant is revoked again).
+// request naming the request the page showed (consentRef). oauth records
+// the answer (oauth.Actions.ApproveDevice, DenyDevice): an approval
+// creates the Grant the tokens will hang off and marks the request
+// approved only if it is still pending.
 func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	action := r.PostFormValue("action")
 	if action != "approve" && action != "deny" {
@@ -209,45 +204,19 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	now := h.now()
 	var grant *keypad.Grant
+	var err error
 	if action == "approve" {
-		id, err := h.randomID("gr_")
-		if err != nil {
-			h.internalError(w, r, err)
-			return
-		}
-		grant = &keypad.Grant{
-			ID: id, Subject: st.sess.Subject, ClientID: st.device.ClientID,
-			Scopes: st.device.Scopes, Flow: keypad.GrantDeviceCode, CreatedAt: now,
-		}
-		if err := h.store.CreateGrant(ctx, grant); err != nil {
-			h.internalError(w, r, fmt.Errorf("create grant: %w", err))
-			return
-		}
+		grant, err = h.flows.ApproveDevice(ctx, st.device.DeviceCodeHash, st.sess.Subject)
+	} else {
+		err = h.flows.DenyDevice(ctx, st.device.DeviceCodeHash)
 	}
-	_, err := h.store.UpdateDeviceAuthorization(ctx, st.device.DeviceCodeHash, func(d *keypad.DeviceAuthorization) error {
-		if d.Status != keypad.DevicePending || !now.Before(d.ExpiresAt) {
-			return errNotPending
-		}
-		if grant == nil {
-			d.Status = keypad.DeviceDenied
-			return nil
-		}
-		d.Status, d.Subject, d.GrantID = keypad.DeviceApproved, st.sess.Subject, grant.ID
-		return nil
-	})
+	if errors.Is(err, oauth.ErrDeviceNotPending) {
+		h.message(w, r, http.StatusGone, msgRequestGone)
+		return
+	}
 	if err != nil {
-		if grant != nil {
-			if rerr := h.store.RevokeGrant(ctx, grant.ID, now); rerr != nil {
-				h.log.ErrorContext(ctx, "web: revoke unused grant", "grant", grant.ID, "err", rerr)
-			}
-		}
-		if errors.Is(err, errNotPending) || errors.Is(err, keypad.ErrNotFound) {
-			h.message(w, r, http.StatusGone, msgRequestGone)
-			return
-		}
-		h.internalError(w, r, fmt.Errorf("answer device request: %w", err))
+		h.internalError(w, r, err)
 		return
 	}
 	if err := h.updateData(r, st.sess, map[string]string{dataDevice: "", dataReturn: ""}); err != nil {
@@ -269,13 +238,4 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		Approved:   grant != nil,
 		ClientName: clientName(st.client),
 	})
-}
-
-// randomID draws a 128-bit identifier with a readable prefix.
-func (h *Handler) randomID(prefix string) (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(h.rand, b[:]); err != nil {
-		return "", fmt.Errorf("draw id: %w", err)
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }

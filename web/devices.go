@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 )
 
 // "My devices": every app and device that can use the person's account,
@@ -107,18 +108,14 @@ func (h *Handler) devicesSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	g, err := h.store.GetGrant(ctx, r.PostFormValue("grant"))
-	if errors.Is(err, keypad.ErrNotFound) || (err == nil && g.Subject != s.Subject) {
+	g, err := h.flows.RevokeGrant(ctx, s.Subject, r.PostFormValue("grant"))
+	if errors.Is(err, oauth.ErrNoSuchGrant) {
 		// Someone else's grant reads the same as none.
 		h.message(w, r, http.StatusNotFound, msgNoSuchDevice)
 		return
 	}
 	if err != nil {
-		h.internalError(w, r, fmt.Errorf("load grant: %w", err))
-		return
-	}
-	if err := h.store.RevokeGrant(ctx, g.ID, h.now()); err != nil {
-		h.internalError(w, r, fmt.Errorf("revoke grant: %w", err))
+		h.internalError(w, r, err)
 		return
 	}
 	name := g.DeviceName

@@ -20,6 +20,7 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/internal/testclock"
 	"github.com/keypadauth/keypad/metrics"
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/ratelimit"
 	"github.com/keypadauth/keypad/store/sqlite"
@@ -74,7 +75,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if e.limiter, err = ratelimit.New(st, rcfg, e.clock.Now); err != nil {
 		t.Fatal(err)
 	}
-	e.handler, err = web.New(cfg, web.Deps{Store: st, Logger: testLogger(t), Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader, UserCodeKey: testUserCodeKey})
+	e.handler, err = web.New(cfg, web.Deps{Store: st, Flows: e.flows(), Logger: testLogger(t), Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader, UserCodeKey: testUserCodeKey})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -96,6 +97,14 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		ID: "sub-alice", Username: "alice", Name: "Alice Example", PasswordHash: phc, CreatedAt: now, UpdatedAt: now,
 	}))
 	return e
+}
+
+// flows is oauth's API for the pages over the env's store and clock.
+func (e *env) flows() *oauth.Actions {
+	e.t.Helper()
+	a, err := oauth.NewActions(oauth.ActionsDeps{Store: e.store, Now: e.clock.Now, Rand: rand.Reader, Logger: testLogger(e.t)})
+	must(e.t, err)
+	return a
 }
 
 // testLogger sends the handler's log to the test's log, so a failing

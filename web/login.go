@@ -1,14 +1,12 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
-	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/ratelimit"
 )
 
@@ -122,19 +120,12 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	sub, err := h.store.GetSubjectByUsername(ctx, username)
-	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
-		h.internalError(w, r, fmt.Errorf("look up subject: %w", err))
+	// oauth checks the password, with the same timing for unknown
+	// usernames, and upgrades an old hash (oauth.Actions.CheckPassword).
+	sub, ok, err := h.flows.CheckPassword(ctx, username, pw)
+	if err != nil {
+		h.internalError(w, r, err)
 		return
-	}
-	ok := false
-	if sub == nil || sub.PasswordHash == "" {
-		password.VerifyDummy(pw)
-	} else if ok, err = password.Verify(sub.PasswordHash, pw); err != nil {
-		// A stored hash we cannot read is our fault, not the person's;
-		// log it and answer like any failure.
-		h.log.ErrorContext(ctx, "web: verify password", "subject", sub.ID, "err", err)
-		ok = false
 	}
 	if !ok {
 		if err := charge.Failed(ctx); err != nil {
@@ -163,7 +154,6 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := h.setLoginDevice(w, username); err != nil {
 		h.log.WarnContext(ctx, "web: device cookie", "err", err)
 	}
-	h.rehash(r, sub, pw)
 	ns, err := h.signIn(w, r, s, sub.ID, "pwd")
 	if err != nil {
 		h.internalError(w, r, err)
@@ -172,22 +162,4 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, "login.succeeded", "", sub.ID, "password")
 	h.metrics.Event("login", "succeeded")
 	http.Redirect(w, r, h.url(returnPath(ns)), http.StatusSeeOther)
-}
-
-// rehash upgrades a stored hash made under older argon2id parameters,
-// now that the password is at hand. It is best effort: failing to
-// upgrade must not stop a sign-in.
-func (h *Handler) rehash(r *http.Request, sub *keypad.Subject, pw string) {
-	if !password.NeedsRehash(sub.PasswordHash) {
-		return
-	}
-	phc, err := password.Hash(pw, h.rand)
-	if err == nil {
-		sub.PasswordHash = phc
-		sub.UpdatedAt = h.now()
-		err = h.store.UpdateSubject(r.Context(), sub)
-	}
-	if err != nil {
-		h.log.WarnContext(r.Context(), "web: upgrade password hash", "subject", sub.ID, "err", err)
-	}
 }

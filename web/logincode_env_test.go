@@ -107,7 +107,7 @@ func newCodeEnv(t testing.TB, opts ...codeOption) *codeEnv {
 	e.limiter, err = ratelimit.New(st, ratelimit.DefaultConfig(), e.clock.Now)
 	must(t, err)
 	e.handler, err = web.New(web.Config{Issuer: issuer, FormBurst: 10000}, web.Deps{
-		Store: st, Logger: log, Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader,
+		Store: st, Flows: e.oauth.Actions(), Logger: log, Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader,
 		Authorizer: e.oauth, CodeSignIn: e.oauth, UserCodeKey: testUserCodeKey,
 	})
 	must(t, err)

@@ -76,7 +76,7 @@ func TestSessionCookie(t *testing.T) {
 	})
 	t.Run("SecureUnderHTTPS", func(t *testing.T) {
 		e := newEnv(t)
-		h, err := web.New(web.Config{Issuer: "https://login.example.com"}, web.Deps{Store: e.store, Now: e.clock.Now, Rand: rand.Reader, UserCodeKey: testUserCodeKey})
+		h, err := web.New(web.Config{Issuer: "https://login.example.com"}, web.Deps{Store: e.store, Flows: e.flows(), Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader, UserCodeKey: testUserCodeKey})
 		must(t, err)
 		mux := http.NewServeMux()
 		h.Register(mux)

@@ -16,6 +16,14 @@
 // Code entry is the guessable part of the device flow: package ratelimit
 // counts wrong codes per session, per IP and globally, and a wrong code
 // only ever reads "not valid or expired".
+//
+// Ownership: package oauth owns every flow's state (device requests,
+// grants, subjects, tokens). The pages read it through Store, a
+// read-only view, and change it only by asking oauth: Flows (approve or
+// deny a device, check a password, revoke a grant), Authorizer (the
+// authorization code flow) and CodeSignIn (sign-in codes). What the pages
+// write themselves is their own: browser sessions and audit events.
+// store_test.go fails if Store gains a method that writes flow state.
 package web
 
 import (
@@ -64,11 +72,15 @@ type Config struct {
 	TrustedOrigins []string
 }
 
-// Deps are the Handler's collaborators. Store is required; the others
-// have defaults (a discarding logger, no metrics, the default limits on
-// Store, time.Now, crypto/rand).
+// Deps are the Handler's collaborators. Store, Flows and Limiter are
+// required; the others have defaults (a discarding logger, no metrics,
+// time.Now, crypto/rand).
 type Deps struct {
-	Store   keypad.Store
+	// Store is read-only but for the pages' own sessions and audit
+	// events (store.go).
+	Store Store
+	// Flows changes flow state for the person (*oauth.Actions).
+	Flows   Flows
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	Limiter *ratelimit.Limiter
@@ -94,7 +106,8 @@ type Deps struct {
 // Register.
 type Handler struct {
 	cfg     Config
-	store   keypad.Store
+	store   Store
+	flows   Flows
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	limiter *ratelimit.Limiter
@@ -116,8 +129,11 @@ type Handler struct {
 
 // New checks cfg, fills in defaults and parses the templates.
 func New(cfg Config, deps Deps) (*Handler, error) {
-	if deps.Store == nil {
-		return nil, errors.New("web: a store is required")
+	if deps.Store == nil || deps.Flows == nil {
+		return nil, errors.New("web: a store and flows (oauth.Actions) are required")
+	}
+	if deps.Limiter == nil {
+		return nil, errors.New("web: a limiter is required (sign-in and code entry limits)")
 	}
 	if err := usercode.CheckKey("web", deps.UserCodeKey); err != nil {
 		return nil, err
@@ -153,6 +169,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	h := &Handler{
 		cfg:         cfg,
 		store:       deps.Store,
+		flows:       deps.Flows,
 		log:         deps.Logger,
 		metrics:     deps.Metrics,
 		limiter:     deps.Limiter,
@@ -179,11 +196,6 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		h.deviceKey = make([]byte, 32)
 		if _, err := io.ReadFull(h.rand, h.deviceKey); err != nil {
 			return nil, fmt.Errorf("web: draw device cookie key: %w", err)
-		}
-	}
-	if h.limiter == nil {
-		if h.limiter, err = ratelimit.New(deps.Store, ratelimit.DefaultConfig(), h.now); err != nil {
-			return nil, err
 		}
 	}
 	h.buckets = ratelimit.NewBuckets(cfg.FormRate, cfg.FormBurst, h.now)
