@@ -69,18 +69,15 @@ type jwtBearerFlow struct {
 	cfg JWTBearerConfig
 }
 
-// EnableJWTBearerGrant serves grant_type
-// urn:ietf:params:oauth:grant-type:jwt-bearer for the clients registered
-// with it and with assertion keys. Call it once, before Register.
-func (s *Server) EnableJWTBearerGrant(cfg JWTBearerConfig) error {
+// installJWTBearerGrant serves grant_type
+// urn:ietf:params:oauth:grant-type:jwt-bearer (Config.JWTBearer) for the
+// clients registered with it and with assertion keys.
+func (s *Server) installJWTBearerGrant(cfg JWTBearerConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if s.grant(keypad.GrantJWTBearer) != nil {
-		return errors.New("jwt-bearer grant: already enabled on this server")
-	}
 	f := &jwtBearerFlow{s: s, cfg: cfg.withDefaults()}
-	s.RegisterGrant(keypad.GrantJWTBearer, GrantFunc(f.grant))
+	s.registerGrant(keypad.GrantJWTBearer, GrantFunc(f.grant))
 	return nil
 }
 

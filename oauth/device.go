@@ -129,26 +129,22 @@ type deviceFlow struct {
 	cfg DeviceConfig
 }
 
-// EnableDeviceFlow turns on the device flow: it serves POST
-// /oauth2/device_authorization, accepts grant_type
+// installDeviceFlow turns on the device flow (Config.Device): it serves
+// POST /oauth2/device_authorization, accepts grant_type
 // urn:ietf:params:oauth:grant-type:device_code at the token endpoint, and
-// announces device_authorization_endpoint in the metadata. Call it once,
-// before Register. The pages at VerificationURI are served elsewhere
-// (package web).
-func (s *Server) EnableDeviceFlow(cfg DeviceConfig) error {
+// announces device_authorization_endpoint in the metadata. The pages at
+// VerificationURI are served elsewhere (package web).
+func (s *Server) installDeviceFlow(cfg DeviceConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
-	}
-	if s.grant(keypad.GrantDeviceCode) != nil {
-		return errors.New("device flow: already enabled on this server")
 	}
 	if err := usercode.CheckKey("device flow", cfg.UserCodeKey); err != nil {
 		return err
 	}
 	f := &deviceFlow{s: s, cfg: cfg.withDefaults(s.issuer)}
-	s.Handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
-	s.RegisterGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
-	s.SetMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))
+	s.handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
+	s.registerGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
+	s.setMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))
 	return nil
 }
 

@@ -83,7 +83,7 @@ func TestStoreOutageIsLoggedNotLeaked(t *testing.T) {
 
 func TestRetryAfter(t *testing.T) {
 	e := newEnv(t)
-	e.srv.RegisterGrant("urn:test:slow", GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
+	e.srv.registerGrant("urn:test:slow", GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
 		return nil, &Error{Code: CodeTooManyRequests, Description: "too early", RetryAfter: 1500 * time.Millisecond}
 	}))
 	e.start()

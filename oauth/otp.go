@@ -282,13 +282,13 @@ type otpFlow struct {
 	decoyE164 string
 }
 
-// EnableOTPFlow turns on the OTP flow: it serves POST /oauth2/otp/lookup
+// installOTPFlow turns on the OTP flow (Config.OTP): it serves POST /oauth2/otp/lookup
 // and POST /oauth2/otp/send, accepts grant_type
 // urn:keypad:params:oauth:grant-type:otp at the token endpoint, and
 // announces otp_lookup_endpoint and otp_send_endpoint in the metadata. It
 // also enables the Go API for sign-in with a code (OTPStart, OTPSend,
-// OTPVerify). Call it once, before Register.
-func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
+// OTPVerify).
+func (s *Server) installOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -299,8 +299,6 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 		return fmt.Errorf("otp flow: key has %d bytes, want at least 32 (derive it from the server secret)", len(deps.Key))
 	case deps.Sealer == nil:
 		return errors.New("otp flow: no sealer for the send queue: pass the server's token.Sealer")
-	case s.grant(keypad.GrantOTP) != nil:
-		return errors.New("otp flow: already enabled on this server")
 	}
 	f := &otpFlow{
 		s:         s,
@@ -325,17 +323,16 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 	for _, r := range f.cfg.SMSCountries {
 		f.countries[strings.ToUpper(r)] = true
 	}
-	s.Handle("POST "+PathOTPLookup, http.HandlerFunc(f.handleLookup))
-	s.Handle("POST "+PathOTPSend, http.HandlerFunc(f.handleSend))
-	s.RegisterGrant(keypad.GrantOTP, f)
-	s.SetMetadata("otp_lookup_endpoint", s.Endpoint(PathOTPLookup))
-	s.SetMetadata("otp_send_endpoint", s.Endpoint(PathOTPSend))
+	s.handle("POST "+PathOTPLookup, http.HandlerFunc(f.handleLookup))
+	s.handle("POST "+PathOTPSend, http.HandlerFunc(f.handleSend))
+	s.registerGrant(keypad.GrantOTP, f)
+	s.setMetadata("otp_lookup_endpoint", s.Endpoint(PathOTPLookup))
+	s.setMetadata("otp_send_endpoint", s.Endpoint(PathOTPSend))
 	return nil
 }
 
-// ErrOTPDisabled is returned by the Go API when EnableOTPFlow was not
-// called.
-var ErrOTPDisabled = errors.New("oauth: the OTP flow is not enabled: call EnableOTPFlow")
+// ErrOTPDisabled is returned by the Go API when Config.OTP was not set.
+var ErrOTPDisabled = errors.New("oauth: the OTP flow is not enabled: set Config.OTP")
 
 // otp returns the server's OTP flow.
 func (s *Server) otp() (*otpFlow, error) {

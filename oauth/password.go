@@ -33,19 +33,24 @@ type passwordFlow struct {
 	ipHeader string
 }
 
-// EnablePasswordGrant serves grant_type=password for the clients
-// registered with it (and refresh_token with it). limiter is the one the
-// sign-in page uses, so failures on either count together, per username,
-// per client address and globally. ipHeader names the header a trusted
-// reverse proxy sets with the client address (see ratelimit.ClientIP);
-// empty uses RemoteAddr. Call it once, before Register.
-func (s *Server) EnablePasswordGrant(limiter *ratelimit.Limiter, ipHeader string) error {
+// PasswordConfig configures the password grant.
+type PasswordConfig struct {
+	// ClientIPHeader names the header a trusted reverse proxy sets with
+	// the client address (see ratelimit.ClientIP); empty uses RemoteAddr.
+	ClientIPHeader string
+}
+
+// installPasswordGrant serves grant_type=password (Config.Password) for
+// the clients registered with it (and refresh_token with it). limiter is
+// the one the sign-in page uses (Deps.Limiter), so failures on either
+// count together, per username, per client address and globally.
+func (s *Server) installPasswordGrant(cfg PasswordConfig, limiter *ratelimit.Limiter) error {
 	if limiter == nil {
-		return errors.New("password grant: a limiter is required (per-user lockout)")
+		return errors.New("password grant: a limiter is required (per-user lockout): set Deps.Limiter")
 	}
-	f := &passwordFlow{s: s, limiter: limiter, ipHeader: ipHeader}
-	s.RegisterGrant(keypad.GrantPassword, GrantFunc(f.grant))
-	s.enableRefresh()
+	f := &passwordFlow{s: s, limiter: limiter, ipHeader: cfg.ClientIPHeader}
+	s.registerGrant(keypad.GrantPassword, GrantFunc(f.grant))
+	s.installRefresh()
 	return nil
 }
 

@@ -40,8 +40,16 @@ func TestConfigValidate(t *testing.T) {
 
 func TestNewCompletesIssuer(t *testing.T) {
 	e := newEnv(t)
-	if e.issuer.Issuer != testIssuer || e.issuer.DefaultAccessTTL != accessTTL || e.issuer.Grants == nil || e.issuer.Clients == nil {
-		t.Errorf("issuer after New = %+v, want URL, access TTL, grants and clients filled in", e.issuer)
+	if tok := e.srv.Tokens(); tok.Issuer != testIssuer || tok.DefaultAccessTTL != accessTTL || tok.Grants == nil || tok.Clients == nil {
+		t.Errorf("issuer after New = %+v, want URL, access TTL, grants and clients filled in", tok)
+	}
+	// New works on a copy: the caller's Issuer, which another server
+	// may share, is left as it was.
+	if e.issuer.Issuer != "" || e.issuer.DefaultAccessTTL != 0 || e.issuer.Grants != nil || e.issuer.Clients != nil {
+		t.Errorf("New changed the caller's issuer to %+v", e.issuer)
+	}
+	if e.srv.Tokens() == e.issuer {
+		t.Error("Tokens is the caller's issuer, not New's copy")
 	}
 	t.Run("ErrIssuerMismatch", func(t *testing.T) {
 		other := &token.Issuer{Issuer: "https://other.example", Keys: e.keys, Store: e.st}

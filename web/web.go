@@ -75,7 +75,7 @@ type Deps struct {
 	Now     func() time.Time
 	Rand    io.Reader
 	// Authorizer answers authorization code requests (the *oauth.Server
-	// with EnableAuthorizationCode); nil when that flow is off.
+	// built with Config.AuthorizationCode); nil when that flow is off.
 	Authorizer Authorizer
 	// CodeSignIn sends sign-in codes (the *oauth.Server); /login offers
 	// "send me a code" only while its OTP flow is enabled.
