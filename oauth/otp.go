@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,20 +73,36 @@ const (
 // aims at.
 var DefaultOTPSMSCountries = []string{"US", "CA"}
 
-// Bounds of OTPConfig: the safe range around each default.
-const (
-	// NIST SP 800-63B §5.1.3: at least 6 digits, valid at most 10 minutes;
-	// the message templates take at most 10 characters.
-	minOTPCodeLength    = 6
-	maxOTPCodeLength    = 10
-	maxOTPCodeLifetime  = 10 * time.Minute
-	maxOTPMaxAttempts   = 10
-	maxOTPMaxSends      = 10
-	maxOTPPerDest       = 100
-	maxOTPPerClient     = 1_000_000
-	maxOTPLookupMax     = 100_000
-	maxOTPPersonFailure = 100 // NIST SP 800-63B §5.2.2
-)
+// OTPRanges are the allowed values of OTPConfig's bounded fields.
+type OTPRanges struct {
+	CodeLength, MaxAttempts, MaxSends, DailyPerDestination, DailyPerClient,
+	MaxPersonFailures, LookupMax IntRange
+	CodeLifetime, SessionLifetime, ResendAfter, PersonFailureWindow,
+	PersonCooldown, LookupWindow DurationRange
+}
+
+// OTPBounds returns the safe range around each OTP default (DESIGN.md,
+// security policy). It is the one statement of these bounds: Validate
+// checks against it, and so does package config, naming its keys.
+func OTPBounds() OTPRanges {
+	return OTPRanges{
+		// NIST SP 800-63B §5.1.3: at least 6 digits, valid at most 10
+		// minutes; the message templates take at most 10 characters.
+		CodeLength:          IntRange{6, 10},
+		CodeLifetime:        DurationRange{time.Minute, 10 * time.Minute},
+		SessionLifetime:     DurationRange{time.Minute, time.Hour},
+		MaxAttempts:         IntRange{1, 10},
+		ResendAfter:         DurationRange{10 * time.Second, 10 * time.Minute},
+		MaxSends:            IntRange{1, 10},
+		DailyPerDestination: IntRange{1, 100},
+		DailyPerClient:      IntRange{1, 1_000_000},
+		MaxPersonFailures:   IntRange{1, 100}, // NIST SP 800-63B §5.2.2
+		PersonFailureWindow: DurationRange{time.Hour, 365 * 24 * time.Hour},
+		PersonCooldown:      DurationRange{time.Minute, 7 * 24 * time.Hour},
+		LookupMax:           IntRange{1, 100_000},
+		LookupWindow:        DurationRange{time.Second, 24 * time.Hour},
+	}
+}
 
 // OTPConfig configures the OTP flow. The zero value of every field means
 // its default.
@@ -145,6 +162,14 @@ type OTPConfig struct {
 	ClientIPHeader string
 }
 
+// DefaultOTPConfig is the OTP flow's configuration when nothing is set:
+// every field at its default. Package config starts from it.
+func DefaultOTPConfig() OTPConfig {
+	c := OTPConfig{}.withDefaults()
+	c.SMSCountries = slices.Clone(c.SMSCountries)
+	return c
+}
+
 // withDefaults returns c with zero fields set to their defaults.
 func (c OTPConfig) withDefaults() OTPConfig {
 	setInt := func(v *int, d int) {
@@ -189,37 +214,40 @@ func (c OTPConfig) withDefaults() OTPConfig {
 // accepted; zero fields stand for their defaults and pass.
 func (c OTPConfig) Validate() error {
 	d := c.withDefaults()
+	bounds := OTPBounds()
 	type intBound struct {
-		name     string
-		v, lo, h int
+		name string
+		v    int
+		r    IntRange
 	}
 	for _, b := range []intBound{
-		{"code length", d.CodeLength, minOTPCodeLength, maxOTPCodeLength},
-		{"max attempts", d.MaxAttempts, 1, maxOTPMaxAttempts},
-		{"max sends", d.MaxSends, 1, maxOTPMaxSends},
-		{"daily sends per destination", d.DailyPerDestination, 1, maxOTPPerDest},
-		{"daily sends per client", d.DailyPerClient, 1, maxOTPPerClient},
-		{"max consecutive failures per person", d.MaxPersonFailures, 1, maxOTPPersonFailure},
-		{"lookup limit", int(d.LookupLimit.Max), 1, maxOTPLookupMax},
+		{"code length", d.CodeLength, bounds.CodeLength},
+		{"max attempts", d.MaxAttempts, bounds.MaxAttempts},
+		{"max sends", d.MaxSends, bounds.MaxSends},
+		{"daily sends per destination", d.DailyPerDestination, bounds.DailyPerDestination},
+		{"daily sends per client", d.DailyPerClient, bounds.DailyPerClient},
+		{"max consecutive failures per person", d.MaxPersonFailures, bounds.MaxPersonFailures},
+		{"lookup limit", int(d.LookupLimit.Max), bounds.LookupMax},
 	} {
-		if b.v < b.lo || b.v > b.h {
-			return fmt.Errorf("otp flow: %s %d is out of range; use %d to %d", b.name, b.v, b.lo, b.h)
+		if !b.r.Contains(b.v) {
+			return fmt.Errorf("otp flow: %s %d is out of range; use %d to %d", b.name, b.v, b.r.Min, b.r.Max)
 		}
 	}
 	type durBound struct {
-		name     string
-		v, lo, h time.Duration
+		name string
+		v    time.Duration
+		r    DurationRange
 	}
 	for _, b := range []durBound{
-		{"code lifetime", d.CodeLifetime, time.Minute, maxOTPCodeLifetime},
-		{"session lifetime", d.SessionLifetime, time.Minute, time.Hour},
-		{"resend wait", d.ResendAfter, 10 * time.Second, 10 * time.Minute},
-		{"person failure window", d.PersonFailureWindow, time.Hour, 365 * 24 * time.Hour},
-		{"person cool-down", d.PersonCooldown, time.Minute, 7 * 24 * time.Hour},
-		{"lookup limit window", d.LookupLimit.Window, time.Second, 24 * time.Hour},
+		{"code lifetime", d.CodeLifetime, bounds.CodeLifetime},
+		{"session lifetime", d.SessionLifetime, bounds.SessionLifetime},
+		{"resend wait", d.ResendAfter, bounds.ResendAfter},
+		{"person failure window", d.PersonFailureWindow, bounds.PersonFailureWindow},
+		{"person cool-down", d.PersonCooldown, bounds.PersonCooldown},
+		{"lookup limit window", d.LookupLimit.Window, bounds.LookupWindow},
 	} {
-		if b.v < b.lo || b.v > b.h {
-			return fmt.Errorf("otp flow: %s %s is out of range; use %s to %s", b.name, b.v, b.lo, b.h)
+		if !b.r.Contains(b.v) {
+			return fmt.Errorf("otp flow: %s %s is out of range; use %s to %s", b.name, b.v, b.r.Min, b.r.Max)
 		}
 	}
 	if d.ResendAfter%time.Second != 0 {

@@ -16,25 +16,9 @@ import (
 	"github.com/keypadauth/keypad/web"
 )
 
-// pathVerification is the device flow's verification URI under the
-// issuer: short, because people type it off a television.
-const pathVerification = "/device"
-
-// DeviceConfig is the device flow's configuration under cfg, for a
-// server whose issuer is issuer.
-func DeviceConfig(cfg config.Config, issuer string) oauth.DeviceConfig {
-	return oauth.DeviceConfig{
-		VerificationURI: issuer + pathVerification,
-		Lifetime:        cfg.Device.Lifetime,
-		Interval:        cfg.Device.Interval,
-		SlowDownStep:    cfg.Device.SlowDownStep,
-		UserCode:        cfg.Device.UserCode(),
-	}
-}
-
 // WebConfig is the hosted pages' configuration under cfg. Its user-code
-// format is DeviceConfig's, so typed codes normalise to what the device
-// endpoint handed out.
+// format is the device flow's (config.DeviceFlow), so typed codes
+// normalise to what the device endpoint handed out.
 func WebConfig(cfg config.Config, issuer string) web.Config {
 	return web.Config{
 		Issuer:         issuer,
@@ -43,29 +27,6 @@ func WebConfig(cfg config.Config, issuer string) web.Config {
 		UserCode:       cfg.Device.UserCode(),
 		ClientIPHeader: cfg.Web.ClientIPHeader,
 		TrustedOrigins: cfg.Web.TrustedOrigins,
-	}
-}
-
-// OTPConfig is the OTP flow's configuration under cfg.
-func OTPConfig(cfg config.Config) oauth.OTPConfig {
-	o := cfg.OTP
-	return oauth.OTPConfig{
-		CodeLength:          o.CodeLength,
-		CodeLifetime:        o.CodeLifetime,
-		SessionLifetime:     o.SessionLifetime,
-		MaxAttempts:         o.MaxAttempts,
-		ResendAfter:         o.ResendAfter,
-		MaxSends:            o.MaxSends,
-		DailyPerDestination: o.DailyPerDestination,
-		DailyPerClient:      o.DailyPerClient,
-		SMSCountries:        o.SMSCountries,
-		MaxPersonFailures:   o.MaxPersonFailures,
-		PersonFailureWindow: o.PersonFailureWindow,
-		PersonCooldown:      o.PersonCooldown,
-		LookupLimit:         ratelimit.Limit{Max: int64(o.LookupLimit), Window: o.LookupWindow},
-		Region:              o.Region,
-		LoginName:           cfg.OTPLoginName(),
-		ClientIPHeader:      cfg.Web.ClientIPHeader,
 	}
 }
 
@@ -81,7 +42,7 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 	// Device user codes are stored as an HMAC under this key; the device
 	// endpoint and the code-entry page must share it.
 	userCodeKey := sealer.DeriveKey("device-user-code")
-	dcfg := DeviceConfig(cfg, s.issuer)
+	dcfg := cfg.DeviceFlow(s.issuer)
 	dcfg.UserCodeKey = userCodeKey
 	// One limiter serves the pages' code entry and sign-in and the
 	// password grant, so failures on either count together.
@@ -135,7 +96,7 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 				return nil, nil, fmt.Errorf("otp.templates_dir: %w", err)
 			}
 		}
-		otp := OTPConfig(cfg)
+		otp := cfg.OTPFlow()
 		ocfg.OTP = &otp
 		deps.OTP = oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp"), Sealer: sealer}
 	}
