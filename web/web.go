@@ -208,9 +208,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		pattern string
 		handler http.HandlerFunc
 	}{
-		{"GET /device", h.deviceEnter},
-		{"POST /device", h.deviceSubmit},
-		{"GET /device/qr", h.deviceQR},
+		{"GET " + oauth.PathDeviceVerification, h.deviceEnter},
+		{"POST " + oauth.PathDeviceVerification, h.deviceSubmit},
+		{"GET " + oauth.PathDeviceVerification + "/qr", h.deviceQR},
 		{"GET /login", h.loginForm},
 		{"POST /login", h.loginSubmit},
 		{"POST /logout", h.logout},
