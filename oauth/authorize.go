@@ -166,6 +166,7 @@ var ErrAuthorizationGone = errors.New("oauth: the client of this authorization r
 // is also how ApproveAuthorization finds it.
 type authCodeFlow struct {
 	s     *Server
+	store authCodeStore
 	cfg   AuthCodeConfig
 	pages Interaction
 }
@@ -190,7 +191,7 @@ func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Ser
 	if pages == nil {
 		return errors.New("authorization code: Deps.Pages returned no pages")
 	}
-	f := &authCodeFlow{s: s, cfg: cfg.withDefaults(), pages: pages}
+	f := &authCodeFlow{s: s, store: s.store, cfg: cfg.withDefaults(), pages: pages}
 	s.handle("GET "+PathAuthorize, http.HandlerFunc(f.handleAuthorize))
 	s.handle("POST "+PathAuthorize, http.HandlerFunc(f.handleAuthorize))
 	s.registerGrant(keypad.GrantAuthorizationCode, f)
@@ -447,7 +448,7 @@ func (s *Server) ApproveAuthorization(ctx context.Context, req *AuthorizationReq
 		return "", fmt.Errorf("approve authorization: %w", err)
 	}
 	now := s.now()
-	err = s.store.CreateAuthCode(ctx, &keypad.AuthCode{
+	err = f.store.CreateAuthCode(ctx, &keypad.AuthCode{
 		Hash:                keypad.SecretHash(code),
 		ClientID:            client.ID,
 		Subject:             a.Subject,

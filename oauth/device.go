@@ -147,8 +147,9 @@ func (c DeviceConfig) Validate() error {
 // devicecode.go. The hosted pages (package web) approve or deny in
 // between, through the store.
 type deviceFlow struct {
-	s   *Server
-	cfg DeviceConfig
+	s     *Server
+	store deviceStore
+	cfg   DeviceConfig
 }
 
 // installDeviceFlow turns on the device flow (Config.Device): it serves
@@ -163,7 +164,7 @@ func (s *Server) installDeviceFlow(cfg DeviceConfig) error {
 	if err := usercode.CheckKey("device flow", cfg.UserCodeKey); err != nil {
 		return err
 	}
-	f := &deviceFlow{s: s, cfg: cfg.withDefaults(s.issuer)}
+	f := &deviceFlow{s: s, store: s.store, cfg: cfg.withDefaults(s.issuer)}
 	s.handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
 	s.registerGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
 	s.setMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))
@@ -245,7 +246,7 @@ func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes [
 		if userCode, err = f.cfg.UserCode.Generate(f.s.rand); err != nil {
 			return "", "", fmt.Errorf("device authorization: %w", err)
 		}
-		err = f.s.store.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
+		err = f.store.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
 			DeviceCodeHash: keypad.SecretHash(deviceCode),
 			UserCodeHash:   usercode.Hash(f.cfg.UserCodeKey, userCode),
 			ClientID:       client.ID,

@@ -297,6 +297,7 @@ type OTPDeps struct {
 // keypad.GrantOTP, which is how the Go API finds it.
 type otpFlow struct {
 	s         *Server
+	store     otpStore
 	cfg       OTPConfig
 	router    *notify.Router
 	tmpl      *notify.Templates
@@ -330,6 +331,7 @@ func (s *Server) installOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 	}
 	f := &otpFlow{
 		s:         s,
+		store:     s.store,
 		cfg:       cfg.withDefaults(),
 		router:    deps.Router,
 		tmpl:      deps.Templates,
@@ -544,7 +546,7 @@ type otpEvent struct {
 // answered: the person's flow goes on.
 func (f *otpFlow) record(ctx context.Context, e otpEvent) {
 	f.s.metrics.Event("otp", e.name)
-	err := f.s.store.AddAuditEvent(ctx, &keypad.AuditEvent{
+	err := f.store.AddAuditEvent(ctx, &keypad.AuditEvent{
 		Time: f.s.now(), Type: "otp." + e.name, ClientID: e.clientID,
 		Subject: e.subject, IP: e.ip, Detail: e.detail,
 	})

@@ -29,6 +29,7 @@ var passwordLimitText = map[ratelimit.Scope]string{
 // per-username lock as the sign-in page.
 type passwordFlow struct {
 	s        *Server
+	store    passwordStore
 	limiter  *ratelimit.Limiter
 	ipHeader string
 }
@@ -48,7 +49,7 @@ func (s *Server) installPasswordGrant(cfg PasswordConfig, limiter *ratelimit.Lim
 	if limiter == nil {
 		return errors.New("password grant: a limiter is required (per-user lockout): set Deps.Limiter")
 	}
-	f := &passwordFlow{s: s, limiter: limiter, ipHeader: cfg.ClientIPHeader}
+	f := &passwordFlow{s: s, store: s.store, limiter: limiter, ipHeader: cfg.ClientIPHeader}
 	s.registerGrant(keypad.GrantPassword, GrantFunc(f.grant))
 	s.installRefresh()
 	return nil
@@ -85,7 +86,7 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		}
 		return nil, err
 	}
-	sub, err := s.store.GetSubjectByUsername(ctx, username)
+	sub, err := f.store.GetSubjectByUsername(ctx, username)
 	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
 		return nil, fmt.Errorf("password grant: look up subject: %w", err)
 	}
@@ -121,7 +122,7 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		ID: id, Subject: sub.ID, ClientID: req.Client.ID, Scopes: scopes,
 		Flow: keypad.GrantPassword, CreatedAt: now, LastUsedAt: now,
 	}
-	if err := s.store.CreateGrant(ctx, g); err != nil {
+	if err := f.store.CreateGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("password grant: create grant: %w", err)
 	}
 	s.metrics.Event("password", "succeeded")
