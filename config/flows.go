@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/usercode"
 )
 
-// The settings of the two code flows and of the hosted pages. Their bounds
-// are the safe ranges DESIGN.md's security policy allows; package oauth
-// checks the same bounds again when the server starts, and server's tests
-// hold the two in step.
+// The settings of the two code flows and of the hosted pages. The flows'
+// defaults and bounds are package oauth's (DefaultOTPConfig, OTPBounds,
+// DefaultDeviceConfig, DeviceBounds), declared once there; this file
+// only names the keys in its messages.
 
 // DeviceSettings are the device flow's settings (RFC 8628, section
 // "device" of the file).
@@ -74,28 +75,13 @@ const (
 	ChannelNone    = "none"
 )
 
-// OTPSettings are the OTP flow's settings (section "otp"). Their meaning
-// is that of oauth.OTPConfig's fields of the same names.
+// OTPSettings are the OTP flow's settings (section "otp"): oauth's own
+// OTPConfig, so that a new setting is one field there and one key here,
+// and the channels that deliver the codes. Two fields are not keys of
+// this section: LoginName, when empty, means web.site_name (see
+// Config.OTPFlow), and ClientIPHeader is web.client_ip_header.
 type OTPSettings struct {
-	CodeLength          int
-	CodeLifetime        time.Duration
-	SessionLifetime     time.Duration
-	MaxAttempts         int
-	ResendAfter         time.Duration
-	MaxSends            int
-	DailyPerDestination int
-	DailyPerClient      int
-	SMSCountries        []string
-	MaxPersonFailures   int
-	PersonFailureWindow time.Duration
-	PersonCooldown      time.Duration
-	// LookupLimit lookups per LookupWindow per client (per IP for sign-in).
-	LookupLimit  int
-	LookupWindow time.Duration
-	Region       string
-	// LoginName is who sign-in messages say the code is for; empty means
-	// web.site_name.
-	LoginName string
+	oauth.OTPConfig
 	// SMS and Email choose the delivery channels; empty means automatic
 	// (see SMSChannel and EmailChannel).
 	SMS   string
@@ -148,12 +134,35 @@ func (c Config) OTPLoginName() string {
 	return c.Web.SiteName
 }
 
+// DeviceFlow is the device flow's configuration for package oauth, on a
+// server whose issuer is issuer: the device section, with the
+// verification URI at oauth.PathDeviceVerification under the issuer. The
+// caller adds the UserCodeKey, which comes from the server secret.
+func (c Config) DeviceFlow(issuer string) oauth.DeviceConfig {
+	return oauth.DeviceConfig{
+		VerificationURI: strings.TrimSuffix(issuer, "/") + oauth.PathDeviceVerification,
+		Lifetime:        c.Device.Lifetime,
+		Interval:        c.Device.Interval,
+		SlowDownStep:    c.Device.SlowDownStep,
+		UserCode:        c.Device.UserCode(),
+	}
+}
+
+// OTPFlow is the OTP flow's configuration for package oauth: the otp
+// section with the settings it shares with the hosted pages filled in.
+func (c Config) OTPFlow() oauth.OTPConfig {
+	o := c.OTP.OTPConfig
+	o.LoginName = c.OTPLoginName()
+	o.ClientIPHeader = c.Web.ClientIPHeader
+	return o
+}
+
 // defaultDevice, defaultWeb and defaultOTP are DESIGN.md's policy.
 func defaultDevice() DeviceSettings {
-	uc := usercode.DefaultConfig()
+	d := oauth.DefaultDeviceConfig("")
 	return DeviceSettings{
-		Lifetime: 10 * time.Minute, Interval: 5 * time.Second, SlowDownStep: 5 * time.Second,
-		UserCodeCharset: uc.Charset, UserCodeLength: uc.Length,
+		Lifetime: d.Lifetime, Interval: d.Interval, SlowDownStep: d.SlowDownStep,
+		UserCodeCharset: d.UserCode.Charset, UserCodeLength: d.UserCode.Length,
 	}
 }
 
@@ -162,13 +171,9 @@ func defaultWeb() WebSettings {
 }
 
 func defaultOTP() OTPSettings {
-	return OTPSettings{
-		CodeLength: 6, CodeLifetime: 10 * time.Minute, SessionLifetime: 10 * time.Minute,
-		MaxAttempts: 5, ResendAfter: 30 * time.Second, MaxSends: 3,
-		DailyPerDestination: 10, DailyPerClient: 1000, SMSCountries: []string{"US", "CA"},
-		MaxPersonFailures: 100, PersonFailureWindow: 30 * 24 * time.Hour, PersonCooldown: time.Hour,
-		LookupLimit: 60, LookupWindow: time.Minute, Region: "US",
-	}
+	o := oauth.DefaultOTPConfig()
+	o.LoginName = "" // web.site_name
+	return OTPSettings{OTPConfig: o}
 }
 
 // validator collects problems, each naming its key.
@@ -210,13 +215,21 @@ func (v *validator) number(key string, n, lo, hi int) {
 	}
 }
 
+// within and count check a setting against oauth's range for it.
+func (v *validator) within(key string, d time.Duration, r oauth.DurationRange, whole bool) {
+	v.duration(key, d, r.Min, r.Max, whole)
+}
+
+func (v *validator) count(key string, n int, r oauth.IntRange) { v.number(key, n, r.Min, r.Max) }
+
 func (v *validator) device(d DeviceSettings) {
-	v.duration("device.lifetime", d.Lifetime, time.Minute, time.Hour, false)
-	v.duration("device.interval", d.Interval, time.Second, time.Minute, true)
-	if d.Interval >= d.Lifetime && d.Lifetime >= time.Minute {
+	b := oauth.DeviceBounds()
+	v.within("device.lifetime", d.Lifetime, b.Lifetime, false)
+	v.within("device.interval", d.Interval, b.Interval, true)
+	if d.Interval >= d.Lifetime && d.Lifetime >= b.Lifetime.Min {
 		v.bad("device.interval", "%s is not shorter than device.lifetime (%s): a device could never poll in time", FormatDuration(d.Interval), FormatDuration(d.Lifetime))
 	}
-	v.duration("device.slow_down_step", d.SlowDownStep, time.Second, 5*time.Second, true)
+	v.within("device.slow_down_step", d.SlowDownStep, b.SlowDownStep, true)
 	if err := d.UserCode().Validate(); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "usercode: ")
 		key := "device.user_code_length"
@@ -252,23 +265,27 @@ func (v *validator) web(w WebSettings) {
 var region = regexp.MustCompile(`^[A-Za-z]{2}$`)
 
 func (v *validator) otp(c Config) {
-	o := c.OTP
-	v.number("otp.code_length", o.CodeLength, 6, 10)
-	v.duration("otp.code_lifetime", o.CodeLifetime, time.Minute, 10*time.Minute, false)
-	v.duration("otp.session_lifetime", o.SessionLifetime, time.Minute, time.Hour, false)
-	v.number("otp.max_attempts", o.MaxAttempts, 1, 10)
-	v.duration("otp.resend_after", o.ResendAfter, 10*time.Second, 10*time.Minute, true)
-	if o.ResendAfter >= o.CodeLifetime && o.CodeLifetime >= time.Minute {
+	o, b := c.OTP, oauth.OTPBounds()
+	v.count("otp.code_length", o.CodeLength, b.CodeLength)
+	v.within("otp.code_lifetime", o.CodeLifetime, b.CodeLifetime, false)
+	v.within("otp.session_lifetime", o.SessionLifetime, b.SessionLifetime, false)
+	v.count("otp.max_attempts", o.MaxAttempts, b.MaxAttempts)
+	v.within("otp.resend_after", o.ResendAfter, b.ResendAfter, true)
+	if o.ResendAfter >= o.CodeLifetime && o.CodeLifetime >= b.CodeLifetime.Min {
 		v.bad("otp.resend_after", "%s is not shorter than otp.code_lifetime (%s): a person could never ask for a second code in time", FormatDuration(o.ResendAfter), FormatDuration(o.CodeLifetime))
 	}
-	v.number("otp.max_sends", o.MaxSends, 1, 10)
-	v.number("otp.daily_per_destination", o.DailyPerDestination, 1, 100)
-	v.number("otp.daily_per_client", o.DailyPerClient, 1, 1_000_000)
-	v.number("otp.max_person_failures", o.MaxPersonFailures, 1, 100)
-	v.duration("otp.person_failure_window", o.PersonFailureWindow, time.Hour, 365*24*time.Hour, false)
-	v.duration("otp.person_cooldown", o.PersonCooldown, time.Minute, 7*24*time.Hour, false)
-	v.number("otp.lookup_limit", o.LookupLimit, 1, 100_000)
-	v.duration("otp.lookup_window", o.LookupWindow, time.Second, 24*time.Hour, false)
+	v.count("otp.max_sends", o.MaxSends, b.MaxSends)
+	v.count("otp.daily_per_destination", o.DailyPerDestination, b.DailyPerDestination)
+	v.count("otp.daily_per_client", o.DailyPerClient, b.DailyPerClient)
+	v.count("otp.max_person_failures", o.MaxPersonFailures, b.MaxPersonFailures)
+	v.within("otp.person_failure_window", o.PersonFailureWindow, b.PersonFailureWindow, false)
+	v.within("otp.person_cooldown", o.PersonCooldown, b.PersonCooldown, false)
+	if o.LookupLimit.Max > int64(b.LookupMax.Max) {
+		v.bad("otp.lookup_limit", "%d is out of range: allowed %d to %d", o.LookupLimit.Max, b.LookupMax.Min, b.LookupMax.Max)
+	} else {
+		v.count("otp.lookup_limit", int(o.LookupLimit.Max), b.LookupMax)
+	}
+	v.within("otp.lookup_window", o.LookupLimit.Window, b.LookupWindow, false)
 	if !region.MatchString(o.Region) {
 		v.bad("otp.region", "%q is not a two-letter ISO 3166-1 region such as US or GB", o.Region)
 	}

@@ -93,6 +93,15 @@ func setInt(dst *int, v string) error {
 	return nil
 }
 
+func setInt64(dst *int64, v string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*dst = n
+	return nil
+}
+
 // setList reads comma-separated values, dropping empty ones.
 func setList(dst *[]string, v string) error {
 	var out []string

@@ -34,7 +34,7 @@ type actionStore interface {
 	CreateGrant(ctx context.Context, g *keypad.Grant) error
 	GetGrant(ctx context.Context, id string) (*keypad.Grant, error)
 	RevokeGrant(ctx context.Context, id string, now time.Time) error
-	passwordStore
+	passwordCheckStore
 }
 
 // ActionsDeps are the collaborators of Actions. Store is required; the

@@ -65,22 +65,20 @@ func (c JWTBearerConfig) withDefaults() JWTBearerConfig {
 // for any subject it names, which is why the grant is for trusted partners
 // only. No refresh token is issued: the partner signs a new assertion.
 type jwtBearerFlow struct {
-	s   *Server
-	cfg JWTBearerConfig
+	s     *Server
+	store jwtBearerStore
+	cfg   JWTBearerConfig
 }
 
-// EnableJWTBearerGrant serves grant_type
-// urn:ietf:params:oauth:grant-type:jwt-bearer for the clients registered
-// with it and with assertion keys. Call it once, before Register.
-func (s *Server) EnableJWTBearerGrant(cfg JWTBearerConfig) error {
+// installJWTBearerGrant serves grant_type
+// urn:ietf:params:oauth:grant-type:jwt-bearer (Config.JWTBearer) for the
+// clients registered with it and with assertion keys.
+func (s *Server) installJWTBearerGrant(cfg JWTBearerConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if s.grant(keypad.GrantJWTBearer) != nil {
-		return errors.New("jwt-bearer grant: already enabled on this server")
-	}
-	f := &jwtBearerFlow{s: s, cfg: cfg.withDefaults()}
-	s.RegisterGrant(keypad.GrantJWTBearer, GrantFunc(f.grant))
+	f := &jwtBearerFlow{s: s, store: s.store, cfg: cfg.withDefaults()}
+	s.registerGrant(keypad.GrantJWTBearer, GrantFunc(f.grant))
 	return nil
 }
 
@@ -254,7 +252,7 @@ var errAmbiguousSubject = errors.New("jwt-bearer: sub names more than one subjec
 func (f *jwtBearerFlow) consume(ctx context.Context, a *assertion, now time.Time) (bool, error) {
 	// Length-prefixed, so no iss/jti pair can spell another's key.
 	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s|%s", len(a.iss), a.iss, a.jti))
-	n, err := f.s.store.Hit(ctx, keyAssertionJTI+hex.EncodeToString(sum[:]), a.exp.Add(f.cfg.Skew).Sub(now), now)
+	n, err := f.store.Hit(ctx, keyAssertionJTI+hex.EncodeToString(sum[:]), a.exp.Add(f.cfg.Skew).Sub(now), now)
 	if err != nil {
 		return false, fmt.Errorf("jwt-bearer: count jti: %w", err)
 	}

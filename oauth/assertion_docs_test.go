@@ -69,11 +69,10 @@ func newAssertionDocEnv(t *testing.T, partner string) *assertionDocEnv {
 	keys := token.NewKeyring(st, sealer, token.KeyringOptions{Now: e.clk.Now})
 	must(t, keys.Load(ctx))
 	// AccessTTL is what keypad serve's default access_ttl gives.
-	e.srv, err = oauth.New(oauth.Config{Issuer: "http://" + e.ts.Listener.Addr().String(), AccessTTL: time.Hour},
+	e.srv, err = oauth.New(oauth.Config{Issuer: "http://" + e.ts.Listener.Addr().String(), AccessTTL: time.Hour, JWTBearer: &oauth.JWTBearerConfig{}},
 		oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clk.Now}, Metrics: e.metrics,
 			Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil)), Now: e.clk.Now})
 	must(t, err)
-	must(t, e.srv.EnableJWTBearerGrant(oauth.JWTBearerConfig{}))
 	e.srv.Register(mux)
 	e.ts.Start()
 	t.Cleanup(e.ts.Close)

@@ -117,10 +117,7 @@ type assertionEnv struct {
 
 func newAssertionEnv(t *testing.T) *assertionEnv {
 	t.Helper()
-	e := newEnv(t)
-	if err := e.srv.EnableJWTBearerGrant(JWTBearerConfig{}); err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t).mustRebuild(func(c *Config, _ *Deps) { c.JWTBearer = &JWTBearerConfig{} })
 	e.start()
 	a := &assertionEnv{env: e, keys: sharedPartnerKeys(), secrets: map[string]string{}}
 	ctx := context.Background()

@@ -100,21 +100,24 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 	keys := token.NewKeyring(st, sealer, token.KeyringOptions{Now: e.clk.Now})
 	must(t, keys.Load(ctx))
 	log := slog.New(slog.NewTextHandler(tWriter{t}, nil))
-	e.srv, err = oauth.New(oauth.Config{Issuer: issuer, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour},
-		oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clk.Now}, Logger: log, Metrics: e.metrics, Now: e.clk.Now})
-	must(t, err)
 	limiter, err := ratelimit.New(st, set.limits, e.clk.Now)
 	must(t, err)
-	e.pages, err = web.New(web.Config{Issuer: issuer, FormBurst: 100000},
-		web.Deps{Store: st, Flows: e.srv.Actions(), Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: e.srv, UserCodeKey: flowUserCodeKey})
-	must(t, err)
-	must(t, e.srv.EnableAuthorizationCode(set.authCode, e.pages))
-	must(t, e.srv.EnablePasswordGrant(limiter, ""))
+	cfg := oauth.Config{Issuer: issuer, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour,
+		AuthorizationCode: &set.authCode, Password: &oauth.PasswordConfig{}}
 	if set.device != nil {
 		dcfg := *set.device
 		dcfg.UserCodeKey = flowUserCodeKey
-		must(t, e.srv.EnableDeviceFlow(dcfg))
+		cfg.Device = &dcfg
 	}
+	e.srv, err = oauth.New(cfg, oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clk.Now}, Logger: log, Metrics: e.metrics, Now: e.clk.Now,
+		Limiter: limiter,
+		Pages: func(srv *oauth.Server) (oauth.Interaction, error) {
+			var err error
+			e.pages, err = web.New(web.Config{Issuer: issuer, FormBurst: 100000},
+				web.Deps{Store: st, Flows: srv.Actions(), Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: srv, UserCodeKey: flowUserCodeKey})
+			return e.pages, err
+		}})
+	must(t, err)
 	e.srv.Register(mux)
 	e.pages.Register(mux)
 	mux.HandleFunc("/", e.pages.NotFound)

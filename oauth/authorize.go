@@ -166,41 +166,49 @@ var ErrAuthorizationGone = errors.New("oauth: the client of this authorization r
 // is also how ApproveAuthorization finds it.
 type authCodeFlow struct {
 	s     *Server
+	store authCodeStore
 	cfg   AuthCodeConfig
 	pages Interaction
 }
 
-// EnableAuthorizationCode turns on the authorization code flow with PKCE
-// and OpenID Connect: GET and POST /oauth2/authorize (the person's side
-// goes to pages), grant types authorization_code and refresh_token at the
-// token endpoint, GET and POST /oauth2/userinfo, and the matching
-// metadata. Call it once, before Register. pages is usually the
-// *web.Handler, which in turn needs this Server as its Authorizer.
-func (s *Server) EnableAuthorizationCode(cfg AuthCodeConfig, pages Interaction) error {
+// installAuthorizationCode turns on the authorization code flow with
+// PKCE and OpenID Connect (Config.AuthorizationCode): GET and POST
+// /oauth2/authorize (the person's side goes to the pages newPages builds
+// with this server, see Deps.Pages), grant types authorization_code and
+// refresh_token at the token endpoint, GET and POST /oauth2/userinfo, and
+// the matching metadata.
+func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Server) (Interaction, error)) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if pages == nil {
-		return errors.New("authorization code: the pages (sign-in, consent) are required")
+	if newPages == nil {
+		return errors.New("authorization code: the pages (sign-in, consent) are required: set Deps.Pages")
 	}
-	f := &authCodeFlow{s: s, cfg: cfg.withDefaults(), pages: pages}
-	s.Handle("GET "+PathAuthorize, http.HandlerFunc(f.handleAuthorize))
-	s.Handle("POST "+PathAuthorize, http.HandlerFunc(f.handleAuthorize))
-	s.RegisterGrant(keypad.GrantAuthorizationCode, f)
-	s.enableRefresh()
-	s.enableUserinfo()
-	s.SetMetadata("authorization_endpoint", s.Endpoint(PathAuthorize))
-	s.SetMetadata("response_types_supported", []string{"code"})
-	s.SetMetadata("response_modes_supported", []string{"query"})
-	s.SetMetadata("code_challenge_methods_supported", []string{PKCES256})
-	s.SetMetadata("authorization_response_iss_parameter_supported", true)
-	s.SetMetadata("prompt_values_supported", []string{"none", "login", "consent", "select_account"})
-	s.SetMetadata("subject_types_supported", []string{"public"})
-	s.SetMetadata("id_token_signing_alg_values_supported", []string{keypad.AlgRS256, keypad.AlgES256})
-	s.SetMetadata("claims_supported", claimsSupported)
-	s.SetMetadata("claims_parameter_supported", false)
-	s.SetMetadata("request_parameter_supported", false)
-	s.SetMetadata("request_uri_parameter_supported", false)
+	pages, err := newPages(s)
+	if err != nil {
+		return err
+	}
+	if pages == nil {
+		return errors.New("authorization code: Deps.Pages returned no pages")
+	}
+	f := &authCodeFlow{s: s, store: s.store, cfg: cfg.withDefaults(), pages: pages}
+	s.handle("GET "+PathAuthorize, http.HandlerFunc(f.handleAuthorize))
+	s.handle("POST "+PathAuthorize, http.HandlerFunc(f.handleAuthorize))
+	s.registerGrant(keypad.GrantAuthorizationCode, f)
+	s.installRefresh()
+	s.installUserinfo()
+	s.setMetadata("authorization_endpoint", s.Endpoint(PathAuthorize))
+	s.setMetadata("response_types_supported", []string{"code"})
+	s.setMetadata("response_modes_supported", []string{"query"})
+	s.setMetadata("code_challenge_methods_supported", []string{PKCES256})
+	s.setMetadata("authorization_response_iss_parameter_supported", true)
+	s.setMetadata("prompt_values_supported", []string{"none", "login", "consent", "select_account"})
+	s.setMetadata("subject_types_supported", []string{"public"})
+	s.setMetadata("id_token_signing_alg_values_supported", []string{keypad.AlgRS256, keypad.AlgES256})
+	s.setMetadata("claims_supported", claimsSupported)
+	s.setMetadata("claims_parameter_supported", false)
+	s.setMetadata("request_parameter_supported", false)
+	s.setMetadata("request_uri_parameter_supported", false)
 	return nil
 }
 
@@ -208,7 +216,7 @@ func (s *Server) EnableAuthorizationCode(cfg AuthCodeConfig, pages Interaction) 
 func (s *Server) authCode() (*authCodeFlow, error) {
 	f, ok := s.grant(keypad.GrantAuthorizationCode).(*authCodeFlow)
 	if !ok {
-		return nil, errors.New("oauth: the authorization code flow is not enabled (call EnableAuthorizationCode)")
+		return nil, errors.New("oauth: the authorization code flow is not enabled (set Config.AuthorizationCode)")
 	}
 	return f, nil
 }
@@ -440,7 +448,7 @@ func (s *Server) ApproveAuthorization(ctx context.Context, req *AuthorizationReq
 		return "", fmt.Errorf("approve authorization: %w", err)
 	}
 	now := s.now()
-	err = s.store.CreateAuthCode(ctx, &keypad.AuthCode{
+	err = f.store.CreateAuthCode(ctx, &keypad.AuthCode{
 		Hash:                keypad.SecretHash(code),
 		ClientID:            client.ID,
 		Subject:             a.Subject,

@@ -19,24 +19,45 @@ import (
 // §3.1).
 const PathDeviceAuthorization = "/oauth2/device_authorization"
 
-// pathVerification is where the hosted pages take the user code; short,
-// because people type it off a television.
-const pathVerification = "/device"
+// PathDeviceVerification is where the hosted pages take the user code
+// (RFC 8628 §3.2 verification_uri under the issuer); short, because people
+// type it off a television. It is the one statement of this path: the
+// pages (package web) serve it and the server and CLI link to it.
+const PathDeviceVerification = "/device"
 
 // Defaults and bounds of DeviceConfig (DESIGN.md, security policy).
 const (
 	DefaultDeviceLifetime     = 10 * time.Minute
 	DefaultDeviceInterval     = 5 * time.Second
 	DefaultDeviceSlowDownStep = 5 * time.Second
-
-	minDeviceLifetime = time.Minute
-	maxDeviceLifetime = time.Hour
-	maxDeviceInterval = time.Minute
-	// maxSlowDownStep is RFC 8628 §3.5's own step: a client adds exactly
-	// 5 seconds on slow_down, so a server adding more would answer a
-	// well-behaved client slow_down for ever.
-	maxSlowDownStep = 5 * time.Second
 )
+
+// DeviceRanges are the allowed values of DeviceConfig's durations.
+type DeviceRanges struct {
+	Lifetime, Interval, SlowDownStep DurationRange
+}
+
+// DeviceBounds returns the safe range of each device setting (DESIGN.md,
+// security policy). It is the one statement of these bounds: Validate
+// checks against it, and so does package config, naming its keys.
+// Interval and SlowDownStep are whole seconds too.
+func DeviceBounds() DeviceRanges {
+	return DeviceRanges{
+		Lifetime: DurationRange{time.Minute, time.Hour},
+		Interval: DurationRange{time.Second, time.Minute},
+		// The maximum is RFC 8628 §3.5's own step: a client adds exactly
+		// 5 seconds on slow_down, so a server adding more would answer a
+		// well-behaved client slow_down for ever.
+		SlowDownStep: DurationRange{time.Second, 5 * time.Second},
+	}
+}
+
+// DefaultDeviceConfig is the device flow's configuration when nothing is
+// set, for a server whose issuer is issuer (UserCodeKey stays empty).
+// Package config starts from it.
+func DefaultDeviceConfig(issuer string) DeviceConfig {
+	return DeviceConfig{}.withDefaults(issuer)
+}
 
 // userCodeAttempts bounds how often a fresh user code is drawn when the
 // store reports one taken. With 34.5 bits and ten-minute codes a second
@@ -76,7 +97,7 @@ type DeviceConfig struct {
 // withDefaults returns c with zero fields set to their defaults.
 func (c DeviceConfig) withDefaults(issuer string) DeviceConfig {
 	if c.VerificationURI == "" {
-		c.VerificationURI = issuer + pathVerification
+		c.VerificationURI = issuer + PathDeviceVerification
 	}
 	if c.Lifetime == 0 {
 		c.Lifetime = DefaultDeviceLifetime
@@ -104,15 +125,16 @@ func (c DeviceConfig) Validate() error {
 		}
 	}
 	d := c.withDefaults("")
+	b := DeviceBounds()
 	switch {
-	case d.Lifetime < minDeviceLifetime || d.Lifetime > maxDeviceLifetime:
-		return fmt.Errorf("device flow: lifetime %s is out of range; use %s to %s", d.Lifetime, minDeviceLifetime, maxDeviceLifetime)
-	case d.Interval < time.Second || d.Interval > maxDeviceInterval || d.Interval%time.Second != 0:
-		return fmt.Errorf("device flow: interval %s is out of range; use whole seconds from 1s to %s", d.Interval, maxDeviceInterval)
+	case !b.Lifetime.Contains(d.Lifetime):
+		return fmt.Errorf("device flow: lifetime %s is out of range; use %s to %s", d.Lifetime, b.Lifetime.Min, b.Lifetime.Max)
+	case !b.Interval.Contains(d.Interval) || d.Interval%time.Second != 0:
+		return fmt.Errorf("device flow: interval %s is out of range; use whole seconds from %s to %s", d.Interval, b.Interval.Min, b.Interval.Max)
 	case d.Interval >= d.Lifetime:
 		return fmt.Errorf("device flow: interval %s is not shorter than the lifetime %s; a device could never poll in time", d.Interval, d.Lifetime)
-	case d.SlowDownStep < time.Second || d.SlowDownStep > maxSlowDownStep || d.SlowDownStep%time.Second != 0:
-		return fmt.Errorf("device flow: slow-down step %s is out of range; use whole seconds from 1s to %s (RFC 8628 clients add 5s)", d.SlowDownStep, maxSlowDownStep)
+	case !b.SlowDownStep.Contains(d.SlowDownStep) || d.SlowDownStep%time.Second != 0:
+		return fmt.Errorf("device flow: slow-down step %s is out of range; use whole seconds from %s to %s (RFC 8628 clients add 5s)", d.SlowDownStep, b.SlowDownStep.Min, b.SlowDownStep.Max)
 	}
 	if err := d.UserCode.Validate(); err != nil {
 		return fmt.Errorf("device flow: %w", err)
@@ -125,30 +147,27 @@ func (c DeviceConfig) Validate() error {
 // devicecode.go. The hosted pages (package web) approve or deny in
 // between, through the store.
 type deviceFlow struct {
-	s   *Server
-	cfg DeviceConfig
+	s     *Server
+	store deviceStore
+	cfg   DeviceConfig
 }
 
-// EnableDeviceFlow turns on the device flow: it serves POST
-// /oauth2/device_authorization, accepts grant_type
+// installDeviceFlow turns on the device flow (Config.Device): it serves
+// POST /oauth2/device_authorization, accepts grant_type
 // urn:ietf:params:oauth:grant-type:device_code at the token endpoint, and
-// announces device_authorization_endpoint in the metadata. Call it once,
-// before Register. The pages at VerificationURI are served elsewhere
-// (package web).
-func (s *Server) EnableDeviceFlow(cfg DeviceConfig) error {
+// announces device_authorization_endpoint in the metadata. The pages at
+// VerificationURI are served elsewhere (package web).
+func (s *Server) installDeviceFlow(cfg DeviceConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
-	}
-	if s.grant(keypad.GrantDeviceCode) != nil {
-		return errors.New("device flow: already enabled on this server")
 	}
 	if err := usercode.CheckKey("device flow", cfg.UserCodeKey); err != nil {
 		return err
 	}
-	f := &deviceFlow{s: s, cfg: cfg.withDefaults(s.issuer)}
-	s.Handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
-	s.RegisterGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
-	s.SetMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))
+	f := &deviceFlow{s: s, store: s.store, cfg: cfg.withDefaults(s.issuer)}
+	s.handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
+	s.registerGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
+	s.setMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))
 	return nil
 }
 
@@ -227,7 +246,7 @@ func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes [
 		if userCode, err = f.cfg.UserCode.Generate(f.s.rand); err != nil {
 			return "", "", fmt.Errorf("device authorization: %w", err)
 		}
-		err = f.s.store.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
+		err = f.store.CreateDeviceAuthorization(ctx, &keypad.DeviceAuthorization{
 			DeviceCodeHash: keypad.SecretHash(deviceCode),
 			UserCodeHash:   usercode.Hash(f.cfg.UserCodeKey, userCode),
 			ClientID:       client.ID,

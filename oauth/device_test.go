@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -39,10 +40,8 @@ func keyed(cfg DeviceConfig) DeviceConfig {
 func newDeviceEnv(t testing.TB, cfg DeviceConfig) *env {
 	t.Helper()
 	e := newEnv(t)
-	if err := e.srv.EnableDeviceFlow(keyed(cfg)); err != nil {
-		t.Fatalf("EnableDeviceFlow: %v", err)
-	}
-	return e.start()
+	dcfg := keyed(cfg)
+	return e.mustRebuild(func(c *Config, _ *Deps) { c.Device = &dcfg }).start()
 }
 
 // deviceCodes is what a device keeps from the device authorization
@@ -311,11 +310,9 @@ func TestDeviceAuthorizationUserCodeTaken(t *testing.T) {
 			e := newEnv(t)
 			e.mustClient(tv("tv", "read"))
 			cs := &conflictStore{Store: e.st, n: tt.conflicts}
-			srv, err := New(Config{Issuer: testIssuer}, Deps{Store: cs, Issuer: e.issuer, Now: e.clk.Now, Logger: e.srv.log})
+			dcfg := keyed(DeviceConfig{})
+			srv, err := New(Config{Issuer: testIssuer, Device: &dcfg}, Deps{Store: cs, Issuer: e.issuer, Now: e.clk.Now, Logger: e.srv.log})
 			if err != nil {
-				t.Fatal(err)
-			}
-			if err := srv.EnableDeviceFlow(keyed(DeviceConfig{})); err != nil {
 				t.Fatal(err)
 			}
 			mux := http.NewServeMux()
@@ -392,20 +389,22 @@ func TestDeviceConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	t.Run("ErrEnableTwice", func(t *testing.T) {
+	t.Run("OKOneRouteEach", func(t *testing.T) {
 		e := newEnv(t)
-		if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{})); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{})); err == nil {
-			t.Fatal("EnableDeviceFlow succeeded twice; Register would panic on the duplicate route")
-		}
+		dcfg := keyed(DeviceConfig{})
+		e.mustRebuild(func(c *Config, _ *Deps) { c.Device = &dcfg })
 		e.start() // one route each: no panic
 	})
 	t.Run("ErrEnable", func(t *testing.T) {
 		e := newEnv(t)
-		if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{Interval: time.Hour})); err == nil {
-			t.Fatal("EnableDeviceFlow accepted an interval of an hour")
+		dcfg := keyed(DeviceConfig{Interval: time.Hour})
+		err := e.rebuild(func(c *Config, _ *Deps) { c.Device = &dcfg })
+		if err == nil {
+			t.Fatal("New accepted a device interval of an hour")
+		}
+		var fe *FlowError
+		if !errors.As(err, &fe) || fe.Flow != "Device" {
+			t.Errorf("New = %v, want a FlowError of the Device flow", err)
 		}
 		if slices.Contains(e.srv.grantTypes(), keypad.GrantDeviceCode) {
 			t.Error("a refused configuration still registered the grant")
@@ -413,9 +412,9 @@ func TestDeviceConfigValidate(t *testing.T) {
 	})
 	t.Run("ErrNoUserCodeKey", func(t *testing.T) {
 		e := newEnv(t)
-		err := e.srv.EnableDeviceFlow(DeviceConfig{UserCodeKey: []byte("short")})
+		err := e.rebuild(func(c *Config, _ *Deps) { c.Device = &DeviceConfig{UserCodeKey: []byte("short")} })
 		if err == nil || !strings.Contains(err.Error(), "user code key") {
-			t.Fatalf("EnableDeviceFlow with a 5-byte key = %v, want an error about the user code key", err)
+			t.Fatalf("New with a 5-byte device user code key = %v, want an error about the user code key", err)
 		}
 	})
 }

@@ -118,8 +118,8 @@ func TestApproveDeviceErrors(t *testing.T) {
 // grant's creation (the approval) plus the client's RefreshTTL.
 func TestRefreshAnchoredAtGrant(t *testing.T) {
 	e := newEnv(t)
-	must(t, e.srv.EnableDeviceFlow(keyed(DeviceConfig{})))
-	e.srv.EnableRefreshTokens()
+	dcfg := keyed(DeviceConfig{})
+	e.mustRebuild(func(c *Config, _ *Deps) { c.Device, c.Refresh = &dcfg, true })
 	e.start()
 	c := tv("tv", "read")
 	c.RefreshTTL = 2 * time.Hour

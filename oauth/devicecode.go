@@ -39,7 +39,7 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 	f.s.metrics.Event("device", "poll")
 	now := f.s.now()
 	var verdict error
-	d, err := f.s.store.UpdateDeviceAuthorization(ctx, keypad.SecretHash(code), func(d *keypad.DeviceAuthorization) error {
+	d, err := f.store.UpdateDeviceAuthorization(ctx, keypad.SecretHash(code), func(d *keypad.DeviceAuthorization) error {
 		// fn may run again when the store retries a transaction, so it
 		// starts from nothing every time.
 		verdict = nil
@@ -116,7 +116,7 @@ func (f *deviceFlow) issue(ctx context.Context, client *keypad.Client, d *keypad
 	if d.Subject == "" || d.GrantID == "" {
 		return nil, fmt.Errorf("approved device authorization of client %s lacks a subject or grant", client.ID)
 	}
-	g, err := f.s.store.GetGrant(ctx, d.GrantID)
+	g, err := f.store.GetGrant(ctx, d.GrantID)
 	if errors.Is(err, keypad.ErrNotFound) || (err == nil && !g.RevokedAt.IsZero()) {
 		// Deleted with its person or client, or revoked on "my devices":
 		// either way the approval was withdrawn.

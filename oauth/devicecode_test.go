@@ -324,10 +324,8 @@ func TestDeviceCodeConcurrentRedemption(t *testing.T) {
 // DeviceAccessToken polling until the person (here: the store, as the
 // pages would) approves after the first poll.
 func TestDeviceCodeXOAuth2(t *testing.T) {
-	e := newEnv(t)
-	if err := e.srv.EnableDeviceFlow(keyed(DeviceConfig{Interval: time.Second})); err != nil {
-		t.Fatal(err)
-	}
+	dcfg := keyed(DeviceConfig{Interval: time.Second})
+	e := newEnv(t).mustRebuild(func(c *Config, _ *Deps) { c.Device = &dcfg })
 	mux := http.NewServeMux()
 	e.srv.Register(mux)
 	// Each poll reaches the server one injected second after the last,

@@ -85,7 +85,7 @@ func TestStoreOutageIsLoggedNotLeaked(t *testing.T) {
 
 func TestRetryAfter(t *testing.T) {
 	e := newEnv(t)
-	e.srv.RegisterGrant("urn:test:slow", GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
+	e.srv.registerGrant("urn:test:slow", GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
 		return nil, &Error{Code: CodeTooManyRequests, Description: "too early", RetryAfter: 1500 * time.Millisecond}
 	}))
 	e.start()
@@ -140,7 +140,7 @@ func (h reqIDHandler) Handle(ctx context.Context, rec slog.Record) error {
 func TestUnexpectedNotFoundIsABug(t *testing.T) {
 	e := newEnv(t)
 	e.srv.log = slog.New(reqIDHandler{slog.NewTextHandler(e.logs, nil)})
-	e.srv.RegisterGrant("urn:test:leaky", GrantFunc(func(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+	e.srv.registerGrant("urn:test:leaky", GrantFunc(func(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 		_, err := e.st.GetGrant(ctx, "gr_missing")
 		return nil, fmt.Errorf("leaky grant: load grant gr_missing: %w", err)
 	}))

@@ -57,6 +57,9 @@ type env struct {
 	metrics *metrics.Metrics
 	logs    *syncBuffer
 	secrets int
+	// cfg and deps built srv; rebuild builds another from them.
+	cfg  Config
+	deps Deps
 }
 
 const (
@@ -93,12 +96,37 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e.srv, err = New(cfg, Deps{
+	e.cfg = cfg
+	e.deps = Deps{
 		Store: st, Issuer: e.issuer, Metrics: e.metrics, Now: e.clk.Now, Rand: rnd,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
-	})
+	}
+	e.srv, err = New(e.cfg, e.deps)
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	return e
+}
+
+// rebuild replaces e.srv with a server built from the env's Config and
+// Deps as mod changes them (turning on a flow, say), over the same store,
+// clock and keys. Call it before start.
+func (e *env) rebuild(mod func(*Config, *Deps)) error {
+	cfg, deps := e.cfg, e.deps
+	mod(&cfg, &deps)
+	srv, err := New(cfg, deps)
+	if err != nil {
+		return err
+	}
+	e.srv, e.cfg, e.deps = srv, cfg, deps
+	return nil
+}
+
+// mustRebuild is rebuild that fails the test on an error.
+func (e *env) mustRebuild(mod func(*Config, *Deps)) *env {
+	e.t.Helper()
+	if err := e.rebuild(mod); err != nil {
+		e.t.Fatalf("New: %v", err)
 	}
 	return e
 }

@@ -161,7 +161,7 @@ func TestRevocation(t *testing.T) {
 	ctx := context.Background()
 	active := func(tok string) bool {
 		t.Helper()
-		in, err := e.issuer.Introspect(ctx, tok)
+		in, err := e.srv.Tokens().Introspect(ctx, tok)
 		if err != nil {
 			t.Fatal(err)
 		}

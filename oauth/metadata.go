@@ -10,7 +10,7 @@ import (
 
 // metadata builds the authorization server metadata (RFC 8414 §2) from
 // what is registered: the grants, the endpoints of this package, the scope
-// catalogue, and whatever later flows set with SetMetadata.
+// catalogue, and whatever later flows set with setMetadata.
 func (s *Server) metadata(r *http.Request) (map[string]any, error) {
 	scopes, err := s.store.ListScopes(r.Context())
 	if err != nil {
@@ -30,9 +30,7 @@ func (s *Server) metadata(r *http.Request) (map[string]any, error) {
 		}
 	}
 	algs := []string{keypad.AlgES256, keypad.AlgRS256}
-	s.mu.RLock()
 	m := maps.Clone(s.meta)
-	s.mu.RUnlock()
 	computed := map[string]any{
 		"issuer":                                s.issuer,
 		"token_endpoint":                        s.Endpoint(PathToken),

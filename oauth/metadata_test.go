@@ -18,14 +18,14 @@ func TestMetadata(t *testing.T) {
 		}
 	}
 	// A later flow registers itself: a grant, an endpoint, metadata.
-	e.srv.RegisterGrant(keypad.GrantDeviceCode, GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
+	e.srv.registerGrant(keypad.GrantDeviceCode, GrantFunc(func(context.Context, *TokenRequest) (*TokenResponse, error) {
 		return nil, InvalidGrant("test")
 	}))
-	e.srv.Handle("POST /oauth2/device_authorization", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.srv.handle("POST /oauth2/device_authorization", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
-	e.srv.SetMetadata("device_authorization_endpoint", e.srv.Endpoint("/oauth2/device_authorization"))
-	e.srv.SetMetadata("issuer", "https://spoofed.example") // computed members win
+	e.srv.setMetadata("device_authorization_endpoint", e.srv.Endpoint("/oauth2/device_authorization"))
+	e.srv.setMetadata("issuer", "https://spoofed.example") // computed members win
 	e.start()
 
 	for _, path := range []string{PathASMetadata, PathOIDCDiscovery} {

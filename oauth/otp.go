@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,20 +73,36 @@ const (
 // aims at.
 var DefaultOTPSMSCountries = []string{"US", "CA"}
 
-// Bounds of OTPConfig: the safe range around each default.
-const (
-	// NIST SP 800-63B §5.1.3: at least 6 digits, valid at most 10 minutes;
-	// the message templates take at most 10 characters.
-	minOTPCodeLength    = 6
-	maxOTPCodeLength    = 10
-	maxOTPCodeLifetime  = 10 * time.Minute
-	maxOTPMaxAttempts   = 10
-	maxOTPMaxSends      = 10
-	maxOTPPerDest       = 100
-	maxOTPPerClient     = 1_000_000
-	maxOTPLookupMax     = 100_000
-	maxOTPPersonFailure = 100 // NIST SP 800-63B §5.2.2
-)
+// OTPRanges are the allowed values of OTPConfig's bounded fields.
+type OTPRanges struct {
+	CodeLength, MaxAttempts, MaxSends, DailyPerDestination, DailyPerClient,
+	MaxPersonFailures, LookupMax IntRange
+	CodeLifetime, SessionLifetime, ResendAfter, PersonFailureWindow,
+	PersonCooldown, LookupWindow DurationRange
+}
+
+// OTPBounds returns the safe range around each OTP default (DESIGN.md,
+// security policy). It is the one statement of these bounds: Validate
+// checks against it, and so does package config, naming its keys.
+func OTPBounds() OTPRanges {
+	return OTPRanges{
+		// NIST SP 800-63B §5.1.3: at least 6 digits, valid at most 10
+		// minutes; the message templates take at most 10 characters.
+		CodeLength:          IntRange{6, 10},
+		CodeLifetime:        DurationRange{time.Minute, 10 * time.Minute},
+		SessionLifetime:     DurationRange{time.Minute, time.Hour},
+		MaxAttempts:         IntRange{1, 10},
+		ResendAfter:         DurationRange{10 * time.Second, 10 * time.Minute},
+		MaxSends:            IntRange{1, 10},
+		DailyPerDestination: IntRange{1, 100},
+		DailyPerClient:      IntRange{1, 1_000_000},
+		MaxPersonFailures:   IntRange{1, 100}, // NIST SP 800-63B §5.2.2
+		PersonFailureWindow: DurationRange{time.Hour, 365 * 24 * time.Hour},
+		PersonCooldown:      DurationRange{time.Minute, 7 * 24 * time.Hour},
+		LookupMax:           IntRange{1, 100_000},
+		LookupWindow:        DurationRange{time.Second, 24 * time.Hour},
+	}
+}
 
 // OTPConfig configures the OTP flow. The zero value of every field means
 // its default.
@@ -145,6 +162,14 @@ type OTPConfig struct {
 	ClientIPHeader string
 }
 
+// DefaultOTPConfig is the OTP flow's configuration when nothing is set:
+// every field at its default. Package config starts from it.
+func DefaultOTPConfig() OTPConfig {
+	c := OTPConfig{}.withDefaults()
+	c.SMSCountries = slices.Clone(c.SMSCountries)
+	return c
+}
+
 // withDefaults returns c with zero fields set to their defaults.
 func (c OTPConfig) withDefaults() OTPConfig {
 	setInt := func(v *int, d int) {
@@ -189,37 +214,40 @@ func (c OTPConfig) withDefaults() OTPConfig {
 // accepted; zero fields stand for their defaults and pass.
 func (c OTPConfig) Validate() error {
 	d := c.withDefaults()
+	bounds := OTPBounds()
 	type intBound struct {
-		name     string
-		v, lo, h int
+		name string
+		v    int
+		r    IntRange
 	}
 	for _, b := range []intBound{
-		{"code length", d.CodeLength, minOTPCodeLength, maxOTPCodeLength},
-		{"max attempts", d.MaxAttempts, 1, maxOTPMaxAttempts},
-		{"max sends", d.MaxSends, 1, maxOTPMaxSends},
-		{"daily sends per destination", d.DailyPerDestination, 1, maxOTPPerDest},
-		{"daily sends per client", d.DailyPerClient, 1, maxOTPPerClient},
-		{"max consecutive failures per person", d.MaxPersonFailures, 1, maxOTPPersonFailure},
-		{"lookup limit", int(d.LookupLimit.Max), 1, maxOTPLookupMax},
+		{"code length", d.CodeLength, bounds.CodeLength},
+		{"max attempts", d.MaxAttempts, bounds.MaxAttempts},
+		{"max sends", d.MaxSends, bounds.MaxSends},
+		{"daily sends per destination", d.DailyPerDestination, bounds.DailyPerDestination},
+		{"daily sends per client", d.DailyPerClient, bounds.DailyPerClient},
+		{"max consecutive failures per person", d.MaxPersonFailures, bounds.MaxPersonFailures},
+		{"lookup limit", int(d.LookupLimit.Max), bounds.LookupMax},
 	} {
-		if b.v < b.lo || b.v > b.h {
-			return fmt.Errorf("otp flow: %s %d is out of range; use %d to %d", b.name, b.v, b.lo, b.h)
+		if !b.r.Contains(b.v) {
+			return fmt.Errorf("otp flow: %s %d is out of range; use %d to %d", b.name, b.v, b.r.Min, b.r.Max)
 		}
 	}
 	type durBound struct {
-		name     string
-		v, lo, h time.Duration
+		name string
+		v    time.Duration
+		r    DurationRange
 	}
 	for _, b := range []durBound{
-		{"code lifetime", d.CodeLifetime, time.Minute, maxOTPCodeLifetime},
-		{"session lifetime", d.SessionLifetime, time.Minute, time.Hour},
-		{"resend wait", d.ResendAfter, 10 * time.Second, 10 * time.Minute},
-		{"person failure window", d.PersonFailureWindow, time.Hour, 365 * 24 * time.Hour},
-		{"person cool-down", d.PersonCooldown, time.Minute, 7 * 24 * time.Hour},
-		{"lookup limit window", d.LookupLimit.Window, time.Second, 24 * time.Hour},
+		{"code lifetime", d.CodeLifetime, bounds.CodeLifetime},
+		{"session lifetime", d.SessionLifetime, bounds.SessionLifetime},
+		{"resend wait", d.ResendAfter, bounds.ResendAfter},
+		{"person failure window", d.PersonFailureWindow, bounds.PersonFailureWindow},
+		{"person cool-down", d.PersonCooldown, bounds.PersonCooldown},
+		{"lookup limit window", d.LookupLimit.Window, bounds.LookupWindow},
 	} {
-		if b.v < b.lo || b.v > b.h {
-			return fmt.Errorf("otp flow: %s %s is out of range; use %s to %s", b.name, b.v, b.lo, b.h)
+		if !b.r.Contains(b.v) {
+			return fmt.Errorf("otp flow: %s %s is out of range; use %s to %s", b.name, b.v, b.r.Min, b.r.Max)
 		}
 	}
 	if d.ResendAfter%time.Second != 0 {
@@ -269,6 +297,7 @@ type OTPDeps struct {
 // keypad.GrantOTP, which is how the Go API finds it.
 type otpFlow struct {
 	s         *Server
+	store     otpStore
 	cfg       OTPConfig
 	router    *notify.Router
 	tmpl      *notify.Templates
@@ -282,13 +311,13 @@ type otpFlow struct {
 	decoyE164 string
 }
 
-// EnableOTPFlow turns on the OTP flow: it serves POST /oauth2/otp/lookup
+// installOTPFlow turns on the OTP flow (Config.OTP): it serves POST /oauth2/otp/lookup
 // and POST /oauth2/otp/send, accepts grant_type
 // urn:keypad:params:oauth:grant-type:otp at the token endpoint, and
 // announces otp_lookup_endpoint and otp_send_endpoint in the metadata. It
 // also enables the Go API for sign-in with a code (OTPStart, OTPSend,
-// OTPVerify). Call it once, before Register.
-func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
+// OTPVerify).
+func (s *Server) installOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -299,11 +328,10 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 		return fmt.Errorf("otp flow: key has %d bytes, want at least 32 (derive it from the server secret)", len(deps.Key))
 	case deps.Sealer == nil:
 		return errors.New("otp flow: no sealer for the send queue: pass the server's token.Sealer")
-	case s.grant(keypad.GrantOTP) != nil:
-		return errors.New("otp flow: already enabled on this server")
 	}
 	f := &otpFlow{
 		s:         s,
+		store:     s.store,
 		cfg:       cfg.withDefaults(),
 		router:    deps.Router,
 		tmpl:      deps.Templates,
@@ -325,17 +353,16 @@ func (s *Server) EnableOTPFlow(cfg OTPConfig, deps OTPDeps) error {
 	for _, r := range f.cfg.SMSCountries {
 		f.countries[strings.ToUpper(r)] = true
 	}
-	s.Handle("POST "+PathOTPLookup, http.HandlerFunc(f.handleLookup))
-	s.Handle("POST "+PathOTPSend, http.HandlerFunc(f.handleSend))
-	s.RegisterGrant(keypad.GrantOTP, f)
-	s.SetMetadata("otp_lookup_endpoint", s.Endpoint(PathOTPLookup))
-	s.SetMetadata("otp_send_endpoint", s.Endpoint(PathOTPSend))
+	s.handle("POST "+PathOTPLookup, http.HandlerFunc(f.handleLookup))
+	s.handle("POST "+PathOTPSend, http.HandlerFunc(f.handleSend))
+	s.registerGrant(keypad.GrantOTP, f)
+	s.setMetadata("otp_lookup_endpoint", s.Endpoint(PathOTPLookup))
+	s.setMetadata("otp_send_endpoint", s.Endpoint(PathOTPSend))
 	return nil
 }
 
-// ErrOTPDisabled is returned by the Go API when EnableOTPFlow was not
-// called.
-var ErrOTPDisabled = errors.New("oauth: the OTP flow is not enabled: call EnableOTPFlow")
+// ErrOTPDisabled is returned by the Go API when Config.OTP was not set.
+var ErrOTPDisabled = errors.New("oauth: the OTP flow is not enabled: set Config.OTP")
 
 // otp returns the server's OTP flow.
 func (s *Server) otp() (*otpFlow, error) {
@@ -519,7 +546,7 @@ type otpEvent struct {
 // answered: the person's flow goes on.
 func (f *otpFlow) record(ctx context.Context, e otpEvent) {
 	f.s.metrics.Event("otp", e.name)
-	err := f.s.store.AddAuditEvent(ctx, &keypad.AuditEvent{
+	err := f.store.AddAuditEvent(ctx, &keypad.AuditEvent{
 		Time: f.s.now(), Type: "otp." + e.name, ClientID: e.clientID,
 		Subject: e.subject, IP: e.ip, Detail: e.detail,
 	})

@@ -110,18 +110,18 @@ func newOTPDocEnv(t *testing.T) *otpDocEnv {
 	must(t, err)
 	keys := token.NewKeyring(st, sealer, token.KeyringOptions{Now: e.clk.Now})
 	must(t, keys.Load(ctx))
-	srv, err := oauth.New(oauth.Config{Issuer: "http://" + e.ts.Listener.Addr().String(), AccessTTL: time.Hour},
-		oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clk.Now}, Metrics: metrics.New(),
-			Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil)), Now: e.clk.Now})
-	must(t, err)
 	sms, err := notify.NewWebhookSender(notify.WebhookConfig{URL: hook.URL + "/keypad-hook", Secret: docWebhookSecret})
 	must(t, err)
 	sms.Now = e.clk.Now
-	must(t, srv.EnableOTPFlow(oauth.OTPConfig{}, oauth.OTPDeps{
-		Router: &notify.Router{SMS: sms, Email: &notify.Outbox{Store: st, Now: e.clk.Now}},
-		Key:    []byte(strings.Repeat("o", 32)),
-		Sealer: sealer,
-	}))
+	srv, err := oauth.New(oauth.Config{Issuer: "http://" + e.ts.Listener.Addr().String(), AccessTTL: time.Hour, OTP: &oauth.OTPConfig{}},
+		oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clk.Now}, Metrics: metrics.New(),
+			Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil)), Now: e.clk.Now,
+			OTP: oauth.OTPDeps{
+				Router: &notify.Router{SMS: sms, Email: &notify.Outbox{Store: st, Now: e.clk.Now}},
+				Key:    []byte(strings.Repeat("o", 32)),
+				Sealer: sealer,
+			}})
+	must(t, err)
 	e.srv = srv
 	srv.Register(mux)
 	e.ts.Start()

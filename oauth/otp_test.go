@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -133,14 +132,6 @@ func newOTPEnv(t testing.TB, cfg OTPConfig, edit ...func(*OTPDeps)) *otpEnv {
 	// The server runs on the recording store, so tests can compare the
 	// store work of a real lookup with a decoy's.
 	rnd := testclock.NewRand(9)
-	srv, err := New(Config{Issuer: testIssuer, AccessTTL: accessTTL, RefreshTTL: 24 * time.Hour}, Deps{
-		Store: e.rec, Issuer: e.issuer, Metrics: e.metrics, Now: e.clk.Now, Rand: rnd,
-		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
-	})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	e.srv = srv
 	sms, err := notify.NewTwilioSender(notify.TwilioConfig{AccountSID: twilioSID, AuthToken: twilioToken, From: twilioFrom, BaseURL: e.twilio.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -164,9 +155,7 @@ func newOTPEnv(t testing.TB, cfg OTPConfig, edit ...func(*OTPDeps)) *otpEnv {
 	for _, fn := range edit {
 		fn(&deps)
 	}
-	if err := e.srv.EnableOTPFlow(cfg, deps); err != nil {
-		t.Fatalf("EnableOTPFlow: %v", err)
-	}
+	e.mustRebuild(func(c *Config, d *Deps) { c.OTP, d.OTP, d.Store, d.Rand = &cfg, deps, e.rec, rnd })
 	e.start()
 	ctx := context.Background()
 	if err := e.st.PutScope(ctx, &keypad.Scope{Name: usageScope, Description: usageWords}); err != nil {

@@ -52,7 +52,7 @@ func (f *otpFlow) decoyModel(ctx context.Context) *identifier.DecoyModel {
 	// The first people by ID: IDs are random (HMACs of external IDs, or
 	// random), so this is a fair sample, and the same one next time, so
 	// decoys stay put while the directory does.
-	people, err := f.s.store.ListSubjects(ctx, "", decoySampleSize)
+	people, err := f.store.ListSubjects(ctx, "", decoySampleSize)
 	if err != nil {
 		f.s.log.ErrorContext(ctx, "oauth: sample people for decoys", "err", err)
 		if d.model == nil {

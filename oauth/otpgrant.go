@@ -50,7 +50,7 @@ func (f *otpFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse,
 	if err != nil {
 		return nil, fmt.Errorf("otp grant: %w", err)
 	}
-	if err := f.s.store.CreateGrant(ctx, g); err != nil {
+	if err := f.store.CreateGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("otp grant: create grant: %w", err)
 	}
 	return f.s.issue(ctx, keypad.GrantOTP, Issue{
@@ -87,7 +87,7 @@ func (f *otpFlow) redeem(ctx context.Context, req redeemRequest) (*keypad.OTPSes
 
 	// A read first, for the person's cool-down; the verdict itself is the
 	// update below.
-	o, err := f.s.store.GetOTPSession(ctx, hash)
+	o, err := f.store.GetOTPSession(ctx, hash)
 	if errors.Is(err, keypad.ErrNotFound) {
 		return nil, errOTPSessionInvalid
 	}
@@ -104,7 +104,7 @@ func (f *otpFlow) redeem(ctx context.Context, req redeemRequest) (*keypad.OTPSes
 
 	want := f.codeHash(hash, code)
 	var verdict *Error
-	o, err = f.s.store.UpdateOTPSession(ctx, hash, func(s *keypad.OTPSession) error {
+	o, err = f.store.UpdateOTPSession(ctx, hash, func(s *keypad.OTPSession) error {
 		// fn may run again when the store retries a transaction, so it
 		// starts from nothing every time.
 		verdict = nil

@@ -56,7 +56,7 @@ func (f *otpFlow) checkLookup(ctx context.Context, client *keypad.Client, ip str
 		key = keyOTPLookupClient + client.ID
 	}
 	l := f.cfg.LookupLimit
-	n, err := f.s.store.Hit(ctx, key, l.Window, now)
+	n, err := f.store.Hit(ctx, key, l.Window, now)
 	if err != nil {
 		return fmt.Errorf("otp lookup: %w", err)
 	}
@@ -130,7 +130,7 @@ func clientDayKey(o *keypad.OTPSession) string {
 // checkPerson refuses a person who is cooling down after too many wrong
 // codes in a row.
 func (f *otpFlow) checkPerson(ctx context.Context, o *keypad.OTPSession, now time.Time) error {
-	n, err := f.s.store.Count(ctx, keyOTPPersonCool+personKey(o), now)
+	n, err := f.store.Count(ctx, keyOTPPersonCool+personKey(o), now)
 	if err != nil {
 		return fmt.Errorf("otp: read person cool-down: %w", err)
 	}
@@ -171,7 +171,7 @@ func (f *otpFlow) chargeSendCaps(ctx context.Context, o *keypad.OTPSession, ch k
 	}
 	refund = func() { f.refund(ctx, charged, now) }
 	for _, c := range caps {
-		n, err := f.s.store.Hit(ctx, c.key, otpDay, now)
+		n, err := f.store.Hit(ctx, c.key, otpDay, now)
 		if err != nil {
 			refund()
 			return nil, nil, fmt.Errorf("otp send: count daily cap: %w", err)
@@ -190,7 +190,7 @@ func (f *otpFlow) refund(ctx context.Context, charged []string, chargedAt time.T
 	// The request may be ending; the take-back must not end with it.
 	ctx = context.WithoutCancel(ctx)
 	for _, key := range charged {
-		if err := f.s.store.Unhit(ctx, key, otpDay, chargedAt); err != nil {
+		if err := f.store.Unhit(ctx, key, otpDay, chargedAt); err != nil {
 			f.s.log.ErrorContext(ctx, "oauth: take back an otp send charge", "err", err)
 		}
 	}
@@ -201,17 +201,17 @@ func (f *otpFlow) refund(ctx context.Context, charged []string, chargedAt time.T
 // again after it.
 func (f *otpFlow) personFailed(ctx context.Context, o *keypad.OTPSession, ip string, now time.Time) error {
 	key := personKey(o)
-	n, err := f.s.store.Hit(ctx, keyOTPPersonFails+key, f.cfg.PersonFailureWindow, now)
+	n, err := f.store.Hit(ctx, keyOTPPersonFails+key, f.cfg.PersonFailureWindow, now)
 	if err != nil {
 		return fmt.Errorf("otp: count person failure: %w", err)
 	}
 	if n < int64(f.cfg.MaxPersonFailures) {
 		return nil
 	}
-	if _, err := f.s.store.Hit(ctx, keyOTPPersonCool+key, f.cfg.PersonCooldown, now); err != nil {
+	if _, err := f.store.Hit(ctx, keyOTPPersonCool+key, f.cfg.PersonCooldown, now); err != nil {
 		return fmt.Errorf("otp: start person cool-down: %w", err)
 	}
-	if err := f.s.store.ResetCounter(ctx, keyOTPPersonFails+key); err != nil {
+	if err := f.store.ResetCounter(ctx, keyOTPPersonFails+key); err != nil {
 		return fmt.Errorf("otp: reset person failures: %w", err)
 	}
 	f.record(ctx, otpEvent{name: "person_cooldown", clientID: o.ClientID, subject: o.Subject, ip: ip,
@@ -222,7 +222,7 @@ func (f *otpFlow) personFailed(ctx context.Context, o *keypad.OTPSession, ip str
 // personSucceeded forgets the person's wrong codes: the limit is on
 // failures in a row.
 func (f *otpFlow) personSucceeded(ctx context.Context, o *keypad.OTPSession) error {
-	if err := f.s.store.ResetCounter(ctx, keyOTPPersonFails+personKey(o)); err != nil {
+	if err := f.store.ResetCounter(ctx, keyOTPPersonFails+personKey(o)); err != nil {
 		return fmt.Errorf("otp: reset person failures: %w", err)
 	}
 	return nil

@@ -73,7 +73,7 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 		return nil, err // a *keypad.ValidationError: invalid_request saying what to type
 	}
 	model := f.decoyModel(ctx) // read for every lookup: the same store work
-	subjects, err := f.s.store.FindSubjects(ctx, id)
+	subjects, err := f.store.FindSubjects(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("otp lookup: %w", err)
 	}
@@ -81,7 +81,7 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 	// (the same store work): a decoy must answer as the street does.
 	var street []*keypad.Subject
 	if sid, ok := identifier.StreetOnly(id); ok {
-		if street, err = f.s.store.FindSubjects(ctx, sid); err != nil {
+		if street, err = f.store.FindSubjects(ctx, sid); err != nil {
 			return nil, fmt.Errorf("otp lookup: %w", err)
 		}
 	}
@@ -158,7 +158,7 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 		o.Subject = subjects[0].ID
 		ev.subject = o.Subject
 	}
-	if err := f.s.store.CreateOTPSession(ctx, o); err != nil {
+	if err := f.store.CreateOTPSession(ctx, o); err != nil {
 		return nil, fmt.Errorf("otp lookup: store session: %w", err)
 	}
 	ev.detail = fmt.Sprintf("identifier_type=%s result=%s channels=%d", id.Type, result, len(channels))

@@ -277,7 +277,7 @@ func TestOTPMetadata(t *testing.T) {
 	if !slices.Contains(grants, any(keypad.GrantOTP)) {
 		t.Errorf("grant_types_supported = %v, want it to list %s", grants, keypad.GrantOTP)
 	}
-	if err := e.srv.EnableOTPFlow(OTPConfig{}, OTPDeps{Router: nil}); err == nil {
+	if err := e.rebuild(func(_ *Config, d *Deps) { d.OTP = OTPDeps{Router: nil} }); err == nil {
 		t.Error("enabling the flow without a router succeeded")
 	}
 }

@@ -135,7 +135,7 @@ func (s *Server) DeliverOTPQueue(ctx context.Context) (int, error) {
 	defer f.queue.pass.Unlock()
 	n := 0
 	for ctx.Err() == nil {
-		jobs, err := s.store.ClaimOTPSends(ctx, f.queue.worker, s.now(), otpQueueLease, 1)
+		jobs, err := f.store.ClaimOTPSends(ctx, f.queue.worker, s.now(), otpQueueLease, 1)
 		if err != nil {
 			return n, fmt.Errorf("claim: %w", err)
 		}
@@ -212,7 +212,7 @@ func (q *otpQueue) open(j *keypad.OTPSend) (notify.Message, error) {
 // settle stores a job's outcome; false when this worker lost its claim
 // (it outlived its lease and another worker has the message now).
 func (q *otpQueue) settle(ctx context.Context, j *keypad.OTPSend) bool {
-	err := q.f.s.store.SettleOTPSend(ctx, j, q.worker)
+	err := q.f.store.SettleOTPSend(ctx, j, q.worker)
 	if err != nil {
 		q.f.s.log.ErrorContext(ctx, "oauth: record an otp message's outcome", "id", j.ID, "status", j.Status, "err", err)
 		return false
@@ -223,7 +223,7 @@ func (q *otpQueue) settle(ctx context.Context, j *keypad.OTPSend) bool {
 // release gives the session back the send of a message given up on, if
 // it is still the session's newest: the person may ask again at once.
 func (q *otpQueue) release(ctx context.Context, j *keypad.OTPSend) {
-	_, err := q.f.s.store.UpdateOTPSession(ctx, j.SessionHash, func(o *keypad.OTPSession) error {
+	_, err := q.f.store.UpdateOTPSession(ctx, j.SessionHash, func(o *keypad.OTPSession) error {
 		if o.Status == keypad.OTPPending && o.LastSentAt.Equal(j.ChargedAt) && o.Sends > 0 {
 			o.Sends--
 			o.LastSentAt = time.Time{}

@@ -30,14 +30,11 @@ func (e *otpEnv) queueServer(t *testing.T, st keypad.Store) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Issuer: testIssuer, AccessTTL: accessTTL, RefreshTTL: 24 * time.Hour}, Deps{
+	srv, err := New(Config{Issuer: testIssuer, AccessTTL: accessTTL, RefreshTTL: 24 * time.Hour, OTP: &OTPConfig{}}, Deps{
 		Store: st, Issuer: e.issuer, Metrics: e.metrics, Now: e.clk.Now,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
+		OTP:    OTPDeps{Router: f.router, Key: e.key, Sealer: f.queue.sealer},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = srv.EnableOTPFlow(OTPConfig{}, OTPDeps{Router: f.router, Key: e.key, Sealer: f.queue.sealer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 		clientID = req.client.ID
 	}
 	hash := keypad.SecretHash(req.handle)
-	o, err := f.s.store.GetOTPSession(ctx, hash)
+	o, err := f.store.GetOTPSession(ctx, hash)
 	if errors.Is(err, keypad.ErrNotFound) {
 		return nil, errOTPSessionInvalid
 	}
@@ -160,7 +160,7 @@ func findChannel(o *keypad.OTPSession, id string) (keypad.OTPChannel, bool) {
 func (f *otpFlow) enqueue(ctx context.Context, hash []byte, clientID, purpose, code string, now time.Time, job *keypad.OTPSend) (int, error) {
 	expires := now.Add(f.cfg.CodeLifetime)
 	codeHash := f.codeHash(hash, code)
-	o, err := f.s.store.EnqueueOTPSend(ctx, hash, func(o *keypad.OTPSession) error {
+	o, err := f.store.EnqueueOTPSend(ctx, hash, func(o *keypad.OTPSession) error {
 		if err := checkSession(o, clientID, purpose, now); err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (f *otpFlow) message(ctx context.Context, o *keypad.OTPSession, client *key
 func (f *otpFlow) scopeWords(ctx context.Context, scopes []string) ([]string, error) {
 	out := make([]string, 0, len(scopes))
 	for _, name := range scopes {
-		sc, err := f.s.store.GetScope(ctx, name)
+		sc, err := f.store.GetScope(ctx, name)
 		switch {
 		case errors.Is(err, keypad.ErrNotFound):
 			out = append(out, name)

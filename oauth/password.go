@@ -32,23 +32,30 @@ var passwordLimitText = map[ratelimit.Scope]string{
 // per-username lock as the sign-in page.
 type passwordFlow struct {
 	s        *Server
+	store    passwordStore
+	users    passwordCheckStore // what checkPassword reads and upgrades
 	limiter  *ratelimit.Limiter
 	ipHeader string
 }
 
-// EnablePasswordGrant serves grant_type=password for the clients
-// registered with it (and refresh_token with it). limiter is the one the
-// sign-in page uses, so failures on either count together, per username,
-// per client address and globally. ipHeader names the header a trusted
-// reverse proxy sets with the client address (see ratelimit.ClientIP);
-// empty uses RemoteAddr. Call it once, before Register.
-func (s *Server) EnablePasswordGrant(limiter *ratelimit.Limiter, ipHeader string) error {
+// PasswordConfig configures the password grant.
+type PasswordConfig struct {
+	// ClientIPHeader names the header a trusted reverse proxy sets with
+	// the client address (see ratelimit.ClientIP); empty uses RemoteAddr.
+	ClientIPHeader string
+}
+
+// installPasswordGrant serves grant_type=password (Config.Password) for
+// the clients registered with it (and refresh_token with it). limiter is
+// the one the sign-in page uses (Deps.Limiter), so failures on either
+// count together, per username, per client address and globally.
+func (s *Server) installPasswordGrant(cfg PasswordConfig, limiter *ratelimit.Limiter) error {
 	if limiter == nil {
-		return errors.New("password grant: a limiter is required (per-user lockout)")
+		return errors.New("password grant: a limiter is required (per-user lockout): set Deps.Limiter")
 	}
-	f := &passwordFlow{s: s, limiter: limiter, ipHeader: ipHeader}
-	s.RegisterGrant(keypad.GrantPassword, GrantFunc(f.grant))
-	s.enableRefresh()
+	f := &passwordFlow{s: s, store: s.store, users: s.store, limiter: limiter, ipHeader: cfg.ClientIPHeader}
+	s.registerGrant(keypad.GrantPassword, GrantFunc(f.grant))
+	s.installRefresh()
 	return nil
 }
 
@@ -83,7 +90,7 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		}
 		return nil, err
 	}
-	sub, ok, err := checkPassword(ctx, s.store, s.rand, s.now, s.log, username, pw)
+	sub, ok, err := checkPassword(ctx, f.users, s.rand, s.now, s.log, username, pw)
 	if err != nil {
 		return nil, fmt.Errorf("password grant: %w", err)
 	}
@@ -109,7 +116,7 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 		return nil, fmt.Errorf("password grant: %w", err)
 	}
 	g.LastUsedAt = now // its tokens are issued right away
-	if err := s.store.CreateGrant(ctx, g); err != nil {
+	if err := f.store.CreateGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("password grant: create grant: %w", err)
 	}
 	s.metrics.Event("password", "succeeded")
@@ -120,9 +127,9 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 	})
 }
 
-// passwordStore is what the password check reads, and writes to upgrade
-// a stored hash.
-type passwordStore interface {
+// passwordCheckStore is what the password check reads, and writes to
+// upgrade a stored hash.
+type passwordCheckStore interface {
 	GetSubjectByUsername(ctx context.Context, username string) (*keypad.Subject, error)
 	UpdateSubject(ctx context.Context, s *keypad.Subject) error
 }
@@ -138,7 +145,7 @@ type passwordStore interface {
 // ones, best effort. Guessing limits are the caller's: they differ per
 // entry point (the page has device cookies) and must be charged before
 // this runs.
-func checkPassword(ctx context.Context, st passwordStore, rnd io.Reader, now func() time.Time, log *slog.Logger, username, pw string) (*keypad.Subject, bool, error) {
+func checkPassword(ctx context.Context, st passwordCheckStore, rnd io.Reader, now func() time.Time, log *slog.Logger, username, pw string) (*keypad.Subject, bool, error) {
 	sub, err := st.GetSubjectByUsername(ctx, username)
 	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
 		return nil, false, fmt.Errorf("look up subject: %w", err)
@@ -160,7 +167,7 @@ func checkPassword(ctx context.Context, st passwordStore, rnd io.Reader, now fun
 
 // rehash upgrades sub's stored hash to the current parameters; failing
 // to must not stop a sign-in.
-func rehash(ctx context.Context, st passwordStore, rnd io.Reader, now func() time.Time, log *slog.Logger, sub *keypad.Subject, pw string) {
+func rehash(ctx context.Context, st passwordCheckStore, rnd io.Reader, now func() time.Time, log *slog.Logger, sub *keypad.Subject, pw string) {
 	phc, err := password.Hash(pw, rnd)
 	if err == nil {
 		up := *sub

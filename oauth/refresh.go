@@ -20,14 +20,11 @@ var (
 	errRefreshReused  = InvalidGrant("the refresh token was already used, so every token of this sign-in was revoked for safety (RFC 9700 section 4.14.2); sign in again")
 )
 
-// EnableRefreshTokens serves grant_type=refresh_token at the token
-// endpoint. EnableAuthorizationCode and EnablePasswordGrant call it; a
-// server offering only the device or OTP flow calls it itself. Calling it
-// again does nothing more.
-func (s *Server) EnableRefreshTokens() { s.enableRefresh() }
-
-func (s *Server) enableRefresh() {
-	s.RegisterGrant(keypad.GrantRefreshToken, GrantFunc(s.refreshGrant))
+// installRefresh serves grant_type=refresh_token at the token endpoint
+// (Config.Refresh). The authorization code flow and the password grant
+// install it too; installing it again does nothing more.
+func (s *Server) installRefresh() {
+	s.registerGrant(keypad.GrantRefreshToken, GrantFunc(s.refreshGrant))
 }
 
 // refreshGrant is the refresh token grant (RFC 6749 §6) with rotation and

@@ -3,10 +3,13 @@
 // metadata. One file per endpoint or grant, each naming the RFC section it
 // implements.
 //
-// A grant is added by writing one file with a GrantHandler and one line in
-// installBuiltins; an endpoint of a later flow registers itself with
-// Handle and announces itself in the metadata with SetMetadata. Every
-// error leaves through the one table in errors.go.
+// The server is built once, by New, from a Config that lists the flows
+// and Deps that carry their collaborators; nothing is switched on
+// afterwards. A grant is added by writing one file with a GrantHandler
+// and an install function, a field in Config, and one line in
+// installBuiltins; its endpoints register there with handle and announce
+// themselves in the metadata with setMetadata. Every error leaves through
+// the one table in errors.go.
 package oauth
 
 import (
@@ -19,11 +22,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/metrics"
+	"github.com/keypadauth/keypad/ratelimit"
 	"github.com/keypadauth/keypad/token"
 )
 
@@ -37,7 +40,10 @@ const (
 	PathOIDCDiscovery = "/.well-known/openid-configuration"
 )
 
-// Config is the protocol configuration.
+// Config is the protocol configuration: the issuer, the default
+// lifetimes and the flows the server offers. A nil flow is off; client
+// credentials are always on. The server is built from it once, by New,
+// and does not change afterwards.
 type Config struct {
 	// Issuer is the issuer URL (RFC 8414 §2): https, or http for
 	// localhost; endpoint URLs are built from it. The server itself
@@ -54,6 +60,24 @@ type Config struct {
 	// instance for up to that long (and at once on the instance that made
 	// the change, which calls ForgetClient). Zero disables the cache.
 	ClientCacheTTL time.Duration
+
+	// Device turns on the device flow (RFC 8628; device.go).
+	Device *DeviceConfig
+	// AuthorizationCode turns on the authorization code flow with PKCE
+	// and OpenID Connect, refresh tokens and userinfo (authorize.go); it
+	// needs Deps.Pages.
+	AuthorizationCode *AuthCodeConfig
+	// Password turns on the password grant for the clients registered
+	// with it, and refresh tokens (password.go); it needs Deps.Limiter.
+	Password *PasswordConfig
+	// JWTBearer turns on the JWT bearer grant for the clients registered
+	// with it and with assertion keys (assertion.go).
+	JWTBearer *JWTBearerConfig
+	// Refresh turns on refresh tokens on their own, for a server offering
+	// only the device or OTP flow; AuthorizationCode and Password imply it.
+	Refresh bool
+	// OTP turns on the OTP flow (otp.go); it needs Deps.OTP.
+	OTP *OTPConfig
 }
 
 // Validate checks the configuration and says what to fix.
@@ -76,17 +100,34 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Deps are the server's collaborators.
+// Deps are the server's collaborators. Those of a flow are required
+// only when Config turns the flow on.
 type Deps struct {
-	Store   keypad.Store
+	Store keypad.Store
+	// Issuer mints the tokens. New works on a copy, completed where the
+	// caller left fields unset (see New); the caller's is not changed.
 	Issuer  *token.Issuer
 	Logger  *slog.Logger     // slog.Default() when nil
 	Metrics *metrics.Metrics // may be nil
 	Now     func() time.Time // time.Now when nil
 	Rand    io.Reader        // crypto/rand.Reader when nil; safe for concurrent use
+
+	// Pages builds the person's side of the authorization code flow
+	// (sign-in, consent), usually the *web.Handler. It is called once,
+	// inside New, with the server being built, because the pages in turn
+	// use that server as their Authorizer and CodeSignIn; they may keep
+	// it but must not call it before New has returned. This is the one
+	// place where oauth and its pages are tied together.
+	Pages func(*Server) (Interaction, error)
+	// Limiter counts failed passwords for the password grant; the sign-in
+	// page must use the same one, so failures on either count together.
+	Limiter *ratelimit.Limiter
+	// OTP are the OTP flow's collaborators.
+	OTP OTPDeps
 }
 
-// Server serves the OAuth endpoints.
+// Server serves the OAuth endpoints. It is immutable once New returns:
+// its grants, endpoints and metadata are fixed by Config.
 type Server struct {
 	cfg     Config
 	issuer  string // Config.Issuer without a trailing slash
@@ -98,7 +139,7 @@ type Server struct {
 	rand    io.Reader
 	clients *clientCache
 
-	mu     sync.RWMutex
+	// Set by installBuiltins inside New, read-only afterwards.
 	grants map[string]GrantHandler
 	order  []string // grant types in registration order, for the metadata
 	routes []route
@@ -110,12 +151,12 @@ type route struct {
 	h       http.Handler
 }
 
-// New returns a server with the built-in grants installed. It completes
-// Deps.Issuer where that leaves fields unset: the issuer URL, the default
-// lifetimes from Config, the store as its GrantStore and the client cache
-// as its Clients, so that introspection sees revoked grants and deleted
-// clients. An Issuer
-// whose URL differs from Config.Issuer is refused.
+// New returns a server offering the flows Config turns on. It mints
+// tokens with a copy of Deps.Issuer, completed where that leaves fields
+// unset: the issuer URL, the default lifetimes from Config, the store as
+// its GrantStore and the client cache as its Clients, so that
+// introspection sees revoked grants and deleted clients; Tokens returns
+// that copy. An Issuer whose URL differs from Config.Issuer is refused.
 func New(cfg Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -123,11 +164,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Store == nil || deps.Issuer == nil {
 		return nil, errors.New("oauth: Store and Issuer are required")
 	}
+	tokens := *deps.Issuer
 	s := &Server{
 		cfg:     cfg,
 		issuer:  strings.TrimSuffix(cfg.Issuer, "/"),
 		store:   deps.Store,
-		tokens:  deps.Issuer,
+		tokens:  &tokens,
 		log:     deps.Logger,
 		metrics: deps.Metrics,
 		now:     deps.Now,
@@ -163,45 +205,77 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.tokens.DefaultRefreshTTL == 0 {
 		s.tokens.DefaultRefreshTTL = cfg.RefreshTTL
 	}
-	s.installBuiltins()
+	if err := s.installBuiltins(cfg, deps); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// installBuiltins registers the grants and endpoints of this package. A new
-// grant adds its one line here.
-func (s *Server) installBuiltins() {
-	s.RegisterGrant(keypad.GrantClientCredentials, GrantFunc(s.clientCredentials))
+// Tokens is the token issuer the server mints with: Deps.Issuer as New
+// completed it.
+func (s *Server) Tokens() *token.Issuer { return s.tokens }
+
+// installBuiltins registers the grants and endpoints Config turns on, in
+// the order grant_types_supported lists them. A new grant adds its one
+// line here (and its field in Config).
+func (s *Server) installBuiltins(cfg Config, deps Deps) error {
+	s.registerGrant(keypad.GrantClientCredentials, GrantFunc(s.clientCredentials))
+	installs := []struct {
+		flow    string // the Config field, for FlowError
+		on      bool
+		install func() error
+	}{
+		{"Device", cfg.Device != nil, func() error { return s.installDeviceFlow(*cfg.Device) }},
+		{"AuthorizationCode", cfg.AuthorizationCode != nil, func() error { return s.installAuthorizationCode(*cfg.AuthorizationCode, deps.Pages) }},
+		{"Password", cfg.Password != nil, func() error { return s.installPasswordGrant(*cfg.Password, deps.Limiter) }},
+		{"JWTBearer", cfg.JWTBearer != nil, func() error { return s.installJWTBearerGrant(*cfg.JWTBearer) }},
+		{"Refresh", cfg.Refresh, func() error { s.installRefresh(); return nil }},
+		{"OTP", cfg.OTP != nil, func() error { return s.installOTPFlow(*cfg.OTP, deps.OTP) }},
+	}
+	for _, in := range installs {
+		if !in.on {
+			continue
+		}
+		if err := in.install(); err != nil {
+			return &FlowError{Flow: in.flow, Err: err}
+		}
+	}
+	return nil
 }
 
-// RegisterGrant makes the token endpoint serve grantType with h and lists
+// FlowError is a flow's refusal, in New, of its configuration or its
+// collaborators. Flow names the Config field ("Device", "OTP", ...), so
+// that a caller can point at the settings it built that field from.
+type FlowError struct {
+	Flow string
+	Err  error
+}
+
+func (e *FlowError) Error() string { return e.Err.Error() }
+func (e *FlowError) Unwrap() error { return e.Err }
+
+// registerGrant makes the token endpoint serve grantType with h and lists
 // it in grant_types_supported. Registering a type again replaces its
-// handler. Call it before Register.
-func (s *Server) RegisterGrant(grantType string, h GrantHandler) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// handler. Only installBuiltins's flows call it, inside New.
+func (s *Server) registerGrant(grantType string, h GrantHandler) {
 	if _, ok := s.grants[grantType]; !ok {
 		s.order = append(s.order, grantType)
 	}
 	s.grants[grantType] = h
 }
 
-// Handle adds an endpoint of a later flow (pattern as for
+// handle adds an endpoint of a flow (pattern as for
 // http.ServeMux.Handle, with its method, e.g. "POST
-// /oauth2/device_authorization"). Register puts it on the mux. Call it
-// before Register.
-func (s *Server) Handle(pattern string, h http.Handler) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// /oauth2/device_authorization"). Register puts it on the mux.
+func (s *Server) handle(pattern string, h http.Handler) {
 	s.routes = append(s.routes, route{pattern, h})
 }
 
-// SetMetadata sets a member of the authorization server metadata (RFC 8414
-// §2), e.g. "device_authorization_endpoint" to Endpoint(...), or
+// setMetadata sets a member of the authorization server metadata (RFC
+// 8414 §2), e.g. "device_authorization_endpoint" to Endpoint(...), or
 // "code_challenge_methods_supported". Members the server computes itself
 // (grant types, endpoints of this package, scopes) cannot be overridden.
-func (s *Server) SetMetadata(name string, value any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) setMetadata(name string, value any) {
 	s.meta[name] = value
 }
 
@@ -219,21 +293,15 @@ func (s *Server) Register(mux *http.ServeMux) {
 		{"GET " + PathOIDCDiscovery, http.HandlerFunc(s.handleMetadata)},
 		{"GET " + PathJWKS, http.HandlerFunc(s.handleJWKS)},
 	}
-	s.mu.RLock()
 	routes = append(routes, s.routes...)
-	s.mu.RUnlock()
 	registerWithCORS(mux, routes)
 }
 
 // grantTypes returns the registered grant types in registration order.
 func (s *Server) grantTypes() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	return slices.Clone(s.order)
 }
 
 func (s *Server) grant(grantType string) GrantHandler {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	return s.grants[grantType]
 }

@@ -1,9 +1,12 @@
 package oauth
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/token"
 )
 
@@ -40,8 +43,16 @@ func TestConfigValidate(t *testing.T) {
 
 func TestNewCompletesIssuer(t *testing.T) {
 	e := newEnv(t)
-	if e.issuer.Issuer != testIssuer || e.issuer.DefaultAccessTTL != accessTTL || e.issuer.Grants == nil || e.issuer.Clients == nil {
-		t.Errorf("issuer after New = %+v, want URL, access TTL, grants and clients filled in", e.issuer)
+	if tok := e.srv.Tokens(); tok.Issuer != testIssuer || tok.DefaultAccessTTL != accessTTL || tok.Grants == nil || tok.Clients == nil {
+		t.Errorf("issuer after New = %+v, want URL, access TTL, grants and clients filled in", tok)
+	}
+	// New works on a copy: the caller's Issuer, which another server
+	// may share, is left as it was.
+	if e.issuer.Issuer != "" || e.issuer.DefaultAccessTTL != 0 || e.issuer.Grants != nil || e.issuer.Clients != nil {
+		t.Errorf("New changed the caller's issuer to %+v", e.issuer)
+	}
+	if e.srv.Tokens() == e.issuer {
+		t.Error("Tokens is the caller's issuer, not New's copy")
 	}
 	t.Run("ErrIssuerMismatch", func(t *testing.T) {
 		other := &token.Issuer{Issuer: "https://other.example", Keys: e.keys, Store: e.st}
@@ -54,4 +65,38 @@ func TestNewCompletesIssuer(t *testing.T) {
 			t.Fatal("New accepted no Store and no Issuer")
 		}
 	})
+}
+
+// TestNewInstallsTheConfiguredFlows: the flows a server offers are the
+// ones its Config lists, installed by New alone, whatever order the
+// fields are set in; a flow whose collaborators are missing stops New
+// with a FlowError naming it.
+func TestNewInstallsTheConfiguredFlows(t *testing.T) {
+	e := newEnv(t)
+	if got, want := e.srv.grantTypes(), []string{keypad.GrantClientCredentials}; !slices.Equal(got, want) {
+		t.Errorf("grant types with no flows = %v, want %v", got, want)
+	}
+	dcfg := keyed(DeviceConfig{})
+	e.mustRebuild(func(c *Config, _ *Deps) {
+		c.Refresh = true
+		c.JWTBearer = &JWTBearerConfig{}
+		c.Device = &dcfg
+	})
+	want := []string{keypad.GrantClientCredentials, keypad.GrantDeviceCode, keypad.GrantJWTBearer, keypad.GrantRefreshToken}
+	if got := e.srv.grantTypes(); !slices.Equal(got, want) {
+		t.Errorf("grant types = %v, want %v", got, want)
+	}
+	for _, tt := range []struct {
+		flow string
+		mod  func(*Config, *Deps)
+	}{
+		{"AuthorizationCode", func(c *Config, _ *Deps) { c.AuthorizationCode = &AuthCodeConfig{} }},
+		{"Password", func(c *Config, _ *Deps) { c.Password = &PasswordConfig{} }},
+		{"OTP", func(c *Config, _ *Deps) { c.OTP = &OTPConfig{} }},
+	} {
+		var fe *FlowError
+		if err := e.rebuild(tt.mod); !errors.As(err, &fe) || fe.Flow != tt.flow {
+			t.Errorf("New with %s but not its Deps = %v, want a FlowError of %s", tt.flow, err, tt.flow)
+		}
+	}
 }

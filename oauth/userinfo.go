@@ -30,13 +30,13 @@ var OIDCScopes = []keypad.Scope{
 	{Name: "offline_access", Description: "Stay connected when you are not using it"},
 }
 
-// enableUserinfo serves the userinfo endpoint (Core §5.3); OIDC allows
+// installUserinfo serves the userinfo endpoint (Core §5.3); OIDC allows
 // GET and POST.
-func (s *Server) enableUserinfo() {
+func (s *Server) installUserinfo() {
 	h := http.HandlerFunc(s.handleUserinfo)
-	s.Handle("GET "+PathUserinfo, h)
-	s.Handle("POST "+PathUserinfo, h)
-	s.SetMetadata("userinfo_endpoint", s.Endpoint(PathUserinfo))
+	s.handle("GET "+PathUserinfo, h)
+	s.handle("POST "+PathUserinfo, h)
+	s.setMetadata("userinfo_endpoint", s.Endpoint(PathUserinfo))
 }
 
 // userinfoAddress is the address claim (Core §5.1.1): keypad knows the

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,25 +16,9 @@ import (
 	"github.com/keypadauth/keypad/web"
 )
 
-// pathVerification is the device flow's verification URI under the
-// issuer: short, because people type it off a television.
-const pathVerification = "/device"
-
-// DeviceConfig is the device flow's configuration under cfg, for a
-// server whose issuer is issuer.
-func DeviceConfig(cfg config.Config, issuer string) oauth.DeviceConfig {
-	return oauth.DeviceConfig{
-		VerificationURI: issuer + pathVerification,
-		Lifetime:        cfg.Device.Lifetime,
-		Interval:        cfg.Device.Interval,
-		SlowDownStep:    cfg.Device.SlowDownStep,
-		UserCode:        cfg.Device.UserCode(),
-	}
-}
-
 // WebConfig is the hosted pages' configuration under cfg. Its user-code
-// format is DeviceConfig's, so typed codes normalise to what the device
-// endpoint handed out.
+// format is the device flow's (config.DeviceFlow), so typed codes
+// normalise to what the device endpoint handed out.
 func WebConfig(cfg config.Config, issuer string) web.Config {
 	return web.Config{
 		Issuer:         issuer,
@@ -45,97 +30,102 @@ func WebConfig(cfg config.Config, issuer string) web.Config {
 	}
 }
 
-// OTPConfig is the OTP flow's configuration under cfg.
-func OTPConfig(cfg config.Config) oauth.OTPConfig {
-	o := cfg.OTP
-	return oauth.OTPConfig{
-		CodeLength:          o.CodeLength,
-		CodeLifetime:        o.CodeLifetime,
-		SessionLifetime:     o.SessionLifetime,
-		MaxAttempts:         o.MaxAttempts,
-		ResendAfter:         o.ResendAfter,
-		MaxSends:            o.MaxSends,
-		DailyPerDestination: o.DailyPerDestination,
-		DailyPerClient:      o.DailyPerClient,
-		SMSCountries:        o.SMSCountries,
-		MaxPersonFailures:   o.MaxPersonFailures,
-		PersonFailureWindow: o.PersonFailureWindow,
-		PersonCooldown:      o.PersonCooldown,
-		LookupLimit:         ratelimit.Limit{Max: int64(o.LookupLimit), Window: o.LookupWindow},
-		Region:              o.Region,
-		LoginName:           cfg.OTPLoginName(),
-		ClientIPHeader:      cfg.Web.ClientIPHeader,
-	}
-}
-
-// enableFlows turns on every flow the configuration allows on s.oauth and
-// returns the hosted pages: the device flow, the authorization code flow
-// with refresh tokens and userinfo, the password and JWT bearer grants
-// (for the clients an admin registers with them), and the OTP flow when a
-// channel can deliver its codes.
-func (s *Server) enableFlows(sealer *token.Sealer, rnd io.Reader) (*web.Handler, error) {
+// buildOAuth builds the OAuth server and the hosted pages from the
+// configuration, in one place: the device flow, the authorization code
+// flow with refresh tokens and userinfo, the password and JWT bearer
+// grants (for the clients an admin registers with them), and the OTP flow
+// when a channel can deliver its codes. The two are tied here: the pages
+// are oauth's sign-in UI (oauth.Deps.Pages builds them with the server
+// being built) and use that server as their Authorizer and CodeSignIn.
+func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.Reader) (*oauth.Server, *web.Handler, error) {
 	cfg := s.cfg
 	// Device user codes are stored as an HMAC under this key; the device
 	// endpoint and the code-entry page must share it.
 	userCodeKey := sealer.DeriveKey("device-user-code")
-	dcfg := DeviceConfig(cfg, s.issuer)
+	dcfg := cfg.DeviceFlow(s.issuer)
 	dcfg.UserCodeKey = userCodeKey
-	if err := s.oauth.EnableDeviceFlow(dcfg); err != nil {
-		return nil, fmt.Errorf("device flow (device.*): %w", err)
-	}
 	// One limiter serves the pages' code entry and sign-in and the
 	// password grant, so failures on either count together.
 	limiter, err := ratelimit.New(s.store, ratelimit.DefaultConfig(), s.now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	pages, err := web.New(WebConfig(cfg, s.issuer), web.Deps{
-		Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
-		Now: s.now, Rand: rnd, Authorizer: s.oauth, CodeSignIn: s.oauth, Flows: s.oauth.Actions(),
-		UserCodeKey: userCodeKey,
-		// Every instance must accept the device cookies the others set.
-		DeviceKey: sealer.DeriveKey("login-device"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("hosted pages (web.*): %w", err)
+	ocfg := oauth.Config{
+		Issuer: s.issuer, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
+		ClientCacheTTL:    cfg.ClientCacheTTL,
+		Device:            &dcfg,
+		AuthorizationCode: &oauth.AuthCodeConfig{},
+		Password:          &oauth.PasswordConfig{ClientIPHeader: cfg.Web.ClientIPHeader},
+		// Only clients registered for it, with a partner's keys, can use it.
+		JWTBearer: &oauth.JWTBearerConfig{},
+		// Device and OTP clients renew with refresh tokens too.
+		Refresh: true,
 	}
-	if err := s.oauth.EnableAuthorizationCode(oauth.AuthCodeConfig{}, pages); err != nil {
-		return nil, fmt.Errorf("authorization code flow: %w", err)
+	var pages *web.Handler
+	deps := oauth.Deps{
+		Store: s.store, Issuer: tokens, Logger: s.log, Metrics: s.metrics, Now: s.now, Rand: rnd,
+		Limiter: limiter,
+		Pages: func(srv *oauth.Server) (oauth.Interaction, error) {
+			var err error
+			pages, err = web.New(WebConfig(cfg, s.issuer), web.Deps{
+				Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
+				Now: s.now, Rand: rnd, Authorizer: srv, CodeSignIn: srv, Flows: srv.Actions(),
+				UserCodeKey: userCodeKey,
+				// Every instance must accept the device cookies the others set.
+				DeviceKey: sealer.DeriveKey("login-device"),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("hosted pages (web.*): %w", err)
+			}
+			return pages, nil
+		},
 	}
-	if err := s.oauth.EnablePasswordGrant(limiter, cfg.Web.ClientIPHeader); err != nil {
-		return nil, fmt.Errorf("password grant: %w", err)
-	}
-	// Only clients registered for it, with a partner's keys, can use it.
-	if err := s.oauth.EnableJWTBearerGrant(oauth.JWTBearerConfig{}); err != nil {
-		return nil, fmt.Errorf("jwt-bearer grant: %w", err)
-	}
-	// Device and OTP clients renew with refresh tokens too.
-	s.oauth.EnableRefreshTokens()
 
 	if cfg.Dev {
 		s.log.Warn("development mode is on: one-time codes sent to the dev outbox are kept in clear and shown at /dev/outbox; never run --dev in production",
 			"outbox", s.issuer+pathDevOutbox)
 	}
-	if !cfg.OTPEnabled() {
-		s.log.Info("OTP flow off: no delivery channel configured; set otp.channels.sms or otp.channels.email (see docs/configuration.md), or try it with --dev")
-		return pages, nil
-	}
-	router, err := s.otpRouter(rnd)
-	if err != nil {
-		return nil, err
-	}
-	var tmpl *notify.Templates
-	if dir := cfg.OTP.TemplatesDir; dir != "" {
-		if tmpl, err = notify.LoadTemplates(dir); err != nil {
-			return nil, fmt.Errorf("otp.templates_dir: %w", err)
+	if cfg.OTPEnabled() {
+		router, err := s.otpRouter(rnd)
+		if err != nil {
+			return nil, nil, err
 		}
+		var tmpl *notify.Templates
+		if dir := cfg.OTP.TemplatesDir; dir != "" {
+			if tmpl, err = notify.LoadTemplates(dir); err != nil {
+				return nil, nil, fmt.Errorf("otp.templates_dir: %w", err)
+			}
+		}
+		otp := cfg.OTPFlow()
+		ocfg.OTP = &otp
+		deps.OTP = oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp"), Sealer: sealer}
 	}
-	err = s.oauth.EnableOTPFlow(OTPConfig(cfg), oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp"), Sealer: sealer})
+	srv, err := oauth.New(ocfg, deps)
 	if err != nil {
-		return nil, fmt.Errorf("OTP flow (otp.*): %w", err)
+		return nil, nil, flowError(err)
 	}
-	s.log.Info("OTP flow enabled", "sms", cfg.SMSChannel(), "email", cfg.EmailChannel())
-	return pages, nil
+	if cfg.OTPEnabled() {
+		s.log.Info("OTP flow enabled", "sms", cfg.SMSChannel(), "email", cfg.EmailChannel())
+	} else {
+		s.log.Info("OTP flow off: no delivery channel configured; set otp.channels.sms or otp.channels.email (see docs/configuration.md), or try it with --dev")
+	}
+	return srv, pages, nil
+}
+
+// flowError names the settings a flow's error is about, as start-up
+// errors always have.
+func flowError(err error) error {
+	var fe *oauth.FlowError
+	if !errors.As(err, &fe) {
+		return fmt.Errorf("set up the OAuth endpoints: %w", err)
+	}
+	switch fe.Flow {
+	case "Device":
+		return fmt.Errorf("device flow (device.*): %w", err)
+	case "OTP":
+		return fmt.Errorf("OTP flow (otp.*): %w", err)
+	}
+	return err
 }
 
 // otpRouter builds the senders the configuration chose for each channel.

@@ -13,6 +13,7 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/ratelimit"
 	"github.com/keypadauth/keypad/usercode"
 )
 
@@ -109,12 +110,12 @@ func TestMetadataListsEveryFlow(t *testing.T) {
 // oauth accepts too.
 func TestConfigBoundsMatchOAuth(t *testing.T) {
 	def := config.Default()
-	d := DeviceConfig(def, "https://auth.example.com")
+	d := def.DeviceFlow("https://auth.example.com")
 	if d.Lifetime != oauth.DefaultDeviceLifetime || d.Interval != oauth.DefaultDeviceInterval ||
 		d.SlowDownStep != oauth.DefaultDeviceSlowDownStep || d.UserCode != usercode.DefaultConfig() {
 		t.Errorf("default device settings %+v differ from oauth's defaults", d)
 	}
-	o := OTPConfig(def)
+	o := def.OTPFlow()
 	if o.CodeLength != oauth.DefaultOTPCodeLength || o.CodeLifetime != oauth.DefaultOTPCodeLifetime ||
 		o.SessionLifetime != oauth.DefaultOTPSessionLifetime || o.MaxAttempts != oauth.DefaultOTPMaxAttempts ||
 		o.ResendAfter != oauth.DefaultOTPResendAfter || o.MaxSends != oauth.DefaultOTPMaxSends ||
@@ -142,13 +143,13 @@ func TestConfigBoundsMatchOAuth(t *testing.T) {
 			o := &c.OTP
 			o.CodeLength, o.CodeLifetime, o.SessionLifetime, o.MaxAttempts, o.ResendAfter = 6, time.Minute, time.Minute, 1, 10*time.Second
 			o.MaxSends, o.DailyPerDestination, o.DailyPerClient, o.MaxPersonFailures = 1, 1, 1, 1
-			o.PersonFailureWindow, o.PersonCooldown, o.LookupLimit, o.LookupWindow = time.Hour, time.Minute, 1, time.Second
+			o.PersonFailureWindow, o.PersonCooldown, o.LookupLimit = time.Hour, time.Minute, ratelimit.Limit{Max: 1, Window: time.Second}
 		}},
 		{"OTPHighest", func(c *config.Config) {
 			o := &c.OTP
 			o.CodeLength, o.CodeLifetime, o.SessionLifetime, o.MaxAttempts, o.ResendAfter = 10, 10*time.Minute, time.Hour, 10, 9*time.Minute
 			o.MaxSends, o.DailyPerDestination, o.DailyPerClient, o.MaxPersonFailures = 10, 100, 1_000_000, 100
-			o.PersonFailureWindow, o.PersonCooldown, o.LookupLimit, o.LookupWindow = 365*24*time.Hour, 7*24*time.Hour, 100_000, 24*time.Hour
+			o.PersonFailureWindow, o.PersonCooldown, o.LookupLimit = 365*24*time.Hour, 7*24*time.Hour, ratelimit.Limit{Max: 100_000, Window: 24 * time.Hour}
 			o.Region, o.SMSCountries, o.LoginName = "GB", []string{"GB", "IE"}, "Example Utility"
 		}},
 	}
@@ -159,10 +160,10 @@ func TestConfigBoundsMatchOAuth(t *testing.T) {
 			if err := c.Validate(); err != nil {
 				t.Fatalf("config.Validate = %v, want the edge accepted", err)
 			}
-			if err := DeviceConfig(c, "https://auth.example.com").Validate(); err != nil {
+			if err := c.DeviceFlow("https://auth.example.com").Validate(); err != nil {
 				t.Errorf("oauth refuses what config accepts: %v", err)
 			}
-			if err := OTPConfig(c).Validate(); err != nil {
+			if err := c.OTPFlow().Validate(); err != nil {
 				t.Errorf("oauth refuses what config accepts: %v", err)
 			}
 		})

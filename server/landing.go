@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+
+	"github.com/keypadauth/keypad/oauth"
 )
 
 // landingCSP allows the hosted pages' stylesheet and nothing else.
@@ -27,7 +29,7 @@ var landingPage = template.Must(template.New("landing").Parse(`<!doctype html>
 <p>This is an OAuth 2.0 authorization server ({{.Issuer}}). Apps and devices send you here to sign in and to approve what they may do.</p>
 <h2>For people</h2>
 <ul>
-<li><a href="{{.Base}}/device">Enter a code</a> shown on a TV, a device or a command line</li>
+<li><a href="{{.Base}}{{.Device}}">Enter a code</a> shown on a TV, a device or a command line</li>
 <li><a href="{{.Base}}/account/devices">My devices</a>: see and remove the devices and apps you allowed</li>
 </ul>
 <h2>For developers</h2>
@@ -48,7 +50,7 @@ func (s *Server) landing() http.Handler {
 		site = "keypad"
 	}
 	var buf bytes.Buffer
-	if err := landingPage.Execute(&buf, map[string]string{"Site": site, "Issuer": s.issuer, "Base": basePath(s.issuer)}); err != nil {
+	if err := landingPage.Execute(&buf, map[string]string{"Site": site, "Issuer": s.issuer, "Base": basePath(s.issuer), "Device": oauth.PathDeviceVerification}); err != nil {
 		panic(err) // a fixed template with string fields cannot fail
 	}
 	page := buf.Bytes()

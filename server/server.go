@@ -33,6 +33,7 @@ import (
 	"github.com/keypadauth/keypad/metrics"
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/token"
+	"github.com/keypadauth/keypad/web"
 )
 
 // HTTP server limits. Slow-loris clients are cut off by the header
@@ -172,18 +173,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		Now: s.now, Rand: opts.Rand,
 		DefaultAccessTTL: cfg.AccessTTL, DefaultRefreshTTL: cfg.RefreshTTL,
 	}
-	s.oauth, err = oauth.New(oauth.Config{
-		Issuer: s.issuer, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
-		ClientCacheTTL: cfg.ClientCacheTTL,
-	}, oauth.Deps{
-		Store: s.store, Issuer: tokens, Logger: s.log, Metrics: s.metrics, Now: s.now, Rand: opts.Rand,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("set up the OAuth endpoints: %w", err)
-	}
-
-	pages, err := s.enableFlows(sealer, opts.Rand)
-	if err != nil {
+	var pages *web.Handler
+	if s.oauth, pages, err = s.buildOAuth(tokens, sealer, opts.Rand); err != nil {
 		return nil, err
 	}
 	mux := s.routes(pages)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/ratelimit"
 	"github.com/keypadauth/keypad/usercode"
 )
@@ -42,7 +43,7 @@ func (h *Handler) deviceEnter(w http.ResponseWriter, r *http.Request) {
 			h.render(w, r, http.StatusOK, "device-confirm", deviceConfirmData{
 				common: h.common("Is this the code on your device?", signed),
 				Code:   display,
-				QRSrc:  h.url("/device/qr?format=svg&user_code=" + url.QueryEscape(display)),
+				QRSrc:  h.url(oauth.PathDeviceVerification + "/qr?format=svg&user_code=" + url.QueryEscape(display)),
 			})
 			return
 		}

@@ -28,7 +28,7 @@ import (
 //	POST /login/code/verify  check it and sign in (CodeSignIn.OTPVerify)
 
 // CodeSignIn is the OTP flow's Go API for the sign-in pages;
-// *oauth.Server implements it, and works once EnableOTPFlow ran. Errors
+// *oauth.Server implements it, and works when it was built with Config.OTP. Errors
 // are *oauth.Error values (see oauth.AsError), a *keypad.ValidationError
 // for an identifier that cannot be read, or oauth.ErrOTPDisabled while the
 // flow is off. The pages ask OTPVerify with an empty session whether the
@@ -110,7 +110,7 @@ var identifierNames = map[string]string{
 
 // codesOn reports whether sign-in with a code can be offered: there is a
 // CodeSignIn and its OTP flow is enabled. Handing the pages the server
-// before (or without) EnableOTPFlow is fine: the link stays hidden.
+// a server without Config.OTP is fine: the link stays hidden.
 func (h *Handler) codesOn(ctx context.Context) bool {
 	if h.codes == nil {
 		return false

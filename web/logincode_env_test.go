@@ -86,9 +86,18 @@ func newCodeEnv(t testing.TB, opts ...codeOption) *codeEnv {
 	keys := token.NewKeyring(st, sealer, token.KeyringOptions{Now: e.clock.Now})
 	must(t, keys.Load(ctx))
 	log := testLogger(t)
-	e.oauth, err = oauth.New(oauth.Config{Issuer: issuer, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour},
-		oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clock.Now}, Logger: log, Metrics: e.metrics, Now: e.clock.Now})
+	e.limiter, err = ratelimit.New(st, ratelimit.DefaultConfig(), e.clock.Now)
 	must(t, err)
+	newPages := func(srv *oauth.Server) (oauth.Interaction, error) {
+		var err error
+		e.handler, err = web.New(web.Config{Issuer: issuer, FormBurst: 10000}, web.Deps{
+			Store: st, Flows: srv.Actions(), Logger: log, Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader,
+			Authorizer: srv, CodeSignIn: srv, UserCodeKey: testUserCodeKey,
+		})
+		return e.handler, err
+	}
+	cfg := oauth.Config{Issuer: issuer, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour}
+	deps := oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clock.Now}, Logger: log, Metrics: e.metrics, Now: e.clock.Now}
 	if !o.disabled {
 		outbox := &notify.Outbox{Store: st, Now: e.clock.Now}
 		router := &notify.Router{SMS: outbox, Email: outbox, Metrics: e.metrics}
@@ -98,21 +107,22 @@ func newCodeEnv(t testing.TB, opts ...codeOption) *codeEnv {
 			must(t, err)
 			router.SMS = sms
 		}
-		must(t, e.oauth.EnableOTPFlow(o.otp, oauth.OTPDeps{
+		cfg.OTP = &o.otp
+		deps.OTP = oauth.OTPDeps{
 			Router: router,
 			Key:    []byte(strings.Repeat("o", 32)),
 			Sealer: sealer,
-		}))
+		}
 	}
-	e.limiter, err = ratelimit.New(st, ratelimit.DefaultConfig(), e.clock.Now)
-	must(t, err)
-	e.handler, err = web.New(web.Config{Issuer: issuer, FormBurst: 10000}, web.Deps{
-		Store: st, Flows: e.oauth.Actions(), Logger: log, Metrics: e.metrics, Limiter: e.limiter, Now: e.clock.Now, Rand: rand.Reader,
-		Authorizer: e.oauth, CodeSignIn: e.oauth, UserCodeKey: testUserCodeKey,
-	})
-	must(t, err)
 	if o.authcode {
-		must(t, e.oauth.EnableAuthorizationCode(oauth.AuthCodeConfig{}, e.handler))
+		cfg.AuthorizationCode = &oauth.AuthCodeConfig{}
+		deps.Pages = newPages
+	}
+	e.oauth, err = oauth.New(cfg, deps)
+	must(t, err)
+	if !o.authcode {
+		_, err = newPages(e.oauth)
+		must(t, err)
 	}
 	e.oauth.Register(mux)
 	e.handler.Register(mux)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/qrcode"
 )
 
@@ -14,7 +15,7 @@ import (
 // QR code) so the person need not type the code: <issuer>/device?user_code=
 // with the code in display form (RFC 8628 §3.3.1).
 func (h *Handler) VerificationURIComplete(displayCode string) string {
-	return h.issuer + "/device?user_code=" + url.QueryEscape(displayCode)
+	return h.issuer + oauth.PathDeviceVerification + "?user_code=" + url.QueryEscape(displayCode)
 }
 
 // deviceQR serves GET /device/qr?user_code=…: a QR code of

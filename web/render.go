@@ -10,6 +10,8 @@ import (
 	"path"
 	"strconv"
 	"time"
+
+	"github.com/keypadauth/keypad/oauth"
 )
 
 //go:embed templates/*.html
@@ -111,7 +113,7 @@ var (
 		Lines: []string{
 			"Nothing was approved. Ask your device for a new code and enter it again.",
 		},
-		Action: "Enter a new code", ActionPath: "/device",
+		Action: "Enter a new code", ActionPath: oauth.PathDeviceVerification,
 	}
 	msgSessionExpired = msg{
 		Kind:    "error",
@@ -120,19 +122,19 @@ var (
 			"For your safety, sign-in sessions end after a while. Nothing was approved.",
 			"Enter the code from your device again to continue.",
 		},
-		Action: "Enter the code again", ActionPath: "/device",
+		Action: "Enter the code again", ActionPath: oauth.PathDeviceVerification,
 	}
 	msgNotFound = msg{
 		Kind:    "error",
 		Heading: "Page not found",
 		Lines:   []string{"There is no page at this address. To connect a device, enter the code it shows."},
-		Action:  "Enter a code", ActionPath: "/device",
+		Action:  "Enter a code", ActionPath: oauth.PathDeviceVerification,
 	}
 	msgMethod = msg{
 		Kind:    "error",
 		Heading: "This page cannot be used that way",
 		Lines:   []string{"Please go back to the start and use the buttons on the page."},
-		Action:  "Start again", ActionPath: "/device",
+		Action:  "Start again", ActionPath: oauth.PathDeviceVerification,
 	}
 	msgCrossOrigin = msg{
 		Kind:    "error",
@@ -141,13 +143,13 @@ var (
 			"For your safety we only accept forms sent from this site's own pages. Nothing was changed.",
 			"If you meant to do this, start again from here.",
 		},
-		Action: "Start again", ActionPath: "/device",
+		Action: "Start again", ActionPath: oauth.PathDeviceVerification,
 	}
 	msgInternal = msg{
 		Kind:    "error",
 		Heading: "Something went wrong on our side",
 		Lines:   []string{"Nothing was approved. Please wait a minute and try again."},
-		Action:  "Start again", ActionPath: "/device",
+		Action:  "Start again", ActionPath: oauth.PathDeviceVerification,
 	}
 	msgUnavailable = msg{
 		Kind:    "error",
@@ -158,7 +160,7 @@ var (
 		Kind:    "info",
 		Heading: "You are signed out",
 		Lines:   []string{"You can close this page."},
-		Action:  "Enter a code", ActionPath: "/device",
+		Action:  "Enter a code", ActionPath: oauth.PathDeviceVerification,
 	}
 )
 

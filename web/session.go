@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 )
 
 // SessionCookie is the name of the cookie that holds the kp_ss_ session
@@ -31,7 +32,7 @@ const (
 // send a person to another site. Flows that add pages add their name here.
 var returnTargets = map[string]string{
 	"consent":   "/consent",
-	"device":    "/device",
+	"device":    oauth.PathDeviceVerification,
 	"authorize": "/authorize/continue",
 	"devices":   "/account/devices",
 }
@@ -166,7 +167,7 @@ func returnPath(s *keypad.Session) string {
 	if p, ok := returnTargets[s.Data[dataReturn]]; ok {
 		return p
 	}
-	return "/device"
+	return oauth.PathDeviceVerification
 }
 
 // logout ends the session (POST /logout).

@@ -87,7 +87,7 @@ type Deps struct {
 	Now     func() time.Time
 	Rand    io.Reader
 	// Authorizer answers authorization code requests (the *oauth.Server
-	// with EnableAuthorizationCode); nil when that flow is off.
+	// built with Config.AuthorizationCode); nil when that flow is off.
 	Authorizer Authorizer
 	// CodeSignIn sends sign-in codes (the *oauth.Server); /login offers
 	// "send me a code" only while its OTP flow is enabled.
@@ -220,9 +220,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		pattern string
 		handler http.HandlerFunc
 	}{
-		{"GET /device", h.deviceEnter},
-		{"POST /device", h.deviceSubmit},
-		{"GET /device/qr", h.deviceQR},
+		{"GET " + oauth.PathDeviceVerification, h.deviceEnter},
+		{"POST " + oauth.PathDeviceVerification, h.deviceSubmit},
+		{"GET " + oauth.PathDeviceVerification + "/qr", h.deviceQR},
 		{"GET /login", h.loginForm},
 		{"POST /login", h.loginSubmit},
 		{"POST /logout", h.logout},

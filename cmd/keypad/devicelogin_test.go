@@ -77,17 +77,16 @@ func newLoginServer(t *testing.T, device bool) *loginServer {
 	if err := keys.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := oauth.New(oauth.Config{Issuer: s.issuer}, oauth.Deps{
+	cfg := oauth.Config{Issuer: s.issuer}
+	if device {
+		cfg.Device = &oauth.DeviceConfig{UserCodeKey: fakeUserCodeKey}
+	}
+	srv, err := oauth.New(cfg, oauth.Deps{
 		Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Grants: st, Now: s.clk.Now},
 		Now: s.clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if device {
-		if err := srv.EnableDeviceFlow(oauth.DeviceConfig{UserCodeKey: fakeUserCodeKey}); err != nil {
-			t.Fatal(err)
-		}
 	}
 	mux := http.NewServeMux()
 	srv.Register(mux)
