@@ -1,12 +1,3 @@
-// Package oauth is keypad's OAuth 2.0 protocol core: the token endpoint
-// and its grants, client authentication, introspection, revocation and
-// metadata. One file per endpoint or grant, each naming the RFC section it
-// implements.
-//
-// A grant is added by writing one file with a GrantHandler and one line in
-// installBuiltins; an endpoint of a later flow registers itself with
-// Handle and announces itself in the metadata with SetMetadata. Every
-// error leaves through the one table in errors.go.
 package oauth
 
 import (
