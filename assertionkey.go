@@ -1,182 +1,24 @@
 package keypad
 
-import (
-	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"math/big"
-	"slices"
-)
+import "github.com/keypadauth/keypad/token/jose"
 
-// Limits on an assertion-grant registration.
-const (
-	maxAssertionIssuer = 256
-	maxAssertionKeys   = 20
-	minRSABits         = 2048 // RFC 7518 §3.3
-	maxRSABits         = 8192 // beyond this, verifying costs more than it protects
-)
+// maxAssertionIssuer bounds ClientOptions.AssertionIssuer.
+const maxAssertionIssuer = 256
 
-// AssertionKey is one public key of a client's assertion JWK Set.
-type AssertionKey struct {
-	// ID is the JWK's kid; empty when it has none.
-	ID string
-	// Alg is the one algorithm the key verifies: AlgRS256 for an RSA key,
-	// AlgES256 for an EC P-256 key.
-	Alg string
-	// Thumbprint is the key's RFC 7638 SHA-256 thumbprint (base64url),
-	// which names a key that has no kid.
-	Thumbprint string
-	// Key is the *rsa.PublicKey or *ecdsa.PublicKey.
-	Key crypto.PublicKey
-}
+// AssertionKey is one public key of a client's assertion JWK Set. Reading
+// JOSE is not a domain matter: the parser lives in token/jose, a leaf
+// package, and this name keeps the domain's word for the key.
+type AssertionKey = jose.PublicKey
 
-// privateJWKMembers are the members that hold private or symmetric key
-// material (RFC 7518 §6.2.2, §6.3.2, §6.4.1): a registration must never
-// carry them, since keypad would then hold the partner's signing secret.
-var privateJWKMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-// ParseAssertionKeys reads a client's assertion JWK Set strictly: 1 to 20
-// public keys, each RSA (2048 to 8192 bits, for RS256) or EC on P-256 (for
-// ES256), with no private members, "alg" (if given) matching the key
-// type, "use" (if given) "sig", and no kid twice. Any other key type is
-// refused rather than skipped, so an administrator never believes a key
-// is registered that keypad ignores. Errors are *ValidationError values
-// for the field "assertion_keys".
+// ParseAssertionKeys reads a client's assertion JWK Set strictly (see
+// jose.ParsePublicKeySet for the rules: 1 to 20 RSA or EC P-256 public
+// keys, nothing private, no kid twice). Errors are *ValidationError
+// values for the field "assertion_keys", so the CLI and any API name the
+// field to fix.
 func ParseAssertionKeys(doc []byte) ([]AssertionKey, error) {
-	bad := func(format string, args ...any) error {
-		return &ValidationError{Field: "assertion_keys", Message: fmt.Sprintf(format, args...)}
-	}
-	var set struct {
-		Keys []map[string]json.RawMessage `json:"keys"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	if err := dec.Decode(&set); err != nil || dec.More() {
-		return nil, bad("not a JWK Set: want a JSON object {\"keys\": [...]} (RFC 7517 section 5)")
-	}
-	switch n := len(set.Keys); {
-	case n == 0:
-		return nil, bad("the JWK Set has no keys: register at least one of the partner's public keys")
-	case n > maxAssertionKeys:
-		return nil, bad("the JWK Set has %d keys; at most %d may be registered", n, maxAssertionKeys)
-	}
-	keys := make([]AssertionKey, 0, len(set.Keys))
-	for i, m := range set.Keys {
-		k, err := parseAssertionJWK(m)
-		if err != nil {
-			return nil, bad("key %d: %v", i+1, err)
-		}
-		if k.ID != "" && slices.ContainsFunc(keys, func(o AssertionKey) bool { return o.ID == k.ID }) {
-			return nil, bad("key %d: kid %q is used twice; each key needs its own kid", i+1, k.ID)
-		}
-		keys = append(keys, k)
+	keys, err := jose.ParsePublicKeySet(doc)
+	if err != nil {
+		return nil, &ValidationError{Field: "assertion_keys", Message: err.Error()}
 	}
 	return keys, nil
 }
-
-// parseAssertionJWK reads one public JWK (RFC 7517 §4, RFC 7518 §6).
-func parseAssertionJWK(m map[string]json.RawMessage) (AssertionKey, error) {
-	var k AssertionKey
-	for _, name := range privateJWKMembers {
-		if _, ok := m[name]; ok {
-			return k, fmt.Errorf("holds private or symmetric key material (%q): register the partner's public key only; the private key never leaves the partner", name)
-		}
-	}
-	str := func(name string) (string, error) {
-		raw, ok := m[name]
-		if !ok {
-			return "", nil
-		}
-		var v string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return "", fmt.Errorf("%q is not a string", name)
-		}
-		return v, nil
-	}
-	bytesOf := func(name string) ([]byte, error) {
-		v, err := str(name)
-		if err != nil {
-			return nil, err
-		}
-		b, err := base64.RawURLEncoding.Strict().DecodeString(v)
-		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("%q is missing or not base64url", name)
-		}
-		return b, nil
-	}
-	kty, err := str("kty")
-	if err != nil {
-		return k, err
-	}
-	var canon []byte // RFC 7638 §3.2: the required members, sorted, no spaces
-	switch kty {
-	case "RSA":
-		n, err := bytesOf("n")
-		if err != nil {
-			return k, err
-		}
-		e, err := bytesOf("e")
-		if err != nil {
-			return k, err
-		}
-		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n)}
-		ev := new(big.Int).SetBytes(e)
-		if !ev.IsInt64() || ev.Int64() < 3 || ev.Int64() > 1<<31-1 || ev.Bit(0) == 0 {
-			return k, fmt.Errorf("RSA exponent \"e\" is not an odd number from 3 to 2^31-1")
-		}
-		pub.E = int(ev.Int64())
-		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {
-			return k, fmt.Errorf("RSA key has %d bits; RS256 needs %d to %d", bits, minRSABits, maxRSABits)
-		}
-		k.Alg, k.Key = AlgRS256, pub
-		canon = fmt.Appendf(nil, `{"e":%q,"kty":"RSA","n":%q}`, b64url(ev.Bytes()), b64url(pub.N.Bytes()))
-	case "EC":
-		if crv, err := str("crv"); err != nil || crv != "P-256" {
-			return k, fmt.Errorf("EC key on curve %q: only P-256 (ES256) is accepted", crv)
-		}
-		x, err := bytesOf("x")
-		if err != nil {
-			return k, err
-		}
-		y, err := bytesOf("y")
-		if err != nil {
-			return k, err
-		}
-		if len(x) != 32 || len(y) != 32 {
-			return k, fmt.Errorf("P-256 coordinates \"x\" and \"y\" must be 32 bytes each")
-		}
-		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-		if err != nil {
-			return k, fmt.Errorf("the EC point is not on P-256")
-		}
-		k.Alg, k.Key = AlgES256, pub
-		canon = fmt.Appendf(nil, `{"crv":"P-256","kty":"EC","x":%q,"y":%q}`, b64url(x), b64url(y))
-	case "":
-		return k, fmt.Errorf("\"kty\" is missing")
-	default:
-		return k, fmt.Errorf("key type %q is not accepted: register an RSA key (RS256) or an EC P-256 key (ES256)", kty)
-	}
-	alg, err := str("alg")
-	if err != nil {
-		return k, err
-	}
-	if alg != "" && alg != k.Alg {
-		return k, fmt.Errorf("\"alg\" is %q, but a %s key here signs %s only", alg, kty, k.Alg)
-	}
-	if use, err := str("use"); err != nil || (use != "" && use != "sig") {
-		return k, fmt.Errorf("\"use\" is %q; an assertion key must be for signatures (\"sig\")", use)
-	}
-	if k.ID, err = str("kid"); err != nil {
-		return k, err
-	}
-	sum := sha256.Sum256(canon)
-	k.Thumbprint = b64url(sum[:])
-	return k, nil
-}
-
-func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

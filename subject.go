@@ -72,6 +72,23 @@ func (s *Subject) Validate() error {
 	return nil
 }
 
+// SetIdentifiers gives s the identifiers it is found by, and takes its
+// delivery channels from them: the email and the phone identifier (the
+// last of each) are where codes go. A channel the identifiers do not name
+// is left as it was. The CLI and the import share this rule, so a person
+// added either way gets codes at the same places.
+func (s *Subject) SetIdentifiers(ids []Identifier) {
+	s.Identifiers = ids
+	for _, id := range ids {
+		switch id.Type {
+		case IdentifierEmail:
+			s.Email = id.Value
+		case IdentifierPhone:
+			s.Phone = id.Value
+		}
+	}
+}
+
 // SubjectStore keeps people.
 type SubjectStore interface {
 	// CreateSubject stores a new subject. Returns ErrConflict if the ID,

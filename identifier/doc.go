@@ -20,4 +20,8 @@
 //
 // It imports neither the store nor net/http: the OTP handlers and the CLI
 // call it.
+//
+// Ownership: it holds no state. The subjects and identifiers it builds are
+// stored by the CLI's import; a person's delivery channels follow from
+// their identifiers by one rule, keypad.Subject.SetIdentifiers.
 package identifier

@@ -96,15 +96,8 @@ func (r Record) Subject(n Normalizer) (*keypad.Subject, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &keypad.Subject{ExternalID: r.ExternalID, Username: r.Username, Name: r.Name, Identifiers: ids}
-	for _, id := range ids {
-		switch id.Type {
-		case keypad.IdentifierEmail:
-			s.Email = id.Value
-		case keypad.IdentifierPhone:
-			s.Phone = id.Value
-		}
-	}
+	s := &keypad.Subject{ExternalID: r.ExternalID, Username: r.Username, Name: r.Name}
+	s.SetIdentifiers(ids)
 	return s, nil
 }
 

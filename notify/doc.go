@@ -18,4 +18,8 @@
 // help (Permanent) in words that are safe to show a client (Reason). No
 // error or log line from this package carries credentials or the message
 // body: the body holds the code.
+//
+// Ownership: the only state this package writes is the dev outbox
+// (Outbox). Whether and when a code is sent, and the OTP session that
+// records it, belong to the OTP flow in package oauth.
 package notify

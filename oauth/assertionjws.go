@@ -1,28 +1,24 @@
 package oauth
 
 import (
-	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"math/big"
 	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token/jose"
 )
 
 // This file reads a partner's assertion: a compact JWS (RFC 7515 §7.1)
 // signed with RS256 or ES256 by a key the client registered. The token
 // package verifies keypad's own tokens against keypad's keys; an assertion
 // is verified against the client's keys instead, so it gets its own small
-// reader here. Nothing in the header is trusted beyond alg and kid: jwk,
+// reader here; the strict JSON object and the signature check underneath
+// are the ones the token package uses too (token/jose). Nothing in the header is trusted beyond alg and kid: jwk,
 // jku, x5u and x5c are never followed, and crit is refused.
 
 // maxAssertionLen bounds the assertions looked at; real ones are a few
@@ -68,7 +64,7 @@ func parseJWS(s string) (*jws, *assertionFailure) {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return nil, failed("malformed", "the assertion is not a signed JWT: a part is not unpadded base64url")
 	}
-	h, err := jsonObject(hb)
+	h, err := jose.Object(hb)
 	if err != nil {
 		return nil, failed("malformed", "the assertion's header is not a JSON object: %v", err)
 	}
@@ -89,7 +85,7 @@ func parseJWS(s string) (*jws, *assertionFailure) {
 	default:
 		return nil, failed("alg", "alg '%s' is not accepted: sign the assertion with RS256 or ES256", j.alg)
 	}
-	if j.claims, err = jsonObject(cb); err != nil {
+	if j.claims, err = jose.Object(cb); err != nil {
 		return nil, failed("malformed", "the assertion's claims are not a JSON object: %v", err)
 	}
 	return j, nil
@@ -121,61 +117,11 @@ func (j *jws) verify(keys []keypad.AssertionKey) *assertionFailure {
 	}
 	sum := sha256.Sum256([]byte(j.signed))
 	for _, k := range candidates {
-		if verifySignature(k.Key, sum[:], j.sig) {
+		if jose.VerifySignature(k.Key, sum[:], j.sig) {
 			return nil
 		}
 	}
 	return failed("signature", "the assertion's signature does not verify with the keys registered for this client")
-}
-
-// verifySignature checks an RS256 (PKCS #1 v1.5) or ES256 (R||S, RFC 7518
-// §3.4) signature over a SHA-256 digest.
-func verifySignature(key crypto.PublicKey, sum, sig []byte) bool {
-	switch p := key.(type) {
-	case *rsa.PublicKey:
-		return rsa.VerifyPKCS1v15(p, crypto.SHA256, sum, sig) == nil
-	case *ecdsa.PublicKey:
-		if len(sig) != 64 {
-			return false
-		}
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(p, sum, r, s)
-	}
-	return false
-}
-
-// jsonObject decodes one JSON object into its members, refusing a member
-// named twice (two parsers could read different values) and anything
-// after the object.
-func jsonObject(b []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("want an object")
-	}
-	m := map[string]json.RawMessage{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("bad JSON")
-		}
-		name, _ := t.(string)
-		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("member '%s' appears twice", name)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("bad JSON")
-		}
-		m[name] = raw
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("bad JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("data after the object")
-	}
-	return m, nil
 }
 
 // stringMember returns member name as a string; ok is false when it is

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -264,65 +262,4 @@ func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes [
 		return "", "", fmt.Errorf("device authorization: store: %w", err)
 	}
 	return deviceCode, userCode, nil
-}
-
-// deviceScopes resolves the requested scope like checkScopes, and also
-// lets a device ask for one concrete instance of a client's scope pattern
-// (device:abc123:control under device:{id}:control, DESIGN.md story 3):
-// the person then approves exactly that device, never the whole family.
-func deviceScopes(requested, client []string) ([]string, error) {
-	if len(requested) == 0 {
-		return checkScopes(nil, client)
-	}
-	var literal []string
-	for _, r := range requested {
-		if isScopePattern(r) || slices.Contains(client, r) || !matchesPattern(client, r) {
-			literal = append(literal, r)
-		}
-	}
-	if _, err := checkScopes(literal, client); err != nil {
-		return nil, err
-	}
-	return requested, nil
-}
-
-// matchesPattern reports whether s instantiates one of the patterns among
-// scopes: each {name} stands for one non-empty run of letters, digits,
-// '.', '_' or '-' (never ':' or a space, so a value cannot reach into the
-// next segment).
-func matchesPattern(scopes []string, s string) bool {
-	for _, p := range scopes {
-		if isScopePattern(p) && matchPattern(p, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchPattern(pattern, s string) bool {
-	for pattern != "" {
-		open := strings.IndexByte(pattern, '{')
-		if open < 0 {
-			return pattern == s
-		}
-		end := strings.IndexByte(pattern[open:], '}')
-		if end < 0 || !strings.HasPrefix(s, pattern[:open]) {
-			return false
-		}
-		s, pattern = s[open:], pattern[open+end+1:]
-		n := 0
-		for n < len(s) && isValueByte(s[n]) {
-			n++
-		}
-		if n == 0 {
-			return false
-		}
-		s = s[n:]
-	}
-	return s == ""
-}
-
-func isValueByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '.' || c == '_' || c == '-'
 }

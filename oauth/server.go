@@ -1,15 +1,3 @@
-// Package oauth is keypad's OAuth 2.0 protocol core: the token endpoint
-// and its grants, client authentication, introspection, revocation and
-// metadata. One file per endpoint or grant, each naming the RFC section it
-// implements.
-//
-// The server is built once, by New, from a Config that lists the flows
-// and Deps that carry their collaborators; nothing is switched on
-// afterwards. A grant is added by writing one file with a GrantHandler
-// and an install function, a field in Config, and one line in
-// installBuiltins; its endpoints register there with handle and announce
-// themselves in the metadata with setMetadata. Every error leaves through
-// the one table in errors.go.
 package oauth
 
 import (

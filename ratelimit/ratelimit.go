@@ -27,6 +27,11 @@
 // attacker causes does not stop the person.
 //
 // docs/security.md works out the guessing odds these defaults give.
+//
+// Ownership: the counters of code entry and sign-in are this package's
+// state, kept through the Store's security counters; the pages only ask
+// whether an attempt may go ahead. The protocol's own counters (OTP sends
+// and tries, assertion replays) are oauth's, in the same Store.
 package ratelimit
 
 import (

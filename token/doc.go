@@ -14,4 +14,11 @@
 // caches them and re-reads the store when it meets a kid it does not know
 // (at most once per ReloadInterval) and on Refresh, so a rotation done by
 // one instance, or by `keypad keys rotate`, reaches all of them.
+//
+// Ownership: this package writes the signing keys and the stored tokens
+// (opaque access tokens, refresh tokens) on oauth's behalf; it decides
+// how a token looks, never whether one is due — that is the flow's call
+// in package oauth. Reading JOSE from outside (a partner's JWK Set, RFC
+// 7638 thumbprints) is in the leaf sub-package token/jose, which the
+// keyring uses to name its own keys by the same thumbprint.
 package token

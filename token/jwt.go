@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -11,11 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"strings"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token/jose"
 )
 
 // This file is a deliberately small compact JWS (RFC 7515 §7.1) for the
@@ -150,20 +148,7 @@ func (k *Keyring) Verify(ctx context.Context, token, typ string, claims any) err
 	return nil
 }
 
-func (sk *signingKey) verify(sum, sig []byte) bool {
-	switch p := sk.pub.(type) {
-	case *ecdsa.PublicKey:
-		if len(sig) != 64 {
-			return false
-		}
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(p, sum, r, s)
-	case *rsa.PublicKey:
-		return rsa.VerifyPKCS1v15(p, crypto.SHA256, sum, sig) == nil
-	}
-	return false
-}
+func (sk *signingKey) verify(sum, sig []byte) bool { return jose.VerifySignature(sk.pub, sum, sig) }
 
 // typMatches compares typ header values as RFC 7515 §4.1.9 asks.
 func typMatches(got, want string) bool {
@@ -179,47 +164,17 @@ func typMatches(got, want string) bool {
 // a supported alg, no crit.
 func parseHeader(b []byte) (jwsHeader, error) {
 	var h jwsHeader
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return h, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return h, fmt.Errorf("%w: header: %v", ErrMalformed, err)
-		}
-		name, _ := t.(string)
-		if seen[name] {
-			return h, fmt.Errorf("%w: header member %q repeated", ErrMalformed, name)
-		}
-		seen[name] = true
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return h, fmt.Errorf("%w: header: %v", ErrMalformed, err)
-		}
-		var dst *string
-		switch name {
-		case "alg":
-			dst = &h.Alg
-		case "kid":
-			dst = &h.Kid
-		case "typ":
-			dst = &h.Typ
-		case "crit":
-			return h, fmt.Errorf("%w: header has crit, keypad understands no extensions", ErrMalformed)
-		default:
-			continue
-		}
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return h, fmt.Errorf("%w: header member %q is not a string", ErrMalformed, name)
-		}
-	}
-	if _, err := dec.Token(); err != nil {
+	m, err := jose.Object(b)
+	if err != nil {
 		return h, fmt.Errorf("%w: header: %v", ErrMalformed, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return h, fmt.Errorf("%w: data after the header object", ErrMalformed)
+	if _, ok := m["crit"]; ok {
+		return h, fmt.Errorf("%w: header has crit, keypad understands no extensions", ErrMalformed)
+	}
+	for name, dst := range map[string]*string{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ} {
+		if raw, ok := m[name]; ok && json.Unmarshal(raw, dst) != nil {
+			return h, fmt.Errorf("%w: header member %q is not a string", ErrMalformed, name)
+		}
 	}
 	switch h.Alg {
 	case keypad.AlgES256, keypad.AlgRS256:

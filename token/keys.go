@@ -7,20 +7,19 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token/jose"
 )
 
 // Defaults for KeyringOptions.
@@ -399,25 +398,11 @@ func (k *Keyring) usable(kid string) *signingKey {
 
 // publicJWK describes pub as a JWK whose kid is its RFC 7638 thumbprint.
 func publicJWK(pub crypto.PublicKey, alg string) (jwk, error) {
-	var j jwk
-	var canon []byte
-	switch p := pub.(type) {
-	case *ecdsa.PublicKey:
-		raw, err := p.Bytes()
-		if err != nil || len(raw) != 65 {
-			return j, fmt.Errorf("encode EC public key: %v", err)
-		}
-		j = jwk{Kty: "EC", Crv: "P-256", X: b64(raw[1:33]), Y: b64(raw[33:])}
-		canon = fmt.Appendf(nil, `{"crv":"P-256","kty":"EC","x":%q,"y":%q}`, j.X, j.Y)
-	case *rsa.PublicKey:
-		j = jwk{Kty: "RSA", N: b64(p.N.Bytes()), E: b64(big.NewInt(int64(p.E)).Bytes())}
-		canon = fmt.Appendf(nil, `{"e":%q,"kty":"RSA","n":%q}`, j.E, j.N)
-	default:
-		return j, fmt.Errorf("unsupported public key type %T", pub)
+	m, err := jose.PublicMembers(pub)
+	if err != nil {
+		return jwk{}, err
 	}
-	sum := sha256.Sum256(canon)
-	j.Kid, j.Alg, j.Use = b64(sum[:]), alg, "sig"
-	return j, nil
+	return jwk{Kty: m.Kty, Crv: m.Crv, X: m.X, Y: m.Y, N: m.N, E: m.E, Kid: m.Thumbprint(), Alg: alg, Use: "sig"}, nil
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

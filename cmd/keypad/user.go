@@ -215,15 +215,7 @@ func identify(s *keypad.Subject, rec identifier.Record, region string) error {
 		}
 		return err
 	}
-	s.Identifiers = ids
-	for _, id := range ids {
-		switch id.Type {
-		case keypad.IdentifierEmail:
-			s.Email = id.Value
-		case keypad.IdentifierPhone:
-			s.Phone = id.Value
-		}
-	}
+	s.SetIdentifiers(ids)
 	return nil
 }
 

@@ -71,13 +71,6 @@ func (s *Store) UpdateDeviceAuthorization(ctx context.Context, deviceCodeHash []
 	fn func(*keypad.DeviceAuthorization) error,
 ) (*keypad.DeviceAuthorization, error) {
 	const what = "update device authorization"
-	scan := func(r scanner) (*keypad.DeviceAuthorization, error) {
-		d, err := scanDevice(r)
-		if err != nil {
-			return nil, readErr(what, err)
-		}
-		return d, nil
-	}
 	write := func(ctx context.Context, tx *sql.Tx, d *keypad.DeviceAuthorization) error {
 		d.DeviceCodeHash = deviceCodeHash
 		res, err := tx.ExecContext(ctx, `UPDATE device_authorizations SET user_code_hash = $2,
@@ -87,7 +80,7 @@ func (s *Store) UpdateDeviceAuthorization(ctx context.Context, deviceCodeHash []
 			d.Subject, d.GrantID, int64(d.Interval), dbTime(d.LastPolledAt), dbTime(d.CreatedAt), dbTime(d.ExpiresAt))
 		return mustAffect(what, res, err)
 	}
-	return readModifyWrite(ctx, s,
+	return readModifyWrite(ctx, s, what,
 		`SELECT `+deviceCols+` FROM device_authorizations WHERE device_code_hash = $1`,
-		deviceCodeHash, scan, fn, write)
+		deviceCodeHash, scanDevice, fn, write)
 }

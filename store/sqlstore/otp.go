@@ -51,17 +51,10 @@ func (s *Store) GetOTPSession(ctx context.Context, hash []byte) (*keypad.OTPSess
 // store.
 func (s *Store) UpdateOTPSession(ctx context.Context, hash []byte, fn func(*keypad.OTPSession) error) (*keypad.OTPSession, error) {
 	const what = "update otp session"
-	scan := func(r scanner) (*keypad.OTPSession, error) {
-		o, err := scanOTP(r)
-		if err != nil {
-			return nil, readErr(what, err)
-		}
-		return o, nil
-	}
 	write := func(ctx context.Context, tx *sql.Tx, o *keypad.OTPSession) error {
 		return writeOTP(ctx, tx, what, hash, o)
 	}
-	return readModifyWrite(ctx, s, `SELECT `+otpCols+` FROM otp_sessions WHERE hash = $1`, hash, scan, fn, write)
+	return readModifyWrite(ctx, s, what, `SELECT `+otpCols+` FROM otp_sessions WHERE hash = $1`, hash, scanOTP, fn, write)
 }
 
 // writeOTP stores o under hash in tx.

@@ -30,13 +30,6 @@ func scanOTPSend(r scanner) (*keypad.OTPSend, error) {
 // the same transaction, queues send when fn succeeded and send is not nil.
 func (s *Store) EnqueueOTPSend(ctx context.Context, hash []byte, fn func(*keypad.OTPSession) error, send *keypad.OTPSend) (*keypad.OTPSession, error) {
 	const what = "enqueue otp send"
-	scan := func(r scanner) (*keypad.OTPSession, error) {
-		o, err := scanOTP(r)
-		if err != nil {
-			return nil, readErr(what, err)
-		}
-		return o, nil
-	}
 	write := func(ctx context.Context, tx *sql.Tx, o *keypad.OTPSession) error {
 		if err := writeOTP(ctx, tx, what, hash, o); err != nil {
 			return err
@@ -46,7 +39,7 @@ func (s *Store) EnqueueOTPSend(ctx context.Context, hash []byte, fn func(*keypad
 		}
 		return insertOTPSend(ctx, tx, send)
 	}
-	return readModifyWrite(ctx, s, `SELECT `+otpCols+` FROM otp_sessions WHERE hash = $1`, hash, scan, fn, write)
+	return readModifyWrite(ctx, s, what, `SELECT `+otpCols+` FROM otp_sessions WHERE hash = $1`, hash, scanOTP, fn, write)
 }
 
 func insertOTPSend(ctx context.Context, tx *sql.Tx, m *keypad.OTPSend) error {

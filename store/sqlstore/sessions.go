@@ -49,13 +49,6 @@ func (s *Store) GetSession(ctx context.Context, hash []byte, now time.Time) (*ke
 // decides what expiry means for the change. fn must not call the store.
 func (s *Store) UpdateSession(ctx context.Context, hash []byte, fn func(*keypad.Session) error) (*keypad.Session, error) {
 	const what = "update session"
-	scan := func(r scanner) (*keypad.Session, error) {
-		ss, err := scanSession(r)
-		if err != nil {
-			return nil, readErr(what, err)
-		}
-		return ss, nil
-	}
 	write := func(ctx context.Context, tx *sql.Tx, ss *keypad.Session) error {
 		ss.Hash = hash
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET subject = $2, auth_time = $3, amr = $4,
@@ -64,7 +57,7 @@ func (s *Store) UpdateSession(ctx context.Context, hash []byte, fn func(*keypad.
 			dbTime(ss.CreatedAt), dbTime(ss.LastSeenAt), dbTime(ss.ExpiresAt))
 		return mustAffect(what, res, err)
 	}
-	return readModifyWrite(ctx, s, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash, scan, fn, write)
+	return readModifyWrite(ctx, s, what, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash, scanSession, fn, write)
 }
 
 // DeleteSession removes a session; a missing one is not an error.

@@ -16,6 +16,11 @@
 // Single-use records are consumed with one conditional UPDATE; Update*
 // methods lock the row for the length of the callback; PostgreSQL
 // transactions are retried on serialization failures and deadlocks.
+//
+// Ownership: this package owns the schema and the SQL, not the rules. It
+// writes what its callers decide — flow state only as package oauth asks,
+// the pages' sessions and audit events as package web asks — and the
+// conformance suite in store/storetest, not this code, is the contract.
 package sqlstore
 
 import (

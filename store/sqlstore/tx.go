@@ -59,10 +59,11 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // readModifyWrite loads one row with sel (holding its lock until commit),
-// lets fn change it and stores it with write, in one transaction. If fn
+// lets fn change it and stores it with write, in one transaction. A row
+// that is missing or unreadable is reported as readErr does, under what. If fn
 // fails nothing is written and fn's error is returned unchanged. fn must
 // not use the store: on SQLite the transaction holds the only writer.
-func readModifyWrite[T any](ctx context.Context, s *Store, sel string, key []byte,
+func readModifyWrite[T any](ctx context.Context, s *Store, what, sel string, key []byte,
 	scan func(scanner) (*T, error), fn func(*T) error,
 	write func(context.Context, *sql.Tx, *T) error,
 ) (*T, error) {
@@ -70,7 +71,7 @@ func readModifyWrite[T any](ctx context.Context, s *Store, sel string, key []byt
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		v, err := scan(tx.QueryRowContext(ctx, sel+s.d.forUpdate, key))
 		if err != nil {
-			return err
+			return readErr(what, err)
 		}
 		if err := fn(v); err != nil {
 			return err

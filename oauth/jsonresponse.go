@@ -1,0 +1,21 @@
+package oauth
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// writeJSON answers v as JSON with status: every JSON answer of the
+// protocol (tokens, metadata, introspection, OTP steps, errors) goes
+// through it, so they share one Content-Type and one fallback. A value
+// that cannot be encoded is a bug; the client then gets server_error
+// rather than half a body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
