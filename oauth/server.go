@@ -54,6 +54,8 @@ type Config struct {
 	// instance for up to that long (and at once on the instance that made
 	// the change, which calls ForgetClient). Zero disables the cache.
 	ClientCacheTTL time.Duration
+	// ClientJWKS bounds the fetching of private_key_jwt clients' jwks_uri.
+	ClientJWKS JWKSFetchConfig
 }
 
 // Validate checks the configuration and says what to fix.
@@ -97,6 +99,7 @@ type Server struct {
 	now     func() time.Time
 	rand    io.Reader
 	clients *clientCache
+	jwks    jwksFetcher // clients' published keys (jwksfetch.go)
 
 	mu     sync.RWMutex
 	grants map[string]GrantHandler
