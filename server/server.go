@@ -175,6 +175,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	s.oauth, err = oauth.New(oauth.Config{
 		Issuer: s.issuer, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
 		ClientCacheTTL: cfg.ClientCacheTTL,
+		ClientJWKS:     oauth.JWKSFetchConfig{AllowPrivate: cfg.ClientJWKSAllowPrivate},
 	}, oauth.Deps{
 		Store: s.store, Issuer: tokens, Logger: s.log, Metrics: s.metrics, Now: s.now, Rand: opts.Rand,
 	})
