@@ -18,11 +18,14 @@ import (
 // (RFC 7523 §2.2).
 const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-// Bounds of a client assertion. It is made for one request, so it may
-// live minutes, not the hour a jwt-bearer grant assertion may.
+// Bounds of a client assertion: those of the jwt-bearer grant. An hour
+// is what widespread clients sign by default (Authlib's PrivateKeyJWT
+// sets exp to iat + 3600, and Okta accepts up to that), and the jti is
+// single-use, so a longer life does not make an assertion reusable; a
+// tighter bound would refuse those clients as they come.
 const (
-	clientAssertionSkew        = time.Minute
-	clientAssertionMaxLifetime = 5 * time.Minute
+	clientAssertionSkew        = DefaultAssertionSkew
+	clientAssertionMaxLifetime = DefaultAssertionMaxLifetime
 )
 
 // keyClientAssertionJTI prefixes the replay counters of client
