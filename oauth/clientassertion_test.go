@@ -249,3 +249,30 @@ func TestClientAssertionRevoke(t *testing.T) {
 		t.Fatalf("introspect after revocation: %d %s, want inactive", in.status, in.raw)
 	}
 }
+
+// TestClientAssertionDeviceAuthorization: the device authorization
+// endpoint takes a client assertion too, with aud its own URL.
+func TestClientAssertionDeviceAuthorization(t *testing.T) {
+	e := newDeviceEnv(t, DeviceConfig{})
+	keys := sharedPartnerKeys()
+	c := &keypad.Client{ID: "box", Name: "Box", GrantTypes: []string{keypad.GrantDeviceCode}, Scopes: []string{"read"},
+		Options: keypad.ClientOptions{TokenEndpointAuthMethod: keypad.AuthMethodPrivateKeyJWT,
+			AssertionKeys: jwks(jwkOf(&keys.ec.PublicKey, "e1"))}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e.mustClient(c)
+	now := e.clk.Now()
+	sign := func(aud string) string {
+		return signJWS(keys.ec, nil, map[string]any{"alg": "ES256", "kid": "e1"}, map[string]any{
+			"iss": "box", "sub": "box", "aud": aud, "exp": now.Add(time.Minute).Unix(), "jti": "box-" + aud})
+	}
+	form := func(a string) url.Values {
+		return url.Values{"scope": {"read"}, "client_assertion_type": {ClientAssertionType}, "client_assertion": {a}}
+	}
+	r := e.post(PathDeviceAuthorization, form(sign(testIssuer+PathDeviceAuthorization)), nil)
+	if r.status != http.StatusOK || r.body["device_code"] == nil {
+		t.Fatalf("device authorization: %d %s, want a device code", r.status, r.raw)
+	}
+	wantError(t, e.post(PathDeviceAuthorization, form(sign("https://elsewhere.example/device")), nil), http.StatusUnauthorized, "invalid_client")
+}
