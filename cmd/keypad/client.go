@@ -347,6 +347,9 @@ with client_cache_ttl set, within that time). The new one is printed this once.`
 				if c.Public {
 					return fmt.Errorf("client %s is public: it has no secret to rotate", c.ID)
 				}
+				if c.Options.TokenEndpointAuthMethod == keypad.AuthMethodPrivateKeyJWT {
+					return fmt.Errorf("client %s authenticates with private_key_jwt, so a secret would not be accepted: change its keys with `keypad client update %s --jwks FILE` (or --jwks-uri), or first switch it to --auth-method client_secret_basic", c.ID, c.ID)
+				}
 				secret, err := token.NewSecret(m.Rand, keypad.PrefixClientSecret)
 				if err != nil {
 					return err

@@ -33,6 +33,10 @@ func TestClientPrivateKeyJWT(t *testing.T) {
 		t.Errorf("client get printed\n%s\nwant the auth method", text)
 	}
 
+	if _, err := run(t, e, "", "client", "rotate-secret", "svc"); err == nil || !strings.Contains(err.Error(), "a secret would not be accepted") {
+		t.Errorf("rotate-secret of a private_key_jwt client = %v, want it refused", err)
+	}
+
 	s := startServe(t, e)
 	base := s.srv.URL()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: "svc-1"}}, nil)
