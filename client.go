@@ -105,7 +105,36 @@ type ClientOptions struct {
 	// for RS256, EC P-256 keys for ES256. Empty: the client can present
 	// no assertion. Validate checks it; ParseAssertionKeys reads it.
 	AssertionKeys json.RawMessage `json:"assertion_keys,omitempty"`
+	// TokenEndpointAuthMethod is the one way the client authenticates at
+	// every endpoint (RFC 7591 §2): one of the AuthMethod constants. Empty
+	// keeps the behaviour of clients registered before the setting
+	// existed: a confidential client may use client_secret_basic or
+	// client_secret_post, a public client none. With AuthMethodPrivateKeyJWT
+	// the client signs assertions with a key of AssertionKeys or of the
+	// set JWKSURI serves, and no secret is accepted.
+	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method,omitempty"`
+	// JWKSURI is where a private_key_jwt client publishes its public keys
+	// (RFC 7591 §2, jwks_uri), so it can rotate them without asking an
+	// administrator. Used only when AssertionKeys is empty; the two are
+	// exclusive.
+	JWKSURI string `json:"jwks_uri,omitempty"`
 }
+
+// Client authentication methods (RFC 7591 §2, OpenID Connect Core §9), as
+// registered in ClientOptions.TokenEndpointAuthMethod and listed in the
+// server metadata.
+const (
+	AuthMethodSecretBasic   = "client_secret_basic"
+	AuthMethodSecretPost    = "client_secret_post"
+	AuthMethodNone          = "none"
+	AuthMethodPrivateKeyJWT = "private_key_jwt"
+	// AuthMethodSecretJWT (an HS256 JWT keyed with the client secret) is
+	// refused: keypad keeps only SHA-256 of a client secret, and an HMAC
+	// needs the secret itself. Keeping a recoverable copy would turn a
+	// database leak into a leak of every such secret, so keypad offers
+	// private_key_jwt instead, whose public keys are no secret at all.
+	AuthMethodSecretJWT = "client_secret_jwt"
+)
 
 // Hint styles of ClientOptions.HintStyle: what an OTP lookup's hints
 // show of a person's phone number and email address.
@@ -132,6 +161,11 @@ func (o ClientOptions) Validate() error {
 		if len(iss) > maxAssertionIssuer || strings.TrimSpace(iss) != iss || strings.ContainsFunc(iss, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return &ValidationError{Field: "assertion_issuer", Message: fmt.Sprintf(
 				"%q is not a usable issuer: use up to %d printable characters without leading or trailing spaces, exactly as the partner's assertions spell iss", iss, maxAssertionIssuer)}
+		}
+	}
+	if o.JWKSURI != "" {
+		if err := CheckJWKSURI(o.JWKSURI); err != nil {
+			return &ValidationError{Field: "jwks_uri", Message: fmt.Sprintf("%q %v", o.JWKSURI, err)}
 		}
 	}
 	if len(o.AssertionKeys) == 0 {

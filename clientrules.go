@@ -55,6 +55,70 @@ func (c *Client) Validate() error {
 	if c.AllowsGrant(GrantJWTBearer) && len(c.Options.AssertionKeys) == 0 {
 		return &ValidationError{Field: "assertion_keys", Message: "is required with jwt-bearer: a file with the partner's public keys (a JWK Set, or PEM), which its assertions are checked against"}
 	}
+	return c.validateAuthMethod()
+}
+
+// validateAuthMethod checks the registered token_endpoint_auth_method
+// against the client's kind and keys: none is for public clients only,
+// and a public client can use nothing else; private_key_jwt needs keys,
+// inline or at a jwks_uri, but not both (two sources could disagree);
+// client_secret_jwt is refused (see AuthMethodSecretJWT).
+func (c *Client) validateAuthMethod() error {
+	o := c.Options
+	bad := func(format string, args ...any) error {
+		return &ValidationError{Field: "token_endpoint_auth_method", Message: fmt.Sprintf(format, args...)}
+	}
+	switch m := o.TokenEndpointAuthMethod; m {
+	case "":
+	case AuthMethodSecretJWT:
+		return bad("client_secret_jwt is not offered: keypad stores only a hash of each client secret, and an HS256 signature needs the secret itself; register the client's public keys and use private_key_jwt")
+	case AuthMethodNone:
+		if !c.Public {
+			return bad("none is for public clients only; a confidential client authenticates with its secret or its keys")
+		}
+	case AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT:
+		if c.Public {
+			return bad("%s needs a confidential client; a public client authenticates with none", m)
+		}
+	default:
+		return bad("unknown method %q; use %s, %s, %s or %s", m, AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodNone)
+	}
+	keyJWT := o.TokenEndpointAuthMethod == AuthMethodPrivateKeyJWT
+	switch {
+	case o.JWKSURI != "" && !keyJWT:
+		return &ValidationError{Field: "jwks_uri", Message: "is only read for private_key_jwt clients: set token_endpoint_auth_method to private_key_jwt, or remove it"}
+	case o.JWKSURI != "" && len(o.AssertionKeys) > 0:
+		return &ValidationError{Field: "jwks_uri", Message: "and registered keys exclude each other: give the keys inline (a JWK Set) or a jwks_uri, not both"}
+	case keyJWT && o.JWKSURI == "" && len(o.AssertionKeys) == 0:
+		return &ValidationError{Field: "jwks", Message: "is required with private_key_jwt: register the client's public keys (a JWK Set) or a jwks_uri where it publishes them"}
+	}
+	return nil
+}
+
+// CheckJWKSURI applies the rules of a client's jwks_uri: an absolute
+// https URL (plain http only to a loopback host, for tests and local
+// development) without user info or fragment. Whether its host may be a
+// private address is decided when it is fetched, against the address
+// actually dialled. The error reads after the URI.
+func CheckJWKSURI(s string) error {
+	if hasControl(s) {
+		return fmt.Errorf("contains a control character (such as a line break)")
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		return fmt.Errorf("is not an absolute URL")
+	case u.User != nil || u.Fragment != "":
+		return fmt.Errorf("must not have user info or a fragment")
+	case u.Scheme == "https":
+	case u.Scheme == "http":
+		ip, err := netip.ParseAddr(u.Hostname())
+		if u.Hostname() != "localhost" && (err != nil || !ip.IsLoopback()) {
+			return fmt.Errorf("must use https: the keys must come from the client, not whoever sits on the network path")
+		}
+	default:
+		return fmt.Errorf("must be an https URL")
+	}
 	return nil
 }
 

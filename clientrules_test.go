@@ -96,3 +96,53 @@ func TestScopeValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { wantInvalid(t, tt.s.Validate(), tt.field, tt.want) })
 	}
 }
+
+// ecJWKS is a JWK Set with one EC P-256 public key (the P-256 generator).
+const ecJWKS = `{"keys":[{"kty":"EC","crv":"P-256","kid":"k1",` +
+	`"x":"axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY","y":"T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"}]}`
+
+func TestClientValidateAuthMethod(t *testing.T) {
+	good := func() *keypad.Client {
+		return &keypad.Client{ID: "svc", Name: "Service", GrantTypes: []string{keypad.GrantClientCredentials},
+			Options: keypad.ClientOptions{TokenEndpointAuthMethod: keypad.AuthMethodPrivateKeyJWT, AssertionKeys: []byte(ecJWKS)}}
+	}
+	for _, tt := range []struct {
+		name, field, want string
+		mutate            func(*keypad.Client)
+	}{
+		{"OKKeyJWTInline", "", "", func(*keypad.Client) {}},
+		{"OKKeyJWTURI", "", "", func(c *keypad.Client) {
+			c.Options.AssertionKeys, c.Options.JWKSURI = nil, "https://svc.example.com/jwks.json"
+		}},
+		{"OKKeyJWTURILoopbackHTTP", "", "", func(c *keypad.Client) { c.Options.AssertionKeys, c.Options.JWKSURI = nil, "http://127.0.0.1:8080/jwks" }},
+		{"OKUnset", "", "", func(c *keypad.Client) { c.Options.TokenEndpointAuthMethod = "" }},
+		{"OKBasic", "", "", func(c *keypad.Client) { c.Options.TokenEndpointAuthMethod = keypad.AuthMethodSecretBasic }},
+		{"OKPublicNone", "", "", func(c *keypad.Client) {
+			c.Public, c.GrantTypes, c.Options = true, []string{keypad.GrantDeviceCode}, keypad.ClientOptions{TokenEndpointAuthMethod: keypad.AuthMethodNone}
+		}},
+		{"ErrSecretJWT", "token_endpoint_auth_method", "stores only a hash", func(c *keypad.Client) { c.Options.TokenEndpointAuthMethod = keypad.AuthMethodSecretJWT }},
+		{"ErrUnknown", "token_endpoint_auth_method", "unknown method", func(c *keypad.Client) { c.Options.TokenEndpointAuthMethod = "tls_client_auth" }},
+		{"ErrNoneConfidential", "token_endpoint_auth_method", "public clients only", func(c *keypad.Client) { c.Options.TokenEndpointAuthMethod = keypad.AuthMethodNone }},
+		{"ErrPublicKeyJWT", "token_endpoint_auth_method", "needs a confidential client", func(c *keypad.Client) {
+			c.Public, c.GrantTypes = true, []string{keypad.GrantDeviceCode}
+		}},
+		{"ErrKeyJWTNoKeys", "jwks", "is required with private_key_jwt", func(c *keypad.Client) { c.Options.AssertionKeys = nil }},
+		{"ErrKeysAndURI", "jwks_uri", "not both", func(c *keypad.Client) { c.Options.JWKSURI = "https://svc.example.com/jwks.json" }},
+		{"ErrURIWithoutKeyJWT", "jwks_uri", "only read for private_key_jwt", func(c *keypad.Client) {
+			c.Options = keypad.ClientOptions{JWKSURI: "https://svc.example.com/jwks.json"}
+		}},
+		{"ErrURIHTTP", "jwks_uri", "must use https", func(c *keypad.Client) {
+			c.Options.AssertionKeys, c.Options.JWKSURI = nil, "http://svc.example.com/jwks"
+		}},
+		{"ErrURIRelative", "jwks_uri", "not an absolute URL", func(c *keypad.Client) { c.Options.AssertionKeys, c.Options.JWKSURI = nil, "/jwks" }},
+		{"ErrURIUserinfo", "jwks_uri", "user info", func(c *keypad.Client) {
+			c.Options.AssertionKeys, c.Options.JWKSURI = nil, "https://a:b@svc.example.com/jwks"
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := good()
+			tt.mutate(c)
+			wantInvalid(t, c.Validate(), tt.field, tt.want)
+		})
+	}
+}

@@ -86,6 +86,11 @@ type Config struct {
 	// client or rotated secret then keeps working on other instances (and
 	// on a running server changed through the CLI) for up to this long.
 	ClientCacheTTL time.Duration
+	// ClientJWKSAllowPrivate lets a private_key_jwt client's jwks_uri
+	// reach loopback and private addresses. Off, keypad never fetches
+	// from them: whoever registers a client would otherwise make the
+	// server probe its own network (SSRF).
+	ClientJWKSAllowPrivate bool
 	// ShutdownTimeout bounds how long a graceful shutdown waits for
 	// in-flight requests.
 	ShutdownTimeout time.Duration

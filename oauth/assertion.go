@@ -296,10 +296,10 @@ var errNoAssertion = InvalidRequest("assertion is missing: send one signed JWT i
 var errAssertionClient = InvalidClient("no client authentication was sent, and the assertion's iss is not the ID of a client registered for jwt-bearer with assertion keys: authenticate the client, or register the partner under a client ID equal to its assertion issuer")
 
 // hasClientAuth reports whether a token request carries any client
-// credentials: an Authorization header, or client_id or client_secret in
-// the body.
+// credentials: an Authorization header, or client_id, client_secret or a
+// client assertion in the body.
 func hasClientAuth(r *http.Request, form url.Values) bool {
-	return r.Header.Get("Authorization") != "" || form.Has("client_id") || form.Has("client_secret")
+	return r.Header.Get("Authorization") != "" || form.Has("client_id") || form.Has("client_secret") || hasClientAssertion(form)
 }
 
 // assertionClient identifies the client of a jwt-bearer request that

@@ -14,13 +14,18 @@ import (
 // Client authentication methods, named as in RFC 7591 §2 and listed in the
 // metadata.
 const (
-	AuthSecretBasic = "client_secret_basic"
-	AuthSecretPost  = "client_secret_post"
-	AuthNone        = "none"
+	AuthSecretBasic   = keypad.AuthMethodSecretBasic
+	AuthSecretPost    = keypad.AuthMethodSecretPost
+	AuthNone          = keypad.AuthMethodNone
+	AuthPrivateKeyJWT = keypad.AuthMethodPrivateKeyJWT
 )
 
 // authMethods is what token_endpoint_auth_methods_supported says.
-var authMethods = []string{AuthSecretBasic, AuthSecretPost, AuthNone}
+var authMethods = []string{AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT, AuthNone}
+
+// authSigningAlgs is what token_endpoint_auth_signing_alg_values_supported
+// says: the algorithms the assertion reader (assertionjws.go) verifies.
+var authSigningAlgs = []string{keypad.AlgES256, keypad.AlgRS256}
 
 // errAuthFailed is the one answer for an unknown client, a wrong secret, a
 // confidential client without a secret and a public client with one: the
@@ -31,13 +36,31 @@ var errAuthFailed = InvalidClient("client authentication failed; check the clien
 // client costs the same time as a wrong secret.
 var dummyHash = keypad.SecretHash("keypad-no-such-client")
 
-// authenticateClient identifies the client of a request to the token,
-// introspection or revocation endpoint (RFC 6749 §2.3). Exactly one method
-// per request: client_secret_basic (the Authorization header),
-// client_secret_post (client_id and client_secret in the body), or none
-// (client_id alone, for public clients only). It returns the client and
+// authenticateClient identifies the client of a request to any endpoint
+// that authenticates clients (RFC 6749 §2.3). Exactly one method per
+// request: client_secret_basic (the Authorization header),
+// client_secret_post (client_id and client_secret in the body),
+// private_key_jwt (client_assertion, clientassertion.go), or none
+// (client_id alone, for public clients only); and only the method the
+// client registered, when it registered one. It returns the client and
 // the method used.
 func (s *Server) authenticateClient(r *http.Request, form url.Values) (*keypad.Client, string, error) {
+	if hasClientAssertion(form) {
+		return s.assertedClient(r, form)
+	}
+	c, method, err := s.secretClient(r, form)
+	if err != nil {
+		return nil, "", err
+	}
+	if m := c.Options.TokenEndpointAuthMethod; m != "" && m != method {
+		return nil, "", InvalidClient("this client is registered to authenticate with %s, not %s", m, method)
+	}
+	return c, method, nil
+}
+
+// secretClient authenticates by secret, or by client_id alone for a
+// public client.
+func (s *Server) secretClient(r *http.Request, form url.Values) (*keypad.Client, string, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
 		id, secret, ok := parseBasicAuth(h)
@@ -55,7 +78,7 @@ func (s *Server) authenticateClient(r *http.Request, form url.Values) (*keypad.C
 	}
 	id := form.Get("client_id")
 	if id == "" {
-		return nil, "", InvalidClient("client authentication required: send HTTP Basic credentials, or client_id (and client_secret) in the body")
+		return nil, "", InvalidClient("client authentication required: send HTTP Basic credentials, client_id (and client_secret) in the body, or a client_assertion")
 	}
 	if form.Has("client_secret") {
 		c, err := s.checkSecret(ctx, id, form.Get("client_secret"))

@@ -39,8 +39,11 @@ func (s *Server) metadata(r *http.Request) (map[string]any, error) {
 		"revocation_endpoint":                   s.Endpoint(PathRevoke),
 		"grant_types_supported":                 s.grantTypes(),
 		"token_endpoint_auth_methods_supported": authMethods,
-		"introspection_endpoint_auth_methods_supported": []string{AuthSecretBasic, AuthSecretPost},
-		"revocation_endpoint_auth_methods_supported":    authMethods,
+		"token_endpoint_auth_signing_alg_values_supported":         authSigningAlgs,
+		"introspection_endpoint_auth_methods_supported":            []string{AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT},
+		"introspection_endpoint_auth_signing_alg_values_supported": authSigningAlgs,
+		"revocation_endpoint_auth_methods_supported":               authMethods,
+		"revocation_endpoint_auth_signing_alg_values_supported":    authSigningAlgs,
 		"scopes_supported": names,
 		// RFC 9068 access tokens are signed with these.
 		"access_token_signing_alg_values_supported": algs,

@@ -48,6 +48,8 @@ type Config struct {
 	// instance for up to that long (and at once on the instance that made
 	// the change, which calls ForgetClient). Zero disables the cache.
 	ClientCacheTTL time.Duration
+	// ClientJWKS bounds the fetching of private_key_jwt clients' jwks_uri.
+	ClientJWKS JWKSFetchConfig
 
 	// Device turns on the device flow (RFC 8628; device.go).
 	Device *DeviceConfig
@@ -126,6 +128,7 @@ type Server struct {
 	now     func() time.Time
 	rand    io.Reader
 	clients *clientCache
+	jwks    jwksFetcher // clients' published keys (jwksfetch.go)
 
 	// Set by installBuiltins inside New, read-only afterwards.
 	grants map[string]GrantHandler

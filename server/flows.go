@@ -53,6 +53,7 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 	ocfg := oauth.Config{
 		Issuer: s.issuer, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
 		ClientCacheTTL:    cfg.ClientCacheTTL,
+		ClientJWKS:        oauth.JWKSFetchConfig{AllowPrivate: cfg.ClientJWKSAllowPrivate},
 		Device:            &dcfg,
 		AuthorizationCode: &oauth.AuthCodeConfig{},
 		Password:          &oauth.PasswordConfig{ClientIPHeader: cfg.Web.ClientIPHeader},

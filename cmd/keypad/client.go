@@ -48,8 +48,12 @@ type clientJSON struct {
 	// carry, shown when it has assertion keys; AssertionKeys lists them.
 	AssertionIssuer string             `json:"assertion_issuer,omitempty"`
 	AssertionKeys   []assertionKeyJSON `json:"assertion_keys,omitempty"`
-	CreatedAt       time.Time          `json:"created_at"`
-	UpdatedAt       time.Time          `json:"updated_at"`
+	// AuthMethod is the registered token_endpoint_auth_method, when one
+	// is; JWKSURI where a private_key_jwt client publishes its keys.
+	AuthMethod string    `json:"token_endpoint_auth_method,omitempty"`
+	JWKSURI    string    `json:"jwks_uri,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func newClientJSON(c *keypad.Client, secret string) clientJSON {
@@ -68,6 +72,8 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		IntrospectAny:             c.Options.IntrospectAny,
 		HintStyle:                 hintStyle(c.Options),
 		AssertionKeys:             assertionKeysOf(c.Options),
+		AuthMethod:                c.Options.TokenEndpointAuthMethod,
+		JWKSURI:                   c.Options.JWKSURI,
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -100,7 +106,12 @@ Grant types: ` + strings.Join(keypad.AllGrantTypes, ", ") + `
 built yet).
 
 A jwt-bearer partner needs --assertion-keys: its public keys, as a JWK Set or
-PEM. It can then act for any subject it names; see docs/assertion-grant.md.`,
+PEM. It can then act for any subject it names; see docs/assertion-grant.md.
+
+--auth-method private_key_jwt with --jwks FILE or --jwks-uri URL registers a
+client that authenticates with JWTs signed by its own key (RFC 7523 section
+2.2) and gets no secret. client_secret_jwt is not offered: keypad keeps only a
+hash of each secret. See docs/configuration.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			c, err := spec.client()
@@ -118,7 +129,9 @@ PEM. It can then act for any subject it names; see docs/assertion-grant.md.`,
 				}
 			}
 			var secret string
-			if !c.Public {
+			// A private_key_jwt client proves itself with its keys: a
+			// secret it could not use would only be something to leak.
+			if !c.Public && c.Options.TokenEndpointAuthMethod != keypad.AuthMethodPrivateKeyJWT {
 				if secret, err = token.NewSecret(m.Rand, keypad.PrefixClientSecret); err != nil {
 					return err
 				}
@@ -175,6 +188,11 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.AssertionIssuer, "assertion-issuer", "", "jwt-bearer: the iss the partner's assertions carry (default: the client ID)")
 	f.StringVar(&spec.AssertionKeys, "assertion-keys", "", "jwt-bearer: FILE with the partner's public keys, a JWK Set (JSON) or PEM public keys or certificates"+
 		map[bool]string{false: "", true: `; "none" removes them`}[update])
+	f.StringVar(&spec.AuthMethod, "auth-method", "", "the one way the client authenticates: client_secret_basic, client_secret_post, private_key_jwt "+
+		"or none (default: its secret, Basic or in the body; none for --public)")
+	f.StringVar(&spec.AssertionKeys, "jwks", "", "private_key_jwt: FILE with the client's public keys (JWK Set or PEM); the same keys as --assertion-keys")
+	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
+		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
 
 func (m *Main) clientUpdateCommand() *cobra.Command {
@@ -329,6 +347,9 @@ with client_cache_ttl set, within that time). The new one is printed this once.`
 				if c.Public {
 					return fmt.Errorf("client %s is public: it has no secret to rotate", c.ID)
 				}
+				if c.Options.TokenEndpointAuthMethod == keypad.AuthMethodPrivateKeyJWT {
+					return fmt.Errorf("client %s authenticates with private_key_jwt, so a secret would not be accepted: change its keys with `keypad client update %s --jwks FILE` (or --jwks-uri), or first switch it to --auth-method client_secret_basic", c.ID, c.ID)
+				}
 				secret, err := token.NewSecret(m.Rand, keypad.PrefixClientSecret)
 				if err != nil {
 					return err
@@ -397,6 +418,12 @@ func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON 
 		}
 		fmt.Fprintf(tw, "assertion_issuer:\t%s\n", iss)
 		fmt.Fprintf(tw, "assertion_keys:\t%s\n", assertionKeysText(j.AssertionKeys))
+	}
+	if j.AuthMethod != "" {
+		fmt.Fprintf(tw, "token_endpoint_auth_method:\t%s\n", j.AuthMethod)
+	}
+	if j.JWKSURI != "" {
+		fmt.Fprintf(tw, "jwks_uri:\t%s\n", j.JWKSURI)
 	}
 	if opts := optionsText(c.Options); opts != "" {
 		fmt.Fprintf(tw, "options:\t%s\n", opts)

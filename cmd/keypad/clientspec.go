@@ -39,6 +39,11 @@ type clientSpec struct {
 	AssertionIssuer string
 	AssertionKeys   string
 	keptKeys        json.RawMessage
+	// AuthMethod is --auth-method (token_endpoint_auth_method); JWKSURI is
+	// --jwks-uri. --jwks FILE is --assertion-keys by another name: one JWK
+	// Set serves both the jwt-bearer grant and private_key_jwt.
+	AuthMethod string
+	JWKSURI    string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -56,6 +61,8 @@ func specOf(c *keypad.Client) clientSpec {
 		HintStyle:                 c.Options.HintStyle,
 		AssertionIssuer:           c.Options.AssertionIssuer,
 		keptKeys:                  c.Options.AssertionKeys,
+		AuthMethod:                c.Options.TokenEndpointAuthMethod,
+		JWKSURI:                   c.Options.JWKSURI,
 	}
 }
 
@@ -165,6 +172,8 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	default:
 		return nil, fmt.Errorf("--hint-style %q: use %s (last four digits, first letters) or %s (no digits or letters)", s.HintStyle, keypad.HintStyleMasked, keypad.HintStyleNone)
 	}
+	c.Options.TokenEndpointAuthMethod = s.AuthMethod
+	c.Options.JWKSURI = s.JWKSURI
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
@@ -187,11 +196,22 @@ func flagError(err error) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	flag := "--" + strings.ReplaceAll(ve.Field, "_", "-")
+	flag := flagOf(ve.Field)
 	if strings.HasPrefix(ve.Message, "is ") || strings.HasPrefix(ve.Message, "clients ") {
 		return fmt.Errorf("%s %s", flag, ve.Message)
 	}
 	return fmt.Errorf("%s: %s", flag, ve.Message)
+}
+
+// flagOf is the flag that sets a registration field.
+func flagOf(field string) string {
+	switch field {
+	case "token_endpoint_auth_method":
+		return "--auth-method"
+	case "jwks":
+		return "--jwks"
+	}
+	return "--" + strings.ReplaceAll(field, "_", "-")
 }
 
 // assertion sets c's jwt-bearer registration: the issuer, and the keys
@@ -214,7 +234,7 @@ func (s clientSpec) assertion(c *keypad.Client) error {
 	if err := c.Options.Validate(); err != nil {
 		var ve *keypad.ValidationError
 		if errors.As(err, &ve) {
-			return fmt.Errorf("--%s: %s", strings.ReplaceAll(ve.Field, "_", "-"), ve.Message)
+			return fmt.Errorf("%s: %s", flagOf(ve.Field), ve.Message)
 		}
 		return err
 	}
