@@ -25,7 +25,11 @@ type DeviceAuthorization struct {
 	UserCodeHash []byte
 	ClientID     string
 	Scopes       []string
-	Status       DeviceStatus
+	// Resources are the RFC 8707 resource indicators named at device
+	// authorization, as AuthCode.Audience: the token request may pick one
+	// of them, and without one they are all the access token's aud.
+	Resources []string
+	Status    DeviceStatus
 	// Subject and GrantID are set when the person approves.
 	Subject string
 	GrantID string

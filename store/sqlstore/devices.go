@@ -9,14 +9,14 @@ import (
 )
 
 const deviceCols = `device_code_hash, user_code_hash, client_id, scopes, status, subject, grant_id,
-	poll_interval, last_polled_at, created_at, expires_at`
+	poll_interval, last_polled_at, created_at, expires_at, resources`
 
 func scanDevice(r scanner) (*keypad.DeviceAuthorization, error) {
 	var d keypad.DeviceAuthorization
 	var status string
 	var interval int64
 	err := r.Scan(&d.DeviceCodeHash, &d.UserCodeHash, &d.ClientID, js(&d.Scopes), &status,
-		&d.Subject, &d.GrantID, &interval, tm(&d.LastPolledAt), tm(&d.CreatedAt), tm(&d.ExpiresAt))
+		&d.Subject, &d.GrantID, &interval, tm(&d.LastPolledAt), tm(&d.CreatedAt), tm(&d.ExpiresAt), js(&d.Resources))
 	if err != nil {
 		return nil, err
 	}
@@ -29,9 +29,9 @@ func scanDevice(r scanner) (*keypad.DeviceAuthorization, error) {
 // its device code hash or user code hash is taken.
 func (s *Store) CreateDeviceAuthorization(ctx context.Context, d *keypad.DeviceAuthorization) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO device_authorizations (`+deviceCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		d.DeviceCodeHash, d.UserCodeHash, d.ClientID, dbJSON(d.Scopes), string(d.Status),
-		d.Subject, d.GrantID, int64(d.Interval), dbTime(d.LastPolledAt), dbTime(d.CreatedAt), dbTime(d.ExpiresAt))
+		d.Subject, d.GrantID, int64(d.Interval), dbTime(d.LastPolledAt), dbTime(d.CreatedAt), dbTime(d.ExpiresAt), dbJSON(d.Resources))
 	if err != nil {
 		return insertErr("create device authorization", err)
 	}
@@ -75,9 +75,9 @@ func (s *Store) UpdateDeviceAuthorization(ctx context.Context, deviceCodeHash []
 		d.DeviceCodeHash = deviceCodeHash
 		res, err := tx.ExecContext(ctx, `UPDATE device_authorizations SET user_code_hash = $2,
 			client_id = $3, scopes = $4, status = $5, subject = $6, grant_id = $7, poll_interval = $8,
-			last_polled_at = $9, created_at = $10, expires_at = $11 WHERE device_code_hash = $1`,
+			last_polled_at = $9, created_at = $10, expires_at = $11, resources = $12 WHERE device_code_hash = $1`,
 			d.DeviceCodeHash, d.UserCodeHash, d.ClientID, dbJSON(d.Scopes), string(d.Status),
-			d.Subject, d.GrantID, int64(d.Interval), dbTime(d.LastPolledAt), dbTime(d.CreatedAt), dbTime(d.ExpiresAt))
+			d.Subject, d.GrantID, int64(d.Interval), dbTime(d.LastPolledAt), dbTime(d.CreatedAt), dbTime(d.ExpiresAt), dbJSON(d.Resources))
 		return mustAffect(what, res, err)
 	}
 	return readModifyWrite(ctx, s, what,

@@ -17,6 +17,7 @@ func fullDevice(secret string) *keypad.DeviceAuthorization {
 		UserCodeHash:   h("BCDFGHJK" + secret),
 		ClientID:       "thermo",
 		Scopes:         []string{"device:abc:control"},
+		Resources:      []string{"https://meter.example.com/", "https://api.example.com/v1"},
 		Status:         keypad.DevicePending,
 		Interval:       5 * time.Second,
 		LastPolledAt:   t0.Add(5 * time.Second),
@@ -44,6 +45,30 @@ func testDevices(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		got, err := s.GetDeviceAuthorization(t.Context(), h("dc"))
 		must(t, err)
 		mustEqual(t, "device authorization", got, want)
+	})
+	t.Run("Resources", func(t *testing.T) {
+		// The RFC 8707 resources of migration 3: kept in order, none
+		// read back as none, and an update may change them.
+		s := newStore(t)
+		none := fullDevice("1")
+		none.Resources = nil
+		must(t, s.CreateDeviceAuthorization(t.Context(), none))
+		got, err := s.GetDeviceAuthorization(t.Context(), none.DeviceCodeHash)
+		must(t, err)
+		mustEqual(t, "resources of an authorization without any", got.Resources, []string(nil))
+		two := fullDevice("2")
+		must(t, s.CreateDeviceAuthorization(t.Context(), two))
+		got, err = s.GetDeviceAuthorizationByUserCode(t.Context(), two.UserCodeHash)
+		must(t, err)
+		mustEqual(t, "resources", got.Resources, fullDevice("2").Resources)
+		_, err = s.UpdateDeviceAuthorization(t.Context(), none.DeviceCodeHash, func(d *keypad.DeviceAuthorization) error {
+			d.Resources = []string{"https://meter.example.com/"}
+			return nil
+		})
+		must(t, err)
+		got, err = s.GetDeviceAuthorization(t.Context(), none.DeviceCodeHash)
+		must(t, err)
+		mustEqual(t, "resources after an update", got.Resources, []string{"https://meter.example.com/"})
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		s := newStore(t)
