@@ -348,7 +348,7 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 		}
 		req.MaxAge = n
 	}
-	if req.Resources, e = f.parseResources(v["resource"]); e != nil {
+	if req.Resources, e = f.s.parseResources(v["resource"]); e != nil {
 		return nil, e
 	}
 	return req, nil
@@ -390,23 +390,6 @@ func parsePrompt(s string) ([]string, *Error) {
 		return nil, InvalidRequest("prompt=none cannot be combined with other prompt values")
 	}
 	return p, nil
-}
-
-// parseResources checks RFC 8707 resource indicators.
-func (f *authCodeFlow) parseResources(rs []string) ([]string, *Error) {
-	var out []string
-	for _, r := range rs {
-		if !validResource(r) {
-			return nil, NewError(CodeInvalidTarget, "resource '%s' must be an absolute URI without a fragment (RFC 8707 section 2)", r)
-		}
-		if len(f.cfg.Resources) > 0 && !slices.Contains(f.cfg.Resources, r) {
-			return nil, NewError(CodeInvalidTarget, "resource '%s' is not known here", r)
-		}
-		if !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }
 
 func validResource(s string) bool {

@@ -193,7 +193,7 @@ func (f *deviceFlow) handleAuthorization(w http.ResponseWriter, r *http.Request)
 }
 
 func (f *deviceFlow) authorize(w http.ResponseWriter, r *http.Request) (*deviceAuthorizationResponse, error) {
-	form, err := parseForm(w, r)
+	form, err := parseForm(w, r, "resource")
 	if err != nil {
 		return nil, err
 	}
@@ -208,15 +208,13 @@ func (f *deviceFlow) authorize(w http.ResponseWriter, r *http.Request) (*deviceA
 	if err != nil {
 		return nil, err
 	}
-	if form.Has("resource") {
-		// A device authorization does not keep a resource, so rather
-		// than ignore one, keypad says where it is honoured.
-		if _, err := resourceParam(form); err != nil {
-			return nil, err
-		}
-		return nil, NewError(CodeInvalidTarget, "resource is not taken at the device authorization endpoint; send it with the device_code token request, where it becomes the access token's audience (RFC 8707 section 2)")
+	// RFC 8707 §2: the resources the tokens are for, as at the
+	// authorization endpoint; the token request may narrow to one.
+	resources, e := f.s.parseResources(form["resource"])
+	if e != nil {
+		return nil, e
 	}
-	deviceCode, userCode, err := f.create(r.Context(), client, scopes)
+	deviceCode, userCode, err := f.create(r.Context(), client, scopes, resources)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +233,7 @@ func (f *deviceFlow) authorize(w http.ResponseWriter, r *http.Request) (*deviceA
 // create stores a new pending authorization and returns its device code
 // and canonical user code. Only their hashes reach the store. A taken
 // user code (ErrConflict) is drawn again.
-func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes []string) (deviceCode, userCode string, err error) {
+func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes, resources []string) (deviceCode, userCode string, err error) {
 	now := f.s.now()
 	for range userCodeAttempts {
 		if deviceCode, err = token.NewSecret(f.s.rand, keypad.PrefixDeviceCode); err != nil {
@@ -249,6 +247,7 @@ func (f *deviceFlow) create(ctx context.Context, client *keypad.Client, scopes [
 			UserCodeHash:   usercode.Hash(f.cfg.UserCodeKey, userCode),
 			ClientID:       client.ID,
 			Scopes:         scopes,
+			Resources:      resources,
 			Status:         keypad.DevicePending,
 			Interval:       f.cfg.Interval,
 			CreatedAt:      now,

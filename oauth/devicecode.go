@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -26,23 +27,24 @@ var (
 // interval after slow_down, consumption after approval) are one atomic
 // step: of any number of concurrent polls of an approved code exactly one
 // finds it approved and takes the tokens. A resource parameter (RFC 8707
-// §2) becomes the tokens' aud; it is checked before the poll counts.
+// §2) is checked before the poll counts: see deviceAudience.
 func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	code := req.Form.Get("device_code")
 	if code == "" {
 		return nil, InvalidRequest("device_code is missing")
 	}
-	aud, err := f.s.directAudience(req.Form)
+	direct, err := f.s.directAudience(req.Form)
 	if err != nil {
 		return nil, err
 	}
 	f.s.metrics.Event("device", "poll")
 	now := f.s.now()
 	var verdict error
+	var aud []string
 	d, err := f.store.UpdateDeviceAuthorization(ctx, keypad.SecretHash(code), func(d *keypad.DeviceAuthorization) error {
 		// fn may run again when the store retries a transaction, so it
 		// starts from nothing every time.
-		verdict = nil
+		verdict, aud = nil, nil
 		switch {
 		case d.ClientID != req.Client.ID:
 			// Another client's code: as good as unknown, and the
@@ -52,6 +54,12 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 			return errDeviceCodeUsed
 		case !now.Before(d.ExpiresAt):
 			return errDeviceExpired
+		}
+		// A resource not granted changes nothing: the poll does not
+		// count and an approved code stays to be redeemed.
+		var err error
+		if aud, err = deviceAudience(d, req.Form.Get("resource"), direct); err != nil {
+			return err
 		}
 		verdict = f.poll(d, now)
 		return nil
@@ -71,6 +79,25 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 		return nil, verdict
 	}
 	return f.issue(ctx, req.Client, d, aud)
+}
+
+// deviceAudience is the access token's aud for a device authorization
+// and the token request's resource r (already checked by resourceParam;
+// direct is directAudience's answer for it). When the device
+// authorization named resources, RFC 8707 §2.2 applies as to a code: r
+// may pick one of them (else invalid_target), and without r they all
+// are the aud. When it named none, r alone is the aud, as in a grant
+// with no earlier authorization.
+func deviceAudience(d *keypad.DeviceAuthorization, r string, direct []string) ([]string, error) {
+	switch {
+	case len(d.Resources) == 0:
+		return direct, nil
+	case r == "":
+		return d.Resources, nil
+	case slices.Contains(d.Resources, r):
+		return []string{r}, nil
+	}
+	return nil, NewError(CodeInvalidTarget, "resource '%s' was not part of the device authorization request; name it there, or leave resource out here", r)
 }
 
 // errSlowDown marks a poll that came too early; slowDown builds the wire

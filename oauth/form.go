@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 )
 
@@ -15,10 +16,11 @@ const maxFormBytes = 64 << 10
 
 // parseForm reads the parameters of a POST to an OAuth endpoint, strictly
 // (RFC 6749 §3.1, §3.2): the body must be application/x-www-form-urlencoded,
-// no larger than 64 KiB, and name each parameter at most once. Parameters
+// no larger than 64 KiB, and name each parameter at most once (but for
+// the repeatable ones). Parameters
 // in the query string are not read: they are not part of the request, and
 // secrets must not travel in URLs.
-func parseForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+func parseForm(w http.ResponseWriter, r *http.Request, repeatable ...string) (url.Values, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || mt != "application/x-www-form-urlencoded" {
@@ -35,19 +37,20 @@ func parseForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		}
 		return nil, InvalidRequest("cannot read the request body")
 	}
-	return parseFormBody(string(body))
+	return parseFormBody(string(body), repeatable...)
 }
 
 // parseFormBody decodes a form body, refusing malformed escapes and
-// repeated parameters.
-func parseFormBody(body string) (url.Values, error) {
+// repeated parameters other than the repeatable ones (RFC 8707's
+// resource where a request may name several).
+func parseFormBody(body string, repeatable ...string) (url.Values, error) {
 	v, err := url.ParseQuery(body)
 	if err != nil {
 		return nil, InvalidRequest("the request body is not a valid form: %v", err)
 	}
 	var repeated []string
 	for name, vals := range v {
-		if len(vals) > 1 {
+		if len(vals) > 1 && !slices.Contains(repeatable, name) {
 			repeated = append(repeated, name)
 		}
 	}

@@ -63,7 +63,7 @@ func (s *Server) installPasswordGrant(cfg PasswordConfig, limiter *ratelimit.Lim
 // under a new grant, listed on "my devices" like any other. Unknown
 // usernames pay for a dummy verification, so timing does not reveal who
 // has an account; a locked username is refused before its password is
-// looked at.
+// looked at. A resource parameter (RFC 8707 §2) becomes the tokens' aud.
 func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	s := f.s
 	username := strings.TrimSpace(req.Form.Get("username"))
@@ -73,6 +73,11 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 	}
 	// A scope the client may not have costs no password attempt.
 	scopes, err := requestableScopes(keypad.ParseScope(req.Form.Get("scope")), req.Client.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	// Nor does a bad resource (RFC 8707 §2), which becomes the aud.
+	aud, err := s.directAudience(req.Form)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +127,7 @@ func (f *passwordFlow) grant(ctx context.Context, req *TokenRequest) (*TokenResp
 	s.metrics.Event("password", "succeeded")
 	s.authzAudit(ctx, req.HTTP, "password.succeeded", req.Client.ID, sub.ID, "grant="+g.ID)
 	return s.issue(ctx, keypad.GrantPassword, Issue{
-		Client: req.Client, Grant: g, Subject: sub.ID, Scopes: scopes,
+		Client: req.Client, Grant: g, Subject: sub.ID, Scopes: scopes, Audience: aud,
 		Refresh: req.Client.AllowsGrant(keypad.GrantRefreshToken),
 	})
 }

@@ -53,6 +53,26 @@ func TestPasswordGrant(t *testing.T) {
 	t.Run("ErrScopeCostsNoAttempt", func(t *testing.T) {
 		wantErr(t, e.password("legacy", "bob", "x", "openid"), oauth.CodeInvalidScope)
 	})
+	t.Run("Resource", func(t *testing.T) {
+		// RFC 8707 §2, as for client credentials: resource is the aud.
+		form := url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword},
+			"resource": {"https://meter.example.com/"}}
+		r := e.post(oauth.PathToken, "legacy", form)
+		wantOK(t, r)
+		if aud := e.introspect(r.str("access_token"))["aud"]; aud != "https://meter.example.com/" {
+			t.Errorf("aud = %v, want the resource asked for", aud)
+		}
+	})
+	t.Run("ErrResourceCostsNoAttempt", func(t *testing.T) {
+		// A malformed resource is refused before the password is looked
+		// at: checked after, the wrong password would answer
+		// invalid_grant and count towards carol's lock.
+		for range 5 {
+			form := url.Values{"grant_type": {"password"}, "username": {"carol"}, "password": {"x"},
+				"resource": {"https://meter.example.com/#frag"}}
+			wantErr(t, e.post(oauth.PathToken, "legacy", form), oauth.CodeInvalidTarget)
+		}
+	})
 	t.Run("ErrLockout", func(t *testing.T) {
 		// bob has one failure from ErrUnknownUserSameAnswer.
 		wantErr(t, e.password("legacy", "bob", "x", ""), oauth.CodeInvalidGrant)

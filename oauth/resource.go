@@ -39,8 +39,8 @@ func narrowResource(form url.Values, granted []string, what string) ([]string, e
 }
 
 // directAudience is the access token's aud for a grant that has no
-// earlier authorization (client credentials, device code, OTP, JWT
-// bearer): the resource the request names, if any, which must be one of
+// earlier authorization (client credentials, password, OTP, JWT bearer,
+// a device code authorized without resources): the resource the request names, if any, which must be one of
 // the server's known resources when the authorization code flow lists
 // them. nil means the issuer's default audience.
 func (s *Server) directAudience(form url.Values) ([]string, error) {
@@ -52,4 +52,29 @@ func (s *Server) directAudience(form url.Values) ([]string, error) {
 		return nil, NewError(CodeInvalidTarget, "resource '%s' is not known here", r)
 	}
 	return []string{r}, nil
+}
+
+// parseResources checks the RFC 8707 resource indicators of a request
+// that may name several (§2: an authorization request, a device
+// authorization request): each an absolute URI without a fragment, and
+// one of the server's known resources when the authorization code flow
+// lists them. Duplicates are dropped; none gives nil.
+func (s *Server) parseResources(rs []string) ([]string, *Error) {
+	var known []string
+	if f, err := s.authCode(); err == nil {
+		known = f.cfg.Resources
+	}
+	var out []string
+	for _, r := range rs {
+		if !validResource(r) {
+			return nil, NewError(CodeInvalidTarget, "resource '%s' must be an absolute URI without a fragment (RFC 8707 section 2)", r)
+		}
+		if len(known) > 0 && !slices.Contains(known, r) {
+			return nil, NewError(CodeInvalidTarget, "resource '%s' is not known here", r)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
