@@ -244,3 +244,31 @@ func TestVerifyGoJose(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkVerify measures one signature check per algorithm, what an
+// assertion or client assertion costs the server beyond parsing.
+func BenchmarkVerify(b *testing.B) {
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
+	input := []byte("eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhIn0")
+	sum := sha256.Sum256(input)
+	rs, _ := rsa.SignPKCS1v15(rand.Reader, rk, crypto.SHA256, sum[:])
+	ps, _ := rsa.SignPSS(rand.Reader, rk, crypto.SHA256, sum[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	r, s, _ := ecdsa.Sign(rand.Reader, ec, sum[:])
+	es := append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+	ed := ed25519.Sign(edPriv, input)
+	for _, bb := range []struct {
+		alg string
+		key crypto.PublicKey
+		sig []byte
+	}{{RS256, &rk.PublicKey, rs}, {PS256, &rk.PublicKey, ps}, {ES256, &ec.PublicKey, es}, {EdDSA, edPub, ed}} {
+		b.Run(bb.alg, func(b *testing.B) {
+			for b.Loop() {
+				if !Verify(bb.alg, bb.key, input, bb.sig) {
+					b.Fatal("does not verify")
+				}
+			}
+		})
+	}
+}
