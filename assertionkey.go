@@ -11,8 +11,8 @@ const maxAssertionIssuer = 256
 type AssertionKey = jose.PublicKey
 
 // ParseAssertionKeys reads a client's assertion JWK Set strictly (see
-// jose.ParsePublicKeySet for the rules: 1 to 20 RSA or EC P-256 public
-// keys, nothing private, no kid twice). Errors are *ValidationError
+// jose.ParsePublicKeySet for the rules: 1 to 20 RSA, EC P-256 or Ed25519
+// public keys, nothing private, no kid twice). Errors are *ValidationError
 // values for the field "assertion_keys", so the CLI and any API name the
 // field to fix.
 func ParseAssertionKeys(doc []byte) ([]AssertionKey, error) {

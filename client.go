@@ -102,7 +102,8 @@ type ClientOptions struct {
 	AssertionIssuer string `json:"assertion_issuer,omitempty"`
 	// AssertionKeys is the JWK Set (RFC 7517 §5) of public keys the
 	// client's assertions are signed with, kept as registered: RSA keys
-	// for RS256, EC P-256 keys for ES256. Empty: the client can present
+	// for RS256 and PS256, EC P-256 keys for ES256, Ed25519 keys for
+	// EdDSA. Empty: the client can present
 	// no assertion. Validate checks it; ParseAssertionKeys reads it.
 	AssertionKeys json.RawMessage `json:"assertion_keys,omitempty"`
 	// TokenEndpointAuthMethod is the one way the client authenticates at

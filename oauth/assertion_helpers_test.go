@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
@@ -62,6 +63,8 @@ func jwkOf(pub crypto.PublicKey, kid string) map[string]any {
 	case *ecdsa.PublicKey:
 		raw, _ := p.Bytes()
 		m = map[string]any{"kty": "EC", "crv": "P-256", "x": b64(raw[1:33]), "y": b64(raw[33:])}
+	case ed25519.PublicKey:
+		m = map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64(p)}
 	}
 	if kid != "" {
 		m["kid"] = kid

@@ -182,7 +182,10 @@ func TestJWTBearerRefusals(t *testing.T) {
 		{"ErrOtherKey", "partner", signJWS(k.rsa2, nil, map[string]any{"alg": "RS256", "kid": "r1"}, a.claims()), nil, 400, CodeInvalidGrant, "signature does not verify"},
 		{"ErrAlgNone", "partner", signJWS(nil, nil, map[string]any{"alg": "none"}, a.claims()), nil, 400, CodeInvalidGrant, "alg 'none' is not accepted"},
 		{"ErrAlgHS256", "partner", signJWS(nil, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubPEM}), map[string]any{"alg": "HS256", "kid": "r1"}, a.claims()), nil, 400, CodeInvalidGrant, "alg 'HS256' is not accepted"},
-		{"ErrAlgPS256", "partner", signJWS(k.rsa, nil, map[string]any{"alg": "PS256", "kid": "r1"}, a.claims()), nil, 400, CodeInvalidGrant, "alg 'PS256' is not accepted"},
+		{"ErrAlgPS384", "partner", signJWS(k.rsa, nil, map[string]any{"alg": "PS384", "kid": "r1"}, a.claims()), nil, 400, CodeInvalidGrant, "alg 'PS384' is not accepted"},
+		// PS256 is accepted, but a PKCS #1 v1.5 (RS256) signature under a
+		// PS256 header is not a PSS signature.
+		{"ErrPS256WithRS256Signature", "partner", signJWS(k.rsa, nil, map[string]any{"alg": "PS256", "kid": "r1"}, a.claims()), nil, 400, CodeInvalidGrant, "signature does not verify"},
 		{"ErrAlgKeyMismatch", "partner", signJWS(k.ec, nil, map[string]any{"alg": "ES256", "kid": "r1"}, a.claims()), nil, 400, CodeInvalidGrant, "the key with kid 'r1' verifies RS256"},
 		{"ErrUnknownKid", "partner", signJWS(k.rsa, nil, map[string]any{"alg": "RS256", "kid": "r9"}, a.claims()), nil, 400, CodeInvalidGrant, "kid 'r9' names no key"},
 		{"ErrCrit", "partner", signJWS(k.rsa, nil, map[string]any{"alg": "RS256", "kid": "r1", "crit": []string{"exp"}}, a.claims()), nil, 400, CodeInvalidGrant, "crit"},
@@ -230,8 +233,8 @@ func TestJWTBearerRefusals(t *testing.T) {
 	if got := bearerEvents(t, a.env, "succeeded"); got != 0 {
 		t.Errorf("%v assertions succeeded, want none", got)
 	}
-	if got := bearerEvents(t, a.env, "signature"); got != 2 {
-		t.Errorf("%v signature refusals counted, want 2", got)
+	if got := bearerEvents(t, a.env, "signature"); got != 3 {
+		t.Errorf("%v signature refusals counted, want 3", got)
 	}
 }
 

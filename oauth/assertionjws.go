@@ -1,11 +1,11 @@
 package oauth
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +14,7 @@ import (
 )
 
 // This file reads a partner's assertion: a compact JWS (RFC 7515 §7.1)
-// signed with RS256 or ES256 by a key the client registered. The token
+// signed with ES256, RS256, PS256 or EdDSA by a key the client registered. The token
 // package verifies keypad's own tokens against keypad's keys; an assertion
 // is verified against the client's keys instead, so it gets its own small
 // reader here; the strict JSON object and the signature check underneath
@@ -26,6 +26,9 @@ import (
 const maxAssertionLen = 16 << 10
 
 var assertionB64 = base64.RawURLEncoding.Strict()
+
+// assertionAlgs names the accepted algorithms in error messages.
+var assertionAlgs = strings.Join(jose.Algorithms(), ", ")
 
 // assertionFailure is an assertion refused: reason names the check for
 // metrics and the audit log, msg says what to fix.
@@ -78,12 +81,12 @@ func parseJWS(s string) (*jws, *assertionFailure) {
 	if !ok1 || !ok2 {
 		return nil, failed("malformed", "the assertion's header members alg and kid must be strings")
 	}
-	switch j.alg {
-	case keypad.AlgRS256, keypad.AlgES256:
-	case "":
-		return nil, failed("alg", "the assertion's header has no alg: sign it with RS256 or ES256")
+	switch {
+	case slices.Contains(jose.Algorithms(), j.alg):
+	case j.alg == "":
+		return nil, failed("alg", "the assertion's header has no alg: sign it with %s", assertionAlgs)
 	default:
-		return nil, failed("alg", "alg '%s' is not accepted: sign the assertion with RS256 or ES256", j.alg)
+		return nil, failed("alg", "alg '%s' is not accepted: sign the assertion with %s", j.alg, assertionAlgs)
 	}
 	if j.claims, err = jose.Object(cb); err != nil {
 		return nil, failed("malformed", "the assertion's claims are not a JSON object: %v", err)
@@ -101,9 +104,9 @@ func (j *jws) verify(keys []keypad.AssertionKey) *assertionFailure {
 		if j.kid != "" && k.ID != j.kid && (k.ID != "" || k.Thumbprint != j.kid) {
 			continue
 		}
-		if k.Alg != j.alg {
+		if !k.Verifies(j.alg) {
 			if j.kid != "" {
-				return failed("key", "the key with kid '%s' verifies %s, but the assertion says alg %s", j.kid, k.Alg, j.alg)
+				return failed("key", "the key with kid '%s' verifies %s, but the assertion says alg %s", j.kid, strings.Join(k.Algs, " or "), j.alg)
 			}
 			continue
 		}
@@ -115,9 +118,8 @@ func (j *jws) verify(keys []keypad.AssertionKey) *assertionFailure {
 		}
 		return failed("key", "this client has no %s key registered; sign with a registered key or ask the administrator to register one", j.alg)
 	}
-	sum := sha256.Sum256([]byte(j.signed))
 	for _, k := range candidates {
-		if jose.VerifySignature(k.Key, sum[:], j.sig) {
+		if jose.Verify(j.alg, k.Key, []byte(j.signed), j.sig) {
 			return nil
 		}
 	}

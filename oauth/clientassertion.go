@@ -44,8 +44,8 @@ func hasClientAssertion(form url.Values) bool {
 // (its issuer, its token endpoint, or the endpoint called), exp lies
 // within clientAssertionMaxLifetime, and the jti is used once. The
 // signature is checked by the same reader as the jwt-bearer grant's
-// assertions (assertionjws.go), so the same algorithms (RS256, ES256)
-// and nothing else are accepted. Every refusal is invalid_client saying
+// assertions (assertionjws.go), so the same algorithms (ES256, RS256,
+// PS256, EdDSA) and nothing else are accepted. Every refusal is invalid_client saying
 // which check failed.
 func (s *Server) assertedClient(r *http.Request, form url.Values) (*keypad.Client, string, error) {
 	ctx := r.Context()

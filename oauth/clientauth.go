@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token/jose"
 )
 
 // Client authentication methods, named as in RFC 7591 §2 and listed in the
@@ -25,7 +26,7 @@ var authMethods = []string{AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT, A
 
 // authSigningAlgs is what token_endpoint_auth_signing_alg_values_supported
 // says: the algorithms the assertion reader (assertionjws.go) verifies.
-var authSigningAlgs = []string{keypad.AlgES256, keypad.AlgRS256}
+var authSigningAlgs = jose.Algorithms()
 
 // errAuthFailed is the one answer for an unknown client, a wrong secret, a
 // confidential client without a secret and a public client with one: the

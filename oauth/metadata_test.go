@@ -54,10 +54,12 @@ func TestMetadata(t *testing.T) {
 				}
 			}
 			lists := map[string][]string{
-				"grant_types_supported":                            {keypad.GrantClientCredentials, keypad.GrantDeviceCode},
-				"token_endpoint_auth_methods_supported":            {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
-				"token_endpoint_auth_signing_alg_values_supported": {"ES256", "RS256"},
-				"scopes_supported":                                 {"read", "write"},
+				"grant_types_supported":                                    {keypad.GrantClientCredentials, keypad.GrantDeviceCode},
+				"token_endpoint_auth_methods_supported":                    {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+				"token_endpoint_auth_signing_alg_values_supported":         {"ES256", "RS256", "PS256", "EdDSA"},
+				"introspection_endpoint_auth_signing_alg_values_supported": {"ES256", "RS256", "PS256", "EdDSA"},
+				"revocation_endpoint_auth_signing_alg_values_supported":    {"ES256", "RS256", "PS256", "EdDSA"},
+				"scopes_supported":                                         {"read", "write"},
 			}
 			for k, v := range lists {
 				if got := stringList(m[k]); !slices.Equal(got, v) {

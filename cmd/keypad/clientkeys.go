@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token/jose"
 )
 
 // A jwt-bearer partner's public keys come to `keypad client create` and
@@ -115,7 +117,8 @@ func pemPublicKey(block *pem.Block) (crypto.PublicKey, error) {
 	return nil, fmt.Errorf("%q is not a public key or certificate", block.Type)
 }
 
-// publicJWK describes an RSA or P-256 public key as a JWK for signatures.
+// publicJWK describes an RSA, P-256 or Ed25519 public key as a JWK for
+// signatures.
 func publicJWK(pub crypto.PublicKey) (map[string]string, error) {
 	b64 := base64.RawURLEncoding.EncodeToString
 	switch p := pub.(type) {
@@ -132,8 +135,10 @@ func publicJWK(pub crypto.PublicKey) (map[string]string, error) {
 		}
 		return map[string]string{"kty": "EC", "crv": "P-256", "x": b64(raw[1:33]), "y": b64(raw[33:]),
 			"alg": keypad.AlgES256, "use": "sig"}, nil
+	case ed25519.PublicKey:
+		return map[string]string{"kty": "OKP", "crv": "Ed25519", "x": b64(p), "alg": jose.EdDSA, "use": "sig"}, nil
 	}
-	return nil, fmt.Errorf("a %T key: only RSA (RS256) and EC P-256 (ES256) keys are accepted", pub)
+	return nil, fmt.Errorf("a %T key: only RSA (RS256), EC P-256 (ES256) and Ed25519 (EdDSA) keys are accepted", pub)
 }
 
 // assertionKeyJSON is one registered key as `--json` prints it.
@@ -155,7 +160,7 @@ func assertionKeysOf(o keypad.ClientOptions) []assertionKeyJSON {
 	}
 	out := make([]assertionKeyJSON, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, assertionKeyJSON{Kid: k.ID, Alg: k.Alg, Thumbprint: k.Thumbprint})
+		out = append(out, assertionKeyJSON{Kid: k.ID, Alg: strings.Join(k.Algs, ","), Thumbprint: k.Thumbprint})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -149,6 +150,10 @@ func TestClientAssertionKeysFromPEM(t *testing.T) {
 func TestClientAssertionKeysRefused(t *testing.T) {
 	keys := testKeys()
 	privDER, _ := x509.MarshalPKCS8PrivateKey(keys.rsa)
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	jwk := func(m map[string]any) []byte {
 		b, _ := json.Marshal(map[string]any{"keys": []any{m}})
 		return b
@@ -167,10 +172,12 @@ func TestClientAssertionKeysRefused(t *testing.T) {
 		{"ErrPrivatePEM", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), "", "holds a private key (PRIVATE KEY)", true},
 		{"ErrPrivateJWK", jwk(map[string]any{"kty": "RSA", "n": n, "e": "AQAB", "d": "AQAB"}), "", `holds private or symmetric key material ("d")`, true},
 		{"ErrSymmetricJWK", jwk(map[string]any{"kty": "oct", "k": "c2VjcmV0"}), "", `holds private or symmetric key material ("k")`, true},
-		{"ErrOKP", jwk(map[string]any{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}), "", `key type "OKP" is not accepted`, true},
+		{"OKEd25519JWK", jwk(map[string]any{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}), "", "", false},
+		{"OKEd25519PEM", publicPEM(t, edPub), "", "", false},
+		{"ErrX25519", jwk(map[string]any{"kty": "OKP", "crv": "X25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}), "", "only Ed25519 (EdDSA) is accepted", true},
 		{"ErrP384PEM", publicPEM(t, &keys.p384.PublicKey), "", "only P-256 (ES256) is accepted", true},
-		{"ErrSmallRSA", publicPEM(t, &keys.small.PublicKey), "", "RSA key has 1024 bits; RS256 needs 2048", true},
-		{"ErrAlgMismatch", jwk(map[string]any{"kty": "RSA", "n": n, "e": "AQAB", "alg": "ES256"}), "", `"alg" is "ES256", but a RSA key here signs RS256 only`, true},
+		{"ErrSmallRSA", publicPEM(t, &keys.small.PublicKey), "", "RSA key has 1024 bits; RS256 and PS256 need 2048", true},
+		{"ErrAlgMismatch", jwk(map[string]any{"kty": "RSA", "n": n, "e": "AQAB", "alg": "ES256"}), "", `"alg" is "ES256", but a RSA key here signs RS256 or PS256 only`, true},
 		{"ErrEncryptionKey", jwk(map[string]any{"kty": "RSA", "n": n, "e": "AQAB", "use": "enc"}), "", `"use" is "enc"`, true},
 		{"ErrDuplicateKid", []byte(`{"keys":[{"kty":"RSA","n":"` + n + `","e":"AQAB","kid":"a"},{"kty":"RSA","n":"` + n + `","e":"AQAB","kid":"a"}]}`), "", `kid "a" is used twice`, true},
 		{"ErrEmptySet", []byte(`{"keys":[]}`), "", "the JWK Set has no keys", true},
@@ -208,4 +215,28 @@ func selfSigned(t *testing.T, key *ecdsa.PrivateKey) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// TestAssertionKeysEd25519PEM: an Ed25519 PEM public key is registered as
+// an OKP JWK for EdDSA, named by its RFC 8037 thumbprint.
+func TestAssertionKeysEd25519PEM(t *testing.T) {
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := readAssertionKeys(tempFile(t, "ed.pem", publicPEM(t, edPub)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keypad.ParseAssertionKeys(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	sum := sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + b64(edPub) + `"}`))
+	k := keys[0]
+	if got, ok := k.Key.(ed25519.PublicKey); !ok || !got.Equal(edPub) || k.ID != b64(sum[:]) || k.Thumbprint != k.ID ||
+		len(k.Algs) != 1 || k.Algs[0] != "EdDSA" {
+		t.Errorf("registered %+v, want the Ed25519 key for EdDSA with its thumbprint %s as kid", k, b64(sum[:]))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/base64"
@@ -11,14 +12,27 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 )
 
-// The signature algorithms a public key here verifies: one per key type,
-// so a key never verifies under an algorithm its owner did not mean.
+// The signature algorithms a public key here verifies (issue 11's
+// allow-list; never "none", never an HMAC alg with a public key). Each
+// belongs to one key type, so a key never verifies under an algorithm of
+// another type; an RSA key verifies RS256 and PS256 unless its JWK names
+// one of them in "alg".
 const (
-	RS256 = "RS256"
-	ES256 = "ES256"
+	RS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3)
+	PS256 = "PS256" // RSASSA-PSS with SHA-256, salt as long as the hash (RFC 7518 §3.5)
+	ES256 = "ES256" // ECDSA on P-256 with SHA-256 (RFC 7518 §3.4)
+	EdDSA = "EdDSA" // Ed25519 (RFC 8037 §3.1)
 )
+
+// Algorithms returns every algorithm a key here may verify, in the order
+// metadata lists them (token_endpoint_auth_signing_alg_values_supported).
+func Algorithms() []string { return []string{ES256, RS256, PS256, EdDSA} }
+
+// algsOf is what each key type verifies when its JWK names no alg.
+var algsOf = map[string][]string{"RSA": {RS256, PS256}, "EC": {ES256}, "OKP": {EdDSA}}
 
 // Limits on a registered JWK Set.
 const (
@@ -31,15 +45,21 @@ const (
 type PublicKey struct {
 	// ID is the JWK's kid; empty when it has none.
 	ID string
-	// Alg is the one algorithm the key verifies: RS256 for an RSA key,
-	// ES256 for an EC P-256 key.
-	Alg string
+	// Algs are the algorithms the key verifies: ES256 for an EC P-256
+	// key, EdDSA for an Ed25519 key, and for an RSA key RS256 and PS256,
+	// or only the one its JWK's "alg" names, so a partner can rule out
+	// the other.
+	Algs []string
 	// Thumbprint is the key's RFC 7638 SHA-256 thumbprint (base64url),
 	// which names a key that has no kid.
 	Thumbprint string
-	// Key is the *rsa.PublicKey or *ecdsa.PublicKey.
+	// Key is the *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
 	Key crypto.PublicKey
 }
+
+// Verifies reports whether the key may verify a JWS of algorithm alg: the
+// check that keeps a JWS header from choosing how a key is used.
+func (k PublicKey) Verifies(alg string) bool { return slices.Contains(k.Algs, alg) }
 
 // privateMembers are the members that hold private or symmetric key
 // material (RFC 7518 §6.2.2, §6.3.2, §6.4.1): a registration must never
@@ -47,8 +67,9 @@ type PublicKey struct {
 var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 // ParsePublicKeySet reads a JWK Set strictly: 1 to 20 public keys, each
-// RSA (2048 to 8192 bits, for RS256) or EC on P-256 (for ES256), with no
-// private members, "alg" (if given) matching the key type, "use" (if
+// RSA (2048 to 8192 bits, for RS256 or PS256), EC on P-256 (for ES256) or
+// OKP Ed25519 (for EdDSA, RFC 8037), with no private members, "alg" (if
+// given) one its key type verifies, "use" (if
 // given) "sig", and no kid twice. Any other key type is refused rather
 // than skipped, so an administrator never believes a key is registered
 // that keypad ignores. The error says what is wrong and what to do.
@@ -131,9 +152,9 @@ func parsePublicJWK(m map[string]json.RawMessage) (PublicKey, error) {
 		}
 		pub.E = int(ev.Int64())
 		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {
-			return k, fmt.Errorf("RSA key has %d bits; RS256 needs %d to %d", bits, minRSABits, maxRSABits)
+			return k, fmt.Errorf("RSA key has %d bits; RS256 and PS256 need %d to %d", bits, minRSABits, maxRSABits)
 		}
-		k.Alg, k.Key = RS256, pub
+		k.Key = pub
 	case "EC":
 		if crv, err := str("crv"); err != nil || crv != "P-256" {
 			return k, fmt.Errorf("EC key on curve %q: only P-256 (ES256) is accepted", crv)
@@ -153,18 +174,34 @@ func parsePublicJWK(m map[string]json.RawMessage) (PublicKey, error) {
 		if err != nil {
 			return k, fmt.Errorf("the EC point is not on P-256")
 		}
-		k.Alg, k.Key = ES256, pub
+		k.Key = pub
+	case "OKP":
+		if crv, err := str("crv"); err != nil || crv != "Ed25519" {
+			return k, fmt.Errorf("OKP key on curve %q: only Ed25519 (EdDSA) is accepted", crv)
+		}
+		x, err := bytesOf("x")
+		if err != nil {
+			return k, err
+		}
+		if len(x) != ed25519.PublicKeySize {
+			return k, fmt.Errorf("Ed25519 public key \"x\" must be %d bytes", ed25519.PublicKeySize)
+		}
+		k.Key = ed25519.PublicKey(x)
 	case "":
 		return k, fmt.Errorf("\"kty\" is missing")
 	default:
-		return k, fmt.Errorf("key type %q is not accepted: register an RSA key (RS256) or an EC P-256 key (ES256)", kty)
+		return k, fmt.Errorf("key type %q is not accepted: register an RSA key (RS256, PS256), an EC P-256 key (ES256) or an Ed25519 key (EdDSA)", kty)
 	}
 	alg, err := str("alg")
 	if err != nil {
 		return k, err
 	}
-	if alg != "" && alg != k.Alg {
-		return k, fmt.Errorf("\"alg\" is %q, but a %s key here signs %s only", alg, kty, k.Alg)
+	k.Algs = slices.Clone(algsOf[kty])
+	if alg != "" {
+		if !slices.Contains(k.Algs, alg) {
+			return k, fmt.Errorf("\"alg\" is %q, but a %s key here signs %s only", alg, kty, strings.Join(k.Algs, " or "))
+		}
+		k.Algs = []string{alg}
 	}
 	if use, err := str("use"); err != nil || (use != "" && use != "sig") {
 		return k, fmt.Errorf("\"use\" is %q; an assertion key must be for signatures (\"sig\")", use)

@@ -2,11 +2,13 @@ package jose
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,8 +30,8 @@ func TestParsePublicKeySetRFC7638Example(t *testing.T) {
 		t.Fatalf("got %d keys, want 1", len(keys))
 	}
 	k := keys[0]
-	if k.Thumbprint != rfc7638Thumb || k.ID != "2011-04-29" || k.Alg != RS256 {
-		t.Errorf("got thumbprint %q, kid %q, alg %q; want %q, %q, %q", k.Thumbprint, k.ID, k.Alg, rfc7638Thumb, "2011-04-29", RS256)
+	if k.Thumbprint != rfc7638Thumb || k.ID != "2011-04-29" || !slices.Equal(k.Algs, []string{RS256}) {
+		t.Errorf("got thumbprint %q, kid %q, algs %q; want %q, %q, [RS256]", k.Thumbprint, k.ID, k.Algs, rfc7638Thumb, "2011-04-29")
 	}
 }
 
@@ -45,11 +47,15 @@ func TestThumbprintRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name string
 		pub  any
-		alg  string
-	}{{"EC", &ec.PublicKey, ES256}, {"RSA", &rk.PublicKey, RS256}} {
+		algs []string
+	}{{"EC", &ec.PublicKey, []string{ES256}}, {"RSA", &rk.PublicKey, []string{RS256, PS256}}, {"Ed25519", edPub, []string{EdDSA}}} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := PublicMembers(tt.pub)
 			if err != nil {
@@ -76,8 +82,58 @@ func TestThumbprintRoundTrip(t *testing.T) {
 			if got := keys[0].Thumbprint; got != want || got != m.Thumbprint() {
 				t.Errorf("parsed thumbprint %q, Thumbprint %q, Members.Thumbprint %q: want all equal", got, want, m.Thumbprint())
 			}
-			if keys[0].Alg != tt.alg {
-				t.Errorf("alg = %q, want %q", keys[0].Alg, tt.alg)
+			if !slices.Equal(keys[0].Algs, tt.algs) {
+				t.Errorf("algs = %q, want %q", keys[0].Algs, tt.algs)
+			}
+		})
+	}
+}
+
+// The Ed25519 key of RFC 8037 Appendix A.1 and A.2, and its thumbprint
+// published in Appendix A.3.
+const (
+	rfc8037D     = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
+	rfc8037X     = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+	rfc8037Thumb = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+)
+
+func TestParsePublicKeySetRFC8037Thumbprint(t *testing.T) {
+	keys, err := ParsePublicKeySet([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + rfc8037X + `"}]}`))
+	if err != nil {
+		t.Fatalf("ParsePublicKeySet: %v", err)
+	}
+	k := keys[0]
+	if k.Thumbprint != rfc8037Thumb || !slices.Equal(k.Algs, []string{EdDSA}) {
+		t.Errorf("got thumbprint %q, algs %q; want %q, [EdDSA]", k.Thumbprint, k.Algs, rfc8037Thumb)
+	}
+	if _, ok := k.Key.(ed25519.PublicKey); !ok {
+		t.Errorf("key is %T, want ed25519.PublicKey", k.Key)
+	}
+}
+
+// TestParsePublicKeySetRSAAlg pins which algorithms an RSA key verifies:
+// both without "alg", only the named one with it.
+func TestParsePublicKeySetRSAAlg(t *testing.T) {
+	for _, tt := range []struct {
+		alg  string
+		want []string
+	}{{"", []string{RS256, PS256}}, {RS256, []string{RS256}}, {PS256, []string{PS256}}} {
+		t.Run("alg="+tt.alg, func(t *testing.T) {
+			extra := ""
+			if tt.alg != "" {
+				extra = fmt.Sprintf(`,"alg":%q`, tt.alg)
+			}
+			keys, err := ParsePublicKeySet([]byte(fmt.Sprintf(`{"keys":[{"kty":"RSA","n":%q,"e":"AQAB"%s}]}`, rfc7638N, extra)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(keys[0].Algs, tt.want) {
+				t.Errorf("algs = %q, want %q", keys[0].Algs, tt.want)
+			}
+			for _, a := range []string{RS256, PS256, ES256, EdDSA, "none", "HS256"} {
+				if got := keys[0].Verifies(a); got != slices.Contains(tt.want, a) {
+					t.Errorf("Verifies(%s) = %v", a, got)
+				}
 			}
 		})
 	}
@@ -97,7 +153,13 @@ func TestParsePublicKeySetErrors(t *testing.T) {
 		{"ErrPrivate", `{"keys":[` + rsaKey(`,"d":"AQAB"`) + `]}`, `private or symmetric key material ("d")`},
 		{"ErrSymmetric", `{"keys":[{"kty":"oct","k":"AQAB"}]}`, `("k")`},
 		{"ErrNoKty", `{"keys":[{"n":"AQAB"}]}`, `"kty" is missing`},
-		{"ErrKty", `{"keys":[{"kty":"OKP"}]}`, `key type "OKP" is not accepted`},
+		{"ErrKty", `{"keys":[{"kty":"oct"}]}`, `key type "oct" is not accepted`},
+		{"ErrOKPCurve", `{"keys":[{"kty":"OKP","crv":"X25519","x":"` + rfc8037X + `"}]}`, "only Ed25519"},
+		{"ErrOKPShort", `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AQAB"}]}`, `"x" must be 32 bytes`},
+		{"ErrOKPPrivate", `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + rfc8037X + `","d":"` + rfc8037D + `"}]}`, `("d")`},
+		{"ErrOKPAlg", `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + rfc8037X + `","alg":"ES256"}]}`, `"alg" is "ES256", but a OKP key here signs EdDSA only`},
+		{"ErrRSAAlgEdDSA", `{"keys":[` + rsaKey(`,"alg":"EdDSA"`) + `]}`, "signs RS256 or PS256 only"},
+		{"ErrRSAAlgHS256", `{"keys":[` + rsaKey(`,"alg":"HS256"`) + `]}`, `"alg" is "HS256"`},
 		{"ErrCurve", `{"keys":[{"kty":"EC","crv":"P-384"}]}`, "only P-256"},
 		{"ErrSmallRSA", `{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}`, "RSA key has 17 bits"},
 		{"ErrEvenE", `{"keys":[` + fmt.Sprintf(`{"kty":"RSA","n":%q,"e":"AQA"}`, rfc7638N) + `]}`, `RSA exponent "e" is not an odd number`},
@@ -117,13 +179,14 @@ func TestParsePublicKeySetErrors(t *testing.T) {
 func FuzzParsePublicKeySet(f *testing.F) {
 	f.Add([]byte(fmt.Sprintf(`{"keys":[{"kty":"RSA","n":%q,"e":"AQAB"}]}`, rfc7638N)))
 	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"","y":""}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + rfc8037X + `","alg":"EdDSA"}]}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		keys, err := ParsePublicKeySet(doc)
 		if err == nil && (len(keys) == 0 || len(keys) > maxKeys) {
 			t.Fatalf("accepted %d keys", len(keys))
 		}
 		for _, k := range keys {
-			if k.Thumbprint == "" || (k.Alg != RS256 && k.Alg != ES256) {
+			if k.Thumbprint == "" || len(k.Algs) == 0 || slices.ContainsFunc(k.Algs, func(a string) bool { return !slices.Contains(Algorithms(), a) }) {
 				t.Fatalf("accepted key %+v", k)
 			}
 		}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +28,43 @@ func VerifySignature(key crypto.PublicKey, sum, sig []byte) bool {
 		}
 		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 		return ecdsa.Verify(p, sum, r, s)
+	}
+	return false
+}
+
+// Verify checks the signature sig of a JWS of algorithm alg over its
+// signing input (header.claims, RFC 7515 §5.2) with key. The algorithm
+// must be one of Algorithms and belong to the key's type: RS256 and PS256
+// an RSA key, ES256 an EC P-256 key, EdDSA an Ed25519 key; anything else,
+// "none" and HS256 included, verifies nothing. A caller also checks that
+// the key's JWK allows alg (PublicKey.Verifies).
+func Verify(alg string, key crypto.PublicKey, signingInput, sig []byte) bool {
+	switch alg {
+	case RS256, ES256:
+		if _, ok := key.(ed25519.PublicKey); ok {
+			return false
+		}
+		if _, ok := key.(*rsa.PublicKey); ok != (alg == RS256) {
+			return false
+		}
+		if p, ok := key.(*ecdsa.PublicKey); ok && p.Curve != elliptic.P256() {
+			return false
+		}
+		sum := sha256.Sum256(signingInput)
+		return VerifySignature(key, sum[:], sig)
+	case PS256:
+		p, ok := key.(*rsa.PublicKey)
+		if !ok {
+			return false
+		}
+		sum := sha256.Sum256(signingInput)
+		return rsa.VerifyPSS(p, crypto.SHA256, sum[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+	case EdDSA:
+		p, ok := key.(ed25519.PublicKey)
+		if !ok || len(p) != ed25519.PublicKeySize {
+			return false
+		}
+		return ed25519.Verify(p, signingInput, sig)
 	}
 	return false
 }
