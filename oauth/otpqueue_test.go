@@ -2,16 +2,14 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keypadauth/keypad/internal/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -171,40 +169,5 @@ func TestOTPQueueTwoInstancesPostgres(t *testing.T) {
 // t, dropped at cleanup, and returns a DSN that selects it.
 func freshPostgresSchema(t *testing.T) string {
 	t.Helper()
-	dsn := os.Getenv("KEYPAD_TEST_POSTGRES")
-	if dsn == "" {
-		msg := "PostgreSQL tests need KEYPAD_TEST_POSTGRES, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("KEYPAD_TEST_STRICT") == "1" {
-			t.Fatal(msg + " (KEYPAD_TEST_STRICT=1 makes a missing component a failure)")
-		}
-		t.Skip(msg)
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := "keypad_oauth_" + strings.ToLower(rand.Text())
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema (is PostgreSQL up at %s?): %v", dsn, err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.Schema(t, "keypad_oauth")
 }

@@ -10,10 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/keypadauth/keypad/internal/pgtest"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
@@ -51,14 +52,7 @@ func TestReadyzNotWritable(t *testing.T) {
 // database and an admin connection to the server.
 func testPostgresDB(t *testing.T) (dsn string, admin *sql.DB, name string) {
 	t.Helper()
-	base := os.Getenv("KEYPAD_TEST_POSTGRES")
-	if base == "" {
-		msg := "PostgreSQL tests need KEYPAD_TEST_POSTGRES, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("KEYPAD_TEST_STRICT") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	base := pgtest.DSN(t)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keypadauth/keypad/internal/pgtest"
+
 	"github.com/keypadauth/keypad/store"
 )
 
@@ -53,14 +55,7 @@ func TestOpen(t *testing.T) {
 		})
 	}
 	t.Run("Postgres", func(t *testing.T) {
-		dsn := os.Getenv("KEYPAD_TEST_POSTGRES")
-		if dsn == "" {
-			msg := "set KEYPAD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to open PostgreSQL"
-			if os.Getenv("KEYPAD_TEST_STRICT") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
+		dsn := pgtest.DSN(t)
 		for _, url := range []string{dsn, "postgresql" + strings.TrimPrefix(dsn, "postgres")} {
 			s, err := store.Open(t.Context(), url)
 			if err != nil {

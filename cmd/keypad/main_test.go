@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"maps"
@@ -15,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keypadauth/keypad/internal/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/keypadauth/keypad/server"
@@ -67,36 +67,8 @@ var backends = []backend{sqliteBackend, postgresBackend}
 // DSN selects it through search_path.
 func freshPostgres(t *testing.T) env {
 	t.Helper()
-	dsn := os.Getenv("KEYPAD_TEST_POSTGRES")
-	if dsn == "" {
-		msg := "PostgreSQL tests need KEYPAD_TEST_POSTGRES, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("KEYPAD_TEST_STRICT") == "1" {
-			t.Fatal(msg + " (KEYPAD_TEST_STRICT=1 makes a missing component a failure)")
-		}
-		t.Skip(msg)
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "keypad_e2e_" + hex.EncodeToString(b)
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema (is PostgreSQL up at %s?): %v", dsn, err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
 	return env{
-		"KEYPAD_DB":          dsn + sep + "search_path=" + schema,
+		"KEYPAD_DB":          pgtest.Schema(t, "keypad_e2e"),
 		"KEYPAD_SECRET_FILE": filepath.Join(t.TempDir(), "keypad.secret"),
 	}
 }

@@ -1,12 +1,9 @@
 package postgres_test
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"net/url"
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/keypadauth/keypad/internal/pgtest"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/store/postgres"
@@ -20,41 +17,7 @@ import (
 func freshSchema(t *testing.T) string {
 	t.Helper()
 	t.Parallel()
-	dsn := os.Getenv("KEYPAD_TEST_POSTGRES")
-	if dsn == "" {
-		msg := "PostgreSQL tests need a server: set KEYPAD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("KEYPAD_TEST_STRICT") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := "keypad_test_" + strings.ToLower(rand.Text())
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
+	return pgtest.Schema(t, "keypad_test")
 }
 
 func open(t *testing.T, dsn string, migrate bool) *sqlstore.Store {
