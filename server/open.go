@@ -11,6 +11,7 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/store"
+	"github.com/keypadauth/keypad/store/sqlstore"
 	"github.com/keypadauth/keypad/token"
 )
 
@@ -27,6 +28,8 @@ type Store interface {
 	SchemaVersion(ctx context.Context) (int, error)
 	// LatestVersion is the version this binary needs.
 	LatestVersion() (int, error)
+	// PendingMigrations lists what Migrate would run, changing nothing.
+	PendingMigrations(ctx context.Context) ([]sqlstore.Migration, error)
 	// CheckWritable reports whether the database takes writes (start-up
 	// and /readyz: a read-only or full database still answers pings).
 	CheckWritable(ctx context.Context) error

@@ -52,3 +52,10 @@ func TestSchema(t *testing.T) {
 		return func() storetest.Migrator { return open(t, dsn, false) }
 	})
 }
+
+func TestUpgrade(t *testing.T) {
+	storetest.RunUpgradeTests(t, func(t *testing.T) func() storetest.Upgrader {
+		dsn := freshSchema(t)
+		return func() storetest.Upgrader { return open(t, dsn, false) }
+	})
+}

@@ -51,6 +51,20 @@ func TestSchema(t *testing.T) {
 	})
 }
 
+func TestUpgrade(t *testing.T) {
+	storetest.RunUpgradeTests(t, func(t *testing.T) func() storetest.Upgrader {
+		path := filepath.Join(t.TempDir(), "keypad.db")
+		return func() storetest.Upgrader {
+			s, err := sqlite.Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+	})
+}
+
 // TestWriterCache pins the writer's page cache (see writerCacheKiB): with
 // SQLite's 2 MiB default, imports into a big database spill and re-read
 // pages all the time.

@@ -67,16 +67,68 @@ func (s *Store) LatestVersion() (int, error) {
 	return len(ms), nil
 }
 
+// Migration is one step of the schema, as `keypad migrate --dry-run`
+// shows it.
+type Migration struct {
+	// Version is the schema version the step brings the database to.
+	Version int
+	// Name is the step's file name, e.g. 0002_otp_sends.sql.
+	Name string
+	// SQL is the step's text, run in Migrate's one transaction.
+	SQL string
+}
+
+// PendingMigrations lists the steps Migrate would run now, in order,
+// without changing anything: none for an up-to-date database, and a
+// *keypad.SchemaError for a database newer than this binary.
+func (s *Store) PendingMigrations(ctx context.Context) ([]Migration, error) {
+	ms, err := s.d.migrations()
+	if err != nil {
+		return nil, err
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if have > len(ms) {
+		return nil, &keypad.SchemaError{Have: have, Want: len(ms)}
+	}
+	var out []Migration
+	for _, m := range ms[have:] {
+		out = append(out, Migration{Version: m.version, Name: m.name, SQL: m.sql})
+	}
+	return out, nil
+}
+
 // Migrate brings the schema up to LatestVersion, in one transaction: a
 // failed step leaves the database as it was. Running it again does
 // nothing, and processes running it at once take turns (an advisory lock
-// on PostgreSQL, the write lock on SQLite). A database newer than this
-// binary is left alone and reported as a *keypad.SchemaError.
+// on PostgreSQL, the write lock on SQLite), so each step runs exactly
+// once. A database newer than this binary is left alone and reported as a
+// *keypad.SchemaError.
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := s.d.migrations()
 	if err != nil {
 		return err
 	}
+	return s.migrateTo(ctx, ms, len(ms))
+}
+
+// MigrateTo brings the schema up to version, and no further, as Migrate
+// does. Upgrade tests use it to build a database of an earlier release;
+// operators use Migrate.
+func (s *Store) MigrateTo(ctx context.Context, version int) error {
+	ms, err := s.d.migrations()
+	if err != nil {
+		return err
+	}
+	if version < 0 || version > len(ms) {
+		return fmt.Errorf("migrate to version %d: this keypad knows versions 0 to %d", version, len(ms))
+	}
+	return s.migrateTo(ctx, ms, version)
+}
+
+func (s *Store) migrateTo(ctx context.Context, ms []migration, version int) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.d.lockMigrations != "" {
 			if _, err := tx.ExecContext(ctx, s.d.lockMigrations); err != nil {
@@ -94,7 +146,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if have > len(ms) {
 			return &keypad.SchemaError{Have: have, Want: len(ms)}
 		}
-		for _, m := range ms[have:] {
+		for _, m := range ms[min(have, version):version] {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("migrate %s to version %d (%s): %w", s.d.name, m.version, m.name, err)
 			}

@@ -65,14 +65,26 @@ func RunSchemaTests(t *testing.T, newDB func(t *testing.T) (open func() Migrator
 		mustEqual(t, "version after refusing to migrate", v, want+1)
 	})
 	t.Run("ConcurrentMigrate", func(t *testing.T) {
-		// Two processes starting at once both migrate; one does the work.
+		// Instances starting at once all migrate a fresh database; each
+		// step runs exactly once (a second run of a CREATE TABLE or an
+		// ALTER would fail, and so would recording its version twice) and
+		// every instance succeeds.
 		open := newDB(t)
-		stores := []Migrator{open(), open(), open(), open()}
-		errs := make([]error, len(stores))
+		const n = 8
+		stores := make([]Migrator, n)
+		for i := range stores {
+			stores[i] = open()
+		}
+		errs := make([]error, n)
+		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i, s := range stores {
-			wg.Go(func() { errs[i] = s.Migrate(t.Context()) })
+			wg.Go(func() {
+				<-start
+				errs[i] = s.Migrate(t.Context())
+			})
 		}
+		close(start)
 		wg.Wait()
 		for i, err := range errs {
 			if err != nil {
@@ -80,6 +92,43 @@ func RunSchemaTests(t *testing.T, newDB func(t *testing.T) (open func() Migrator
 			}
 		}
 		must(t, stores[0].CheckSchema(t.Context()))
+		want, err := stores[0].LatestVersion()
+		must(t, err)
+		rows, err := stores[0].DB().QueryContext(t.Context(), `SELECT version FROM schema_version ORDER BY version`)
+		must(t, err)
+		defer rows.Close()
+		var got []int
+		for rows.Next() {
+			var v int
+			must(t, rows.Scan(&v))
+			got = append(got, v)
+		}
+		must(t, rows.Err())
+		wantVersions := make([]int, want)
+		for i := range wantVersions {
+			wantVersions[i] = i + 1
+		}
+		mustEqual(t, "recorded schema versions", got, wantVersions)
+	})
+	t.Run("MigrateTo", func(t *testing.T) {
+		s, ok := newDB(t)().(interface {
+			Migrator
+			MigrateTo(ctx context.Context, version int) error
+		})
+		if !ok {
+			t.Skip("the store cannot migrate to an earlier version")
+		}
+		must(t, s.MigrateTo(t.Context(), 1))
+		v, err := s.SchemaVersion(t.Context())
+		must(t, err)
+		mustEqual(t, "version after MigrateTo(1)", v, 1)
+		want, err := s.LatestVersion()
+		must(t, err)
+		if err := s.MigrateTo(t.Context(), want+1); err == nil {
+			t.Error("MigrateTo a version this keypad does not know succeeded")
+		}
+		must(t, s.Migrate(t.Context()))
+		must(t, s.CheckSchema(t.Context()))
 	})
 }
 
