@@ -26,12 +26,9 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
-		path := rest
-		if p, ok := strings.CutPrefix(rest, "//"); ok {
-			if !strings.HasPrefix(p, "/") {
-				return nil, fmt.Errorf("store URL sqlite://%s: a sqlite:// URL takes an absolute path (sqlite:///var/lib/keypad.db); for a relative one write sqlite:%s", p, p)
-			}
-			path = p
+		path, err := sqlitePath(rest)
+		if err != nil {
+			return nil, err
 		}
 		return sqlite.Open(ctx, path)
 	case "postgres", "postgresql":
@@ -39,4 +36,26 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 	default:
 		return nil, fmt.Errorf("store URL scheme %q is not supported: use sqlite:PATH (e.g. sqlite:keypad.db) or postgres://user@host/db", scheme)
 	}
+}
+
+// SQLitePath returns the file a sqlite: store URL names; ok is false for
+// any other kind of store. Backups and restores work on the file.
+func SQLitePath(url string) (path string, ok bool, err error) {
+	scheme, rest, found := strings.Cut(url, ":")
+	if !found || !strings.EqualFold(scheme, "sqlite") {
+		return "", false, nil
+	}
+	path, err = sqlitePath(rest)
+	return path, err == nil, err
+}
+
+// sqlitePath is the file of a sqlite: URL without its scheme.
+func sqlitePath(rest string) (string, error) {
+	if p, ok := strings.CutPrefix(rest, "//"); ok {
+		if !strings.HasPrefix(p, "/") {
+			return "", fmt.Errorf("store URL sqlite://%s: a sqlite:// URL takes an absolute path (sqlite:///var/lib/keypad.db); for a relative one write sqlite:%s", p, p)
+		}
+		return p, nil
+	}
+	return rest, nil
 }
