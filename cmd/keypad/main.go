@@ -98,7 +98,7 @@ then KEYPAD_* environment variables, then flags. See docs/configuration.md.`,
 	root.AddCommand(m.outboxCommand())
 	root.AddCommand(newDeviceLoginCmd())
 	root.AddCommand(m.demoCommand())
-	root.AddCommand(m.backupCommand(), m.restoreCommand())
+	root.AddCommand(m.backupCommand(), m.restoreCommand(), m.healthcheckCommand())
 	return root
 }
 
