@@ -1,12 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/server"
+	"github.com/keypadauth/keypad/store"
 	"github.com/keypadauth/keypad/store/sqlstore"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +36,16 @@ they hold; --sql prints their full text) and changes nothing.`,
 			cfg, err := m.config(cmd)
 			if err != nil {
 				return err
+			}
+			if dryRun {
+				// Opening a SQLite file that is not there would create it.
+				if path, ok, _ := store.SQLitePath(cfg.DB); ok {
+					if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+						fmt.Fprintf(cmd.OutOrStdout(), "no database at %s: `keypad migrate` would create it and run every step\n", path)
+						fmt.Fprintf(cmd.OutOrStdout(), "dry run: nothing was changed\n")
+						return nil
+					}
+				}
 			}
 			st, err := server.OpenStore(cmd.Context(), cfg)
 			if err != nil {

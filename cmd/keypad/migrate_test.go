@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -27,6 +28,7 @@ func TestMigrateDryRun(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := b.env(t)
 			t.Run("Fresh", func(t *testing.T) {
+				schemaVersion(t, e) // an empty database (the file, on SQLite)
 				out := mustRun(t, e, "", "migrate", "--dry-run")
 				for _, want := range []string{"is at schema version 0", "1  0001_init.sql", "CREATE TABLE clients",
 					"2  0002_otp_sends.sql", "CREATE TABLE otp_sends", "3  0003_device_resources.sql",
@@ -71,6 +73,16 @@ func TestMigrateDryRun(t *testing.T) {
 			})
 		})
 	}
+	t.Run("NoSQLiteFile", func(t *testing.T) {
+		e := sqliteBackend.env(t)
+		out := mustRun(t, e, "", "migrate", "--dry-run")
+		if !strings.Contains(out, "no database at") || !strings.Contains(out, "nothing was changed") {
+			t.Errorf("migrate --dry-run without a database file printed %q", out)
+		}
+		if _, err := os.Stat(strings.TrimPrefix(e["KEYPAD_DB"], "sqlite:")); !os.IsNotExist(err) {
+			t.Errorf("migrate --dry-run created the database file: %v", err)
+		}
+	})
 	t.Run("SQLWithoutDryRun", func(t *testing.T) {
 		e := sqliteBackend.env(t)
 		if _, err := run(t, e, "", "migrate", "--sql"); err == nil || !strings.Contains(err.Error(), "--sql goes with --dry-run") {
