@@ -68,3 +68,22 @@ func TestOpen(t *testing.T) {
 		}
 	})
 }
+
+func TestSQLitePath(t *testing.T) {
+	for _, tc := range []struct {
+		url, path string
+		ok, err   bool
+	}{
+		{"sqlite:keypad.db", "keypad.db", true, false},
+		{"sqlite:///var/lib/keypad/keypad.db", "/var/lib/keypad/keypad.db", true, false},
+		{"SQLite:data/k.db", "data/k.db", true, false},
+		{"sqlite://relative.db", "", false, true},
+		{"postgres://u@h/db", "", false, false},
+		{"keypad.db", "", false, false},
+	} {
+		path, ok, err := store.SQLitePath(tc.url)
+		if path != tc.path || ok != tc.ok || (err != nil) != tc.err {
+			t.Errorf("SQLitePath(%q) = %q, %v, %v; want %q, %v, error %v", tc.url, path, ok, err, tc.path, tc.ok, tc.err)
+		}
+	}
+}
