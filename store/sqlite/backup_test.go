@@ -168,6 +168,10 @@ func TestBackupRefusesExistingFile(t *testing.T) {
 	if b, _ := os.ReadFile(backup); !strings.HasPrefix(string(b), "SQLite format 3") {
 		t.Fatalf("backup --force did not replace the file with a database")
 	}
+	// The backup holds sealed keys and hashes: for keypad's user only.
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup file mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
 	leftovers, _ := filepath.Glob(filepath.Join(dir, "*.partial*"))
 	if len(leftovers) > 0 {
 		t.Errorf("backup left temporary files: %v", leftovers)
