@@ -21,10 +21,9 @@ type CIBAOptions struct {
 	// was decided: https, or http to a loopback address in development.
 	// Required with ping.
 	NotificationEndpoint string `json:"backchannel_client_notification_endpoint,omitempty"`
-	// UserCodeParameter: the client sends a user_code the person set up
-	// with it (CIBA Core §7.1); keypad keeps no such codes, so requests
-	// of such a client are refused with missing_user_code or
-	// invalid_user_code until it does.
+	// UserCodeParameter: the client would send a user_code the person
+	// set up (CIBA Core §7.1). keypad keeps no such codes yet, so
+	// Validate refuses it, saying so.
 	UserCodeParameter bool `json:"backchannel_user_code_parameter,omitempty"`
 	// RequireSignIn makes the approval page ask the person to sign in (as
 	// the person the request is for) before Approve counts: holding the
@@ -42,6 +41,9 @@ func (o CIBAOptions) Mode() string {
 
 // Validate checks the delivery mode and its notification endpoint.
 func (o CIBAOptions) Validate() error {
+	if o.UserCodeParameter {
+		return &ValidationError{Field: "backchannel_user_code_parameter", Message: "is not offered: keypad keeps no CIBA user codes (backchannel_user_code_parameter_supported is false); register the client without it"}
+	}
 	switch o.DeliveryMode {
 	case "", CIBAModePoll:
 		if o.NotificationEndpoint != "" {
@@ -101,8 +103,9 @@ type CIBARequest struct {
 	// under (the delivery queue's and the limits' handle).
 	OTPSession []byte
 	Mode       string // CIBAModePoll or CIBAModePing
-	// NotificationToken is the client_notification_token (ping), sealed:
-	// keypad needs it back to send the ping.
+	// NotificationToken holds the client_notification_token and the
+	// auth_req_id (ping mode), sealed under the server secret: keypad
+	// needs both back to send the ping.
 	NotificationToken []byte
 	Status            CIBAStatus
 	// Interval is the least wait between two polls, raised by slow_down.
