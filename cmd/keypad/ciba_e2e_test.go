@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/keypadauth/keypad/internal/browsertest"
+)
+
+// CIBA end to end through the binary: a TV registered for CIBA asks for
+// Heather by her phone number; `serve --dev` puts the text in the dev
+// outbox, where Heather's "phone" (headless Chromium) opens the link,
+// sees who asks, what for and the binding message, and approves; the TV's
+// poll gets the tokens, once, however many polls race for them.
+
+const cibaGrant = "urn:openid:params:grant-type:ciba"
+
+var outboxLink = regexp.MustCompile(`https?://\S+/ciba\?t=[A-Za-z0-9_-]{22}`)
+
+type cibaSetup struct {
+	*otpSetup
+	tv clientJSON
+}
+
+func newCIBASetup(t *testing.T, e env) *cibaSetup {
+	t.Helper()
+	o := newOTPSetup(t, e, "--dev")
+	tv := mustJSON[clientJSON](t, e, "client", "create", "--name", "Living Room TV",
+		"--grant-types", "ciba", "--scopes", "openid "+usageScope,
+		"--backchannel-token-delivery-mode", "poll", "--json")
+	return &cibaSetup{otpSetup: o, tv: tv}
+}
+
+func (c *cibaSetup) post(t *testing.T, path string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	code, body := postForm(t, c.base+path, c.tv.ClientID, c.tv.ClientSecret, form)
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("POST %s: %s is not JSON", path, body)
+	}
+	return code, m
+}
+
+// start asks for Heather and returns the auth_req_id and the link the
+// text carries.
+func (c *cibaSetup) start(t *testing.T) (string, string) {
+	t.Helper()
+	code, r := c.post(t, "/oauth2/bc-authorize", url.Values{
+		"scope": {"openid " + usageScope}, "login_hint": {heatherPh}, "binding_message": {"7391"},
+	})
+	id, _ := r["auth_req_id"].(string)
+	if code != http.StatusOK || id == "" || r["expires_in"] != 600.0 || r["interval"] != 5.0 {
+		t.Fatalf("bc-authorize: %d %v", code, r)
+	}
+	if _, err := c.s.srv.OAuth().DeliverOTPQueue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(c.base + "/dev/outbox.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var outbox struct{ Messages []struct{ Channel, To, Body string } }
+	if err := json.NewDecoder(resp.Body).Decode(&outbox); err != nil || len(outbox.Messages) == 0 {
+		t.Fatalf("outbox: %v, %d messages", err, len(outbox.Messages))
+	}
+	m := outbox.Messages[0]
+	link := outboxLink.FindString(m.Body)
+	if m.To != "+14155550142" || link == "" || !strings.Contains(m.Body, "Living Room TV") || !strings.Contains(m.Body, "7391") {
+		t.Fatalf("outbox message %+v: want a text to Heather naming the TV, the binding message and a link", m)
+	}
+	return id, link
+}
+
+func (c *cibaSetup) poll(t *testing.T, id string) (int, map[string]any) {
+	t.Helper()
+	return c.post(t, "/oauth2/token", url.Values{"grant_type": {cibaGrant}, "auth_req_id": {id}})
+}
+
+func TestCIBAEndToEndBrowser(t *testing.T) {
+	c := newCIBASetup(t, sqliteBackend.env(t))
+	id, link := c.start(t)
+	if code, r := c.poll(t, id); code != http.StatusBadRequest || r["error"] != "authorization_pending" {
+		t.Fatalf("first poll: %d %v, want authorization_pending", code, r)
+	}
+
+	// A link preview fetches the page: nothing is decided.
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET the link: %d", resp.StatusCode)
+	}
+
+	phone := browsertest.Start(t, chromedp.WindowSize(420, 860))
+	checkCSP := browsertest.WatchCSP(t, phone)
+	browsertest.Do(t, phone, "open the link from the text",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)))
+	page := browsertest.MainText(t, phone)
+	for _, want := range []string{"Living Room TV", "7391", usageText, "Asked at"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the approval page lacks %q; it reads:\n%s", want, page)
+		}
+	}
+	browsertest.Do(t, phone, "approve",
+		chromedp.Click(chromedp.CSS(`button[value="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".result h1")))
+	if done := browsertest.MainText(t, phone); !strings.Contains(done, "Approved") {
+		t.Errorf("after approving the page reads:\n%s", done)
+	}
+	checkCSP()
+
+	code, tok := c.poll(t, id)
+	if code != http.StatusOK || tok["access_token"] == nil || tok["id_token"] == nil {
+		t.Fatalf("poll after approval: %d %v", code, tok)
+	}
+	in := introspect(t, c.base, c.tv.ClientID, c.tv.ClientSecret, tok["access_token"].(string))
+	if !in.Active || in.Sub != c.heatherID {
+		t.Errorf("introspection = %+v, want active for Heather", in)
+	}
+	// The link is spent: opening it again says so, and nothing more can
+	// be approved.
+	browsertest.Do(t, phone, "open the link again",
+		chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(".result h1")))
+	if again := browsertest.MainText(t, phone); !strings.Contains(again, "expired or was already answered") {
+		t.Errorf("the spent link reads:\n%s", again)
+	}
+	logs := c.s.logs.String()
+	for _, secret := range []string{id, link[strings.Index(link, "t=")+2:], tok["access_token"].(string)} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains a secret %.12s...", secret)
+		}
+	}
+}
+
+// TestCIBARaceEndToEnd races token requests for one approved request
+// through the binary, on both databases: one winner.
+func TestCIBARaceEndToEnd(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			c := newCIBASetup(t, b.env(t))
+			id, link := c.start(t)
+			// Approve as the page does: a POST of the form.
+			resp, err := http.PostForm(c.base+"/ciba", url.Values{"t": {link[strings.Index(link, "t=")+2:]}, "action": {"approve"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("approve: %d", resp.StatusCode)
+			}
+			const racers = 12
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			codes := make([]int, racers)
+			for i := range racers {
+				wg.Go(func() {
+					<-start
+					code, _ := postForm(t, c.base+"/oauth2/token", c.tv.ClientID, c.tv.ClientSecret,
+						url.Values{"grant_type": {cibaGrant}, "auth_req_id": {id}})
+					codes[i] = code
+				})
+			}
+			close(start)
+			wg.Wait()
+			wins := 0
+			for _, code := range codes {
+				if code == http.StatusOK {
+					wins++
+				} else if code != http.StatusBadRequest {
+					t.Errorf("a racer got %d", code)
+				}
+			}
+			if wins != 1 {
+				t.Errorf("%d racers got tokens, want 1", wins)
+			}
+		})
+	}
+}
