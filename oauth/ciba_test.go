@@ -416,3 +416,30 @@ func TestCIBAMetadata(t *testing.T) {
 	}
 }
 
+
+// A client that requires sign-in gets approvals only from the person,
+// signed in; anyone holding the link may still deny.
+func TestCIBARequireSignIn(t *testing.T) {
+	e := newCIBAEnv(t, OTPConfig{}, func(c *keypad.Client) { c.Options.CIBA.RequireSignIn = true })
+	id := e.mustAuthorize(hint("100-200-300"))
+	link := e.link()
+	if v, err := e.srv.CIBARequest(t.Context(), link); err != nil || !v.RequireSignIn || v.Subject != "sub-heather" {
+		t.Fatalf("view = %+v, %v; want sign-in required for Heather", v, err)
+	}
+	for _, who := range []string{"", "sub-someone-else"} {
+		if err := e.srv.CIBADecide(t.Context(), link, true, who, ""); !errors.Is(err, ErrCIBASignInRequired) {
+			t.Errorf("approval signed in as %q: %v, want ErrCIBASignInRequired", who, err)
+		}
+	}
+	wantError(t, e.poll(id), http.StatusBadRequest, CodeAuthorizationPending)
+	if grants, _ := e.st.ListGrants(t.Context(), "sub-heather", ""); len(grants) != 0 {
+		t.Errorf("refused approvals left grants %v", grants)
+	}
+	if err := e.srv.CIBADecide(t.Context(), link, true, "sub-heather", ""); err != nil {
+		t.Fatalf("approval signed in as Heather: %v", err)
+	}
+	e.clk.Advance(5 * time.Second)
+	if r := e.poll(id); r.status != http.StatusOK {
+		t.Fatalf("tokens: %d %s", r.status, r.raw)
+	}
+}
