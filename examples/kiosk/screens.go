@@ -57,6 +57,7 @@ type stage int
 const (
 	haveSession stage = iota // lookup done: choose a channel
 	haveChannel              // a code was sent: enter it
+	haveApproval             // an approval was asked for on the phone
 	haveToken                // the code was right: the audit
 )
 
@@ -70,6 +71,8 @@ func (k *kiosk) visit(w http.ResponseWriter, r *http.Request, need stage) *visit
 		switch need {
 		case haveChannel:
 			ok = v.otpSession != "" && v.channel != nil
+		case haveApproval:
+			ok = v.authReqID != ""
 		case haveToken:
 			ok = v.accessToken != ""
 		}
