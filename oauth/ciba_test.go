@@ -443,3 +443,32 @@ func TestCIBARequireSignIn(t *testing.T) {
 		t.Fatalf("tokens: %d %s", r.status, r.raw)
 	}
 }
+
+// A private_key_jwt client authenticates at the backchannel endpoint with
+// an assertion naming it (CIBA Core §7.1: the issuer or the endpoint).
+func TestCIBAPrivateKeyJWT(t *testing.T) {
+	keys := sharedPartnerKeys()
+	e := newCIBAEnv(t, OTPConfig{}, func(c *keypad.Client) {
+		c.Options.TokenEndpointAuthMethod = keypad.AuthMethodPrivateKeyJWT
+		c.Options.AssertionKeys = jwks(jwkOf(&keys.ec.PublicKey, "e1"))
+	})
+	now := e.clk.Now()
+	sign := func(aud, jti string) url.Values {
+		a := signJWS(keys.ec, nil, map[string]any{"alg": "ES256", "kid": "e1"}, map[string]any{
+			"iss": "tv", "sub": "tv", "aud": aud, "exp": now.Add(time.Minute).Unix(), "jti": jti})
+		f := hint("100-200-300")
+		f.Set("scope", "openid "+usageScope)
+		f.Set("client_assertion_type", ClientAssertionType)
+		f.Set("client_assertion", a)
+		return f
+	}
+	r := e.post(PathBCAuthorize, sign(testIssuer+PathBCAuthorize, "j1"), nil)
+	if r.status != http.StatusOK || r.body["auth_req_id"] == nil {
+		t.Fatalf("bc-authorize with private_key_jwt: %d %s", r.status, r.raw)
+	}
+	if r := e.post(PathBCAuthorize, sign(testIssuer, "j2"), nil); r.status != http.StatusOK {
+		t.Fatalf("bc-authorize with the issuer as aud: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.post(PathBCAuthorize, sign(testIssuer+PathBCAuthorize, "j1"), nil), http.StatusUnauthorized, CodeInvalidClient) // replayed
+	wantError(t, e.post(PathBCAuthorize, hint("100-200-300"), basic("tv", e.secret)), http.StatusUnauthorized, CodeInvalidClient)
+}

@@ -247,11 +247,7 @@ func (s clientSpec) assertion(c *keypad.Client) error {
 		c.Options.AssertionKeys = doc
 	}
 	if err := c.Options.Validate(); err != nil {
-		var ve *keypad.ValidationError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("%s: %s", flagOf(ve.Field), ve.Message)
-		}
-		return err
+		return flagError(err)
 	}
 	return nil
 }
