@@ -416,7 +416,6 @@ func TestCIBAMetadata(t *testing.T) {
 	}
 }
 
-
 // A client that requires sign-in gets approvals only from the person,
 // signed in; anyone holding the link may still deny.
 func TestCIBARequireSignIn(t *testing.T) {
