@@ -19,6 +19,9 @@ const (
 	GrantOTP               = "urn:keypad:params:oauth:grant-type:otp"
 	GrantPassword          = "password"
 	GrantJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	// GrantCIBA is OpenID Connect CIBA Core 1.0 §10.1: the client polls
+	// (or, pinged, fetches) the tokens of a backchannel authentication.
+	GrantCIBA = "urn:openid:params:grant-type:ciba"
 	// GrantSAML2Bearer (RFC 7522) is reserved: it is not built yet, so it
 	// is not in AllGrantTypes and Client.Validate refuses it.
 	GrantSAML2Bearer = "urn:ietf:params:oauth:grant-type:saml2-bearer"
@@ -28,7 +31,7 @@ const (
 // the ones a client may be registered with.
 var AllGrantTypes = []string{
 	GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
-	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer,
+	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer, GrantCIBA,
 }
 
 // TokenFormat selects how a client's access tokens look on the wire.
@@ -119,6 +122,9 @@ type ClientOptions struct {
 	// administrator. Used only when AssertionKeys is empty; the two are
 	// exclusive.
 	JWKSURI string `json:"jwks_uri,omitempty"`
+	// CIBA are the client's backchannel authentication settings (CIBA
+	// Core §4); zero for a client that does not use the CIBA grant.
+	CIBA CIBAOptions `json:"ciba,omitzero"`
 }
 
 // Client authentication methods (RFC 7591 §2, OpenID Connect Core §9), as
@@ -168,6 +174,9 @@ func (o ClientOptions) Validate() error {
 		if err := CheckJWKSURI(o.JWKSURI); err != nil {
 			return &ValidationError{Field: "jwks_uri", Message: fmt.Sprintf("%q %v", o.JWKSURI, err)}
 		}
+	}
+	if err := o.CIBA.Validate(); err != nil {
+		return err
 	}
 	if len(o.AssertionKeys) == 0 {
 		return nil

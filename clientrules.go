@@ -137,6 +137,12 @@ func (c *Client) validateGrants() error {
 	if c.Public && c.AllowsGrant(GrantClientCredentials) {
 		return &ValidationError{Field: "public", Message: "clients cannot use client_credentials: that grant needs a client secret"}
 	}
+	if c.Public && c.AllowsGrant(GrantCIBA) {
+		return &ValidationError{Field: "public", Message: "clients cannot use the CIBA grant: CIBA Core §4 requires client authentication at the backchannel endpoint"}
+	}
+	if !c.AllowsGrant(GrantCIBA) && c.Options.CIBA != (CIBAOptions{}) {
+		return &ValidationError{Field: "backchannel_token_delivery_mode", Message: "is set but the client is not registered for the CIBA grant; add " + GrantCIBA + " to its grant types"}
+	}
 	if c.Public && c.AllowsGrant(GrantJWTBearer) {
 		return &ValidationError{Field: "public", Message: "clients cannot use assertion grants: a partner's assertion must come with client authentication"}
 	}

@@ -15,6 +15,7 @@ const (
 	PrefixAuthCode     = "kp_ac_"
 	PrefixSession      = "kp_ss_"
 	PrefixOTPSession   = "kp_os_"
+	PrefixCIBARequest  = "kp_br_"
 )
 
 // SecretHash returns the SHA-256 of a high-entropy secret. Stores only ever

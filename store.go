@@ -22,6 +22,7 @@ type Store interface {
 	AuthCodeStore
 	OTPStore
 	OTPQueueStore
+	CIBAStore
 	OutboxStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now

@@ -181,8 +181,10 @@ func clients(s *Seeded) []*keypad.Client {
 			ID: KioskClientID, Name: "Bright Audits",
 			Description: "Free home energy audits, at the kiosk in Hometown Hardware",
 			SecretHash:  keypad.SecretHash(s.KioskSecret),
-			GrantTypes:  []string{keypad.GrantOTP},
-			Scopes:      []string{ScopeUsage},
+			// "Text me a code" (the OTP flow) or "Approve on my phone"
+			// (CIBA, which also asks for openid).
+			GrantTypes:  []string{keypad.GrantOTP, keypad.GrantCIBA},
+			Scopes:      []string{ScopeUsage, "openid"},
 			TokenFormat: keypad.FormatJWT,
 			// A visit lasts minutes; the token need not outlive it.
 			AccessTTL: 10 * time.Minute,

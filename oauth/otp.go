@@ -47,6 +47,9 @@ const (
 	// OTPPurposeLogin sessions sign a person in on keypad's own pages
 	// (OTPStart, OTPSend, OTPVerify); no client is involved.
 	OTPPurposeLogin = "login"
+	// OTPPurposeCIBA sessions carry a CIBA request's message (ciba.go):
+	// their code is never shown and never redeemed.
+	OTPPurposeCIBA = "ciba"
 )
 
 // Defaults of OTPConfig (DESIGN.md, security policy).

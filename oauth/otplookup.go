@@ -20,6 +20,9 @@ type lookupRequest struct {
 	identifierType string
 	scopes         []string
 	ip             string
+	// purpose, when set, overrides the session's purpose (OTPPurposeCIBA
+	// for a backchannel authentication request).
+	purpose string
 }
 
 // handleLookup is POST /oauth2/otp/lookup (DESIGN.md, "OTP flow on the
@@ -61,6 +64,9 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 	clientID, purpose := "", OTPPurposeLogin
 	if req.client != nil {
 		clientID, purpose = req.client.ID, OTPPurposeToken
+	}
+	if req.purpose != "" {
+		purpose = req.purpose
 	}
 	if err := f.checkLookup(ctx, req.client, req.ip, now); err != nil {
 		return nil, err

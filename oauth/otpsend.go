@@ -20,6 +20,9 @@ type sendRequest struct {
 	handle  string
 	channel string
 	ip      string
+	// render, when set, renders the message instead of the code's (a
+	// CIBA request's link); the code drawn is then never shown.
+	render func(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel) (notify.Message, error)
 }
 
 // handleSend is POST /oauth2/otp/send (DESIGN.md, "OTP flow on the wire",
@@ -117,7 +120,12 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if err != nil {
 		return nil, fmt.Errorf("otp send: %w", err)
 	}
-	msg, err := f.message(ctx, o, req.client, ch, code)
+	var msg notify.Message
+	if req.render != nil {
+		msg, err = req.render(ctx, o, ch)
+	} else {
+		msg, err = f.message(ctx, o, req.client, ch, code)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -68,6 +68,9 @@ type Config struct {
 	Refresh bool
 	// OTP turns on the OTP flow (otp.go); it needs Deps.OTP.
 	OTP *OTPConfig
+	// CIBA turns on OpenID Connect backchannel authentication (ciba.go);
+	// it needs OTP, whose lookup, delivery queue and limits it uses.
+	CIBA *CIBAConfig
 }
 
 // Validate checks the configuration and says what to fix.
@@ -114,6 +117,9 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// OTP are the OTP flow's collaborators.
 	OTP OTPDeps
+	// CIBAHTTPClient sends CIBA pings to clients' notification endpoints
+	// (a client with a 10s timeout that follows no redirect when nil).
+	CIBAHTTPClient *http.Client
 }
 
 // Server serves the OAuth endpoints. It is immutable once New returns:
@@ -222,6 +228,7 @@ func (s *Server) installBuiltins(cfg Config, deps Deps) error {
 		{"JWTBearer", cfg.JWTBearer != nil, func() error { return s.installJWTBearerGrant(*cfg.JWTBearer) }},
 		{"Refresh", cfg.Refresh, func() error { s.installRefresh(); return nil }},
 		{"OTP", cfg.OTP != nil, func() error { return s.installOTPFlow(*cfg.OTP, deps.OTP) }},
+		{"CIBA", cfg.CIBA != nil, func() error { return s.installCIBA(*cfg.CIBA, deps) }},
 	}
 	for _, in := range installs {
 		if !in.on {

@@ -64,7 +64,14 @@ type OutboxMessage struct {
 	Subject string    `json:"subject,omitempty"`
 	Body    string    `json:"body"`
 	Code    string    `json:"code,omitempty"`
+	// Link is the CIBA approval link in the text (empty when none is),
+	// so the person trying keypad can "open it on their phone".
+	Link string `json:"link,omitempty"`
 }
+
+// outboxLinkPattern finds a CIBA approval link (oauth.PathCIBAApproval
+// with its token) in a message.
+var outboxLinkPattern = regexp.MustCompile(`https?://\S+` + regexp.QuoteMeta(oauth.PathCIBAApproval) + `\?t=[A-Za-z0-9_-]+`)
 
 // OutboxCodePattern finds a one-time code of length digits in a message:
 // a run of exactly that many digits.
@@ -76,7 +83,7 @@ func OutboxCodePattern(length int) *regexp.Regexp {
 func NewOutboxMessage(m *keypad.OutboxMessage, code *regexp.Regexp) OutboxMessage {
 	return OutboxMessage{
 		ID: m.ID, Time: m.Time.UTC(), Channel: m.Channel, To: m.To, Subject: m.Subject, Body: m.Body,
-		Code: code.FindString(m.Body),
+		Code: code.FindString(m.Body), Link: outboxLinkPattern.FindString(m.Body),
 	}
 }
 

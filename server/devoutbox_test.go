@@ -107,3 +107,14 @@ func TestDevOutbox(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxMessageLink(t *testing.T) {
+	m := NewOutboxMessage(&keypad.OutboxMessage{Body: "Kiosk asks to read your bills. Code 4821. Approve or deny: http://127.0.0.1:8080/ciba?t=AAAAAAAAAAAAAAAAAAAAAA (10 minutes; not you? ignore this)"},
+		OutboxCodePattern(6))
+	if m.Link != "http://127.0.0.1:8080/ciba?t=AAAAAAAAAAAAAAAAAAAAAA" || m.Code != "" {
+		t.Errorf("link %q, code %q; want the approval link and no code", m.Link, m.Code)
+	}
+	if m := NewOutboxMessage(&keypad.OutboxMessage{Body: "123456 is your code"}, OutboxCodePattern(6)); m.Link != "" {
+		t.Errorf("a code message has link %q", m.Link)
+	}
+}

@@ -70,7 +70,7 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 			var err error
 			pages, err = web.New(WebConfig(cfg, s.issuer), web.Deps{
 				Store: s.store, Logger: s.log, Metrics: s.metrics, Limiter: limiter,
-				Now: s.now, Rand: rnd, Authorizer: srv, CodeSignIn: srv, Flows: srv.Actions(),
+				Now: s.now, Rand: rnd, Authorizer: srv, CodeSignIn: srv, Flows: srv.Actions(), CIBA: srv,
 				UserCodeKey: userCodeKey,
 				// Every instance must accept the device cookies the others set.
 				DeviceKey: sealer.DeriveKey("login-device"),
@@ -100,6 +100,9 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 		otp := cfg.OTPFlow()
 		ocfg.OTP = &otp
 		deps.OTP = oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp"), Sealer: sealer}
+		// CIBA reaches people through the OTP flow: on with it, at its
+		// defaults (docs/ciba.md).
+		ocfg.CIBA = &oauth.CIBAConfig{}
 	}
 	srv, err := oauth.New(ocfg, deps)
 	if err != nil {
@@ -125,6 +128,8 @@ func flowError(err error) error {
 		return fmt.Errorf("device flow (device.*): %w", err)
 	case "OTP":
 		return fmt.Errorf("OTP flow (otp.*): %w", err)
+	case "CIBA":
+		return fmt.Errorf("CIBA (on with the OTP flow, otp.*): %w", err)
 	}
 	return err
 }

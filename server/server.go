@@ -204,13 +204,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopJanitor = cancel
-	s.janitorDone.Add(2)
+	s.janitorDone.Add(3)
 	go s.janitor(jctx)
 	// The OTP send queue's worker (one per instance) stops with the
 	// janitor, after finishing the message in hand.
 	go func() {
 		defer s.janitorDone.Done()
 		s.oauth.RunOTPQueue(jctx)
+	}()
+	// So does the CIBA ping worker.
+	go func() {
+		defer s.janitorDone.Done()
+		s.oauth.RunCIBAPings(jctx)
 	}()
 	return s, nil
 }

@@ -92,6 +92,9 @@ type Deps struct {
 	// CodeSignIn sends sign-in codes (the *oauth.Server); /login offers
 	// "send me a code" only while its OTP flow is enabled.
 	CodeSignIn CodeSignIn
+	// CIBA answers CIBA requests from the approval page their message
+	// links to (the *oauth.Server); nil when CIBA is off.
+	CIBA CIBAApprover
 	// UserCodeKey is the key device user codes are hashed under
 	// (usercode.Hash); the same as oauth.DeviceConfig.UserCodeKey.
 	// Required.
@@ -113,6 +116,7 @@ type Handler struct {
 	limiter *ratelimit.Limiter
 	authz   Authorizer
 	codes   CodeSignIn
+	ciba    CIBAApprover
 	// userCodeKey keys the hash of device user codes.
 	userCodeKey []byte
 	buckets     *ratelimit.Buckets
@@ -175,6 +179,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		limiter:     deps.Limiter,
 		authz:       deps.Authorizer,
 		codes:       deps.CodeSignIn,
+		ciba:        deps.CIBA,
 		userCodeKey: append([]byte(nil), deps.UserCodeKey...),
 		now:         deps.Now,
 		rand:        deps.Rand,
@@ -237,6 +242,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		{"GET /authorize/continue", h.authorizeContinue},
 		{"GET /account/devices", h.devicesPage},
 		{"POST /account/devices", h.devicesSubmit},
+		{"GET " + oauth.PathCIBAApproval, h.cibaPage},
+		{"POST " + oauth.PathCIBAApproval, h.cibaSubmit},
 		{"GET /static/{file}", h.static},
 	}
 	allowed := map[string][]string{}

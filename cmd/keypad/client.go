@@ -191,6 +191,10 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.AuthMethod, "auth-method", "", "the one way the client authenticates: client_secret_basic, client_secret_post, private_key_jwt "+
 		"or none (default: its secret, Basic or in the body; none for --public)")
 	f.StringVar(&spec.AssertionKeys, "jwks", "", "private_key_jwt: FILE with the client's public keys (JWK Set or PEM); the same keys as --assertion-keys")
+	f.StringVar(&spec.CIBAMode, "backchannel-token-delivery-mode", "", "CIBA: poll (the default) or ping")
+	f.StringVar(&spec.CIBAEndpoint, "backchannel-client-notification-endpoint", "", "CIBA ping mode: https URL (http only to loopback) keypad POSTs {\"auth_req_id\":...} to once the person decided")
+	f.BoolVar(&spec.CIBAUserCode, "backchannel-user-code-parameter", false, "CIBA: the client sends a user_code (not offered yet: refused with an explanation)")
+	f.BoolVar(&spec.CIBASignIn, "backchannel-require-sign-in", false, "CIBA: the person must be signed in on keypad to approve, not only hold the phone or inbox")
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -459,6 +463,9 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.ExplicitUnknownIdentifier, "explicit-unknown-identifier"},
 		{o.IntrospectAny, "introspect-any"},
 		{o.HintStyle != "", "hint-style=" + o.HintStyle},
+		{o.CIBA.DeliveryMode != "", "backchannel-token-delivery-mode=" + o.CIBA.DeliveryMode},
+		{o.CIBA.NotificationEndpoint != "", "backchannel-client-notification-endpoint=" + o.CIBA.NotificationEndpoint},
+		{o.CIBA.RequireSignIn, "backchannel-require-sign-in"},
 	} {
 		if opt.set {
 			on = append(on, opt.name)

@@ -44,6 +44,9 @@ type clientSpec struct {
 	// Set serves both the jwt-bearer grant and private_key_jwt.
 	AuthMethod string
 	JWKSURI    string
+	// The CIBA flags (keypad.CIBAOptions).
+	CIBAMode, CIBAEndpoint   string
+	CIBAUserCode, CIBASignIn bool
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -63,6 +66,10 @@ func specOf(c *keypad.Client) clientSpec {
 		keptKeys:                  c.Options.AssertionKeys,
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
+		CIBAMode:                  c.Options.CIBA.DeliveryMode,
+		CIBAEndpoint:              c.Options.CIBA.NotificationEndpoint,
+		CIBAUserCode:              c.Options.CIBA.UserCodeParameter,
+		CIBASignIn:                c.Options.CIBA.RequireSignIn,
 	}
 }
 
@@ -81,6 +88,7 @@ var grantAliases = map[string]string{
 	"otp":         keypad.GrantOTP,
 	"jwt-bearer":  keypad.GrantJWTBearer,
 	"jwt_bearer":  keypad.GrantJWTBearer,
+	"ciba":        keypad.GrantCIBA,
 }
 
 // unbuiltGrants are grant types keypad names but does not serve yet: asked
@@ -174,6 +182,13 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	}
 	c.Options.TokenEndpointAuthMethod = s.AuthMethod
 	c.Options.JWKSURI = s.JWKSURI
+	c.Options.CIBA = keypad.CIBAOptions{
+		DeliveryMode: s.CIBAMode, NotificationEndpoint: s.CIBAEndpoint,
+		UserCodeParameter: s.CIBAUserCode, RequireSignIn: s.CIBASignIn,
+	}
+	if c.Options.CIBA.DeliveryMode == keypad.CIBAModePoll && !slices.Contains(c.GrantTypes, keypad.GrantCIBA) {
+		c.Options.CIBA.DeliveryMode = "" // the default, stored as such
+	}
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
@@ -232,11 +247,7 @@ func (s clientSpec) assertion(c *keypad.Client) error {
 		c.Options.AssertionKeys = doc
 	}
 	if err := c.Options.Validate(); err != nil {
-		var ve *keypad.ValidationError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("%s: %s", flagOf(ve.Field), ve.Message)
-		}
-		return err
+		return flagError(err)
 	}
 	return nil
 }

@@ -58,6 +58,27 @@ func TestClientSpec(t *testing.T) {
 		{"OKRefreshThirtyYears", with(func(s *clientSpec) { s.RefreshTTL = "10958d" }), ""},
 		{"ErrRefreshTooLong", with(func(s *clientSpec) { s.RefreshTTL = "36500d" }), "--refresh-ttl 36500d is out of range: allowed 1h to 10958d (30 years)"},
 		{"OKDefaultTTL", with(func(s *clientSpec) { s.AccessTTL, s.RefreshTTL = "default", "default" }), ""},
+		{"OKCIBAPoll", with(func(s *clientSpec) { s.GrantTypes = []string{"ciba"}; s.CIBAMode = "poll" }), ""},
+		{"OKCIBAPing", with(func(s *clientSpec) {
+			s.GrantTypes = []string{"ciba"}
+			s.CIBAMode, s.CIBAEndpoint = "ping", "https://tv.example/cb"
+		}), ""},
+		{"OKCIBAPingLoopback", with(func(s *clientSpec) {
+			s.GrantTypes = []string{"ciba"}
+			s.CIBAMode, s.CIBAEndpoint = "ping", "http://127.0.0.1:8080/cb"
+		}), ""},
+		{"ErrCIBAPingNoEndpoint", with(func(s *clientSpec) { s.GrantTypes = []string{"ciba"}; s.CIBAMode = "ping" }),
+			"--backchannel-client-notification-endpoint is required in ping mode"},
+		{"ErrCIBAPingHTTP", with(func(s *clientSpec) {
+			s.GrantTypes = []string{"ciba"}
+			s.CIBAMode, s.CIBAEndpoint = "ping", "http://tv.example/cb"
+		}), "must use https"},
+		{"ErrCIBAPush", with(func(s *clientSpec) { s.GrantTypes = []string{"ciba"}; s.CIBAMode = "push" }), `--backchannel-token-delivery-mode: "push": use poll or ping`},
+		{"ErrCIBAUserCode", with(func(s *clientSpec) { s.GrantTypes = []string{"ciba"}; s.CIBAUserCode = true }),
+			"--backchannel-user-code-parameter is not offered"},
+		{"ErrCIBAWithoutGrant", with(func(s *clientSpec) { s.CIBAMode = "ping"; s.CIBAEndpoint = "https://tv.example/cb" }),
+			"not registered for the CIBA grant"},
+		{"ErrCIBAPublic", with(func(s *clientSpec) { s.Public = true; s.GrantTypes = []string{"ciba"} }), "cannot use the CIBA grant"},
 		{"OKOptions", with(func(s *clientSpec) {
 			s.AlwaysConsent, s.AllowPlainPKCE, s.ExplicitUnknownIdentifier, s.RefreshNoExpiry = true, true, true, true
 			s.RefreshIdleTTL = "30d"

@@ -128,6 +128,8 @@ func (k *kiosk) routes() http.Handler {
 	mux.HandleFunc("POST /send", k.send)
 	mux.HandleFunc("GET /code", k.enterCode)
 	mux.HandleFunc("POST /verify", k.verify)
+	mux.HandleFunc("POST /approve", k.startApproval)
+	mux.HandleFunc("GET /approve", k.waitApproval)
 	mux.HandleFunc("GET /audit", k.showAudit)
 	mux.HandleFunc("POST /done", k.done)
 	mux.HandleFunc("POST /still-here", k.stillHere)
@@ -173,6 +175,9 @@ type view struct {
 
 	Audit *audit
 
+	Binding string // approve screen: the number the phone shows too
+	Refresh int    // seconds before the screen reloads itself (0: never)
+
 	Title, Text string // problem screen
 	Retry       string // problem screen: a path to try again
 }
@@ -206,7 +211,7 @@ var funcs = template.FuncMap{
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"welcome", "ask", "channel", "code", "audit", "problem"} {
+	for _, name := range []string{"welcome", "ask", "channel", "code", "approve", "audit", "problem"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("kiosk: template %s: %w", name, err)
@@ -217,7 +222,7 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 // backTo is the screen "More time" reloads without script, by page.
-var backTo = map[string]string{"channel": "/channel", "code": "/code", "audit": "/audit"}
+var backTo = map[string]string{"channel": "/channel", "code": "/code", "approve": "/approve", "audit": "/audit"}
 
 // render draws a screen. Every screen but the first says it will start
 // over when left alone; static/idle.js warns before it does and offers

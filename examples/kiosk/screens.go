@@ -55,9 +55,10 @@ func (k *kiosk) stillHere(w http.ResponseWriter, r *http.Request) {
 type stage int
 
 const (
-	haveSession stage = iota // lookup done: choose a channel
-	haveChannel              // a code was sent: enter it
-	haveToken                // the code was right: the audit
+	haveSession  stage = iota // lookup done: choose a channel
+	haveChannel               // a code was sent: enter it
+	haveApproval              // an approval was asked for on the phone
+	haveToken                 // the code was right: the audit
 )
 
 // visit returns the request's live visit, locked, if it has reached the
@@ -70,6 +71,8 @@ func (k *kiosk) visit(w http.ResponseWriter, r *http.Request, need stage) *visit
 		switch need {
 		case haveChannel:
 			ok = v.otpSession != "" && v.channel != nil
+		case haveApproval:
+			ok = v.authReqID != ""
 		case haveToken:
 			ok = v.accessToken != ""
 		}

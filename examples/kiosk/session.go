@@ -29,6 +29,14 @@ type visit struct {
 	codeTTL    time.Duration
 	resendAt   time.Time
 
+	// "Approve on my phone" (approve.go): the CIBA request, the number
+	// both screens show, and when to ask keypad next.
+	authReqID    string
+	binding      string
+	interval     time.Duration
+	pollAt       time.Time
+	approvalEnds time.Time
+
 	accessToken string
 	audit       *audit
 }

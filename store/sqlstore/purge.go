@@ -16,6 +16,7 @@ var purges = []purge{
 	{"sessions", "expires_at"},
 	{"otp_sessions", "expires_at"},
 	{"otp_sends", "expires_at"},
+	{"ciba_requests", "expires_at"},
 	{"counters", "window_end"},
 }
 
