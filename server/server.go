@@ -204,14 +204,17 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopJanitor = cancel
-	s.janitorDone.Add(2)
+	s.janitorDone.Add(3)
 	go s.janitor(jctx)
+	watching := make(chan struct{})
+	go s.watchChanges(jctx, watching)
 	// The OTP send queue's worker (one per instance) stops with the
 	// janitor, after finishing the message in hand.
 	go func() {
 		defer s.janitorDone.Done()
 		s.oauth.RunOTPQueue(jctx)
 	}()
+	s.awaitWatch(watching)
 	return s, nil
 }
 

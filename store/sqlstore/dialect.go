@@ -34,6 +34,10 @@ type Dialect struct {
 	// linear search per parameter: thousands of them cost more than the
 	// inserts.
 	numberedParams bool
+	// notify, when set, sends a notification ($1 channel, $2 payload,
+	// prefixed with the schema and a colon) delivered when the
+	// transaction commits (PostgreSQL's pg_notify).
+	notify string
 }
 
 // params is the placeholder list of n parameters, numbered from first.
@@ -74,4 +78,5 @@ var Postgres = &Dialect{
 	lockKeys:        `SELECT pg_advisory_xact_lock(1801812337, hashtext(current_schema()))`,
 	hasVersionTable: `SELECT to_regclass('schema_version') IS NOT NULL`,
 	numberedParams:  true,
+	notify:          `SELECT pg_notify($1, current_schema() || ':' || $2)`,
 }
