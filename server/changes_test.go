@@ -197,7 +197,9 @@ func testKeyRotation(t *testing.T, cfg config.Config) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var body struct{ AccessToken string `json:"access_token"` }
+		var body struct {
+			AccessToken string `json:"access_token"`
+		}
 		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
 			return ""
 		}

@@ -1,0 +1,383 @@
+package cluster
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	alicePassword = "correct horse battery staple"
+	redirectURI   = "http://127.0.0.1:9/cb"
+	usageScope    = "usage:read"
+	otpGrant      = "urn:keypad:params:oauth:grant-type:otp"
+	deviceGrant   = "urn:ietf:params:oauth:grant-type:device_code"
+)
+
+// seenWithin bounds polls for a change to reach every instance; a
+// deadline for a condition, far above the bound keypad promises.
+const seenWithin = 10 * time.Second
+
+// setup registers what the flows need, through the CLI (another process).
+type setup struct {
+	web, kiosk, rs clientJSON
+}
+
+type clientJSON struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+}
+
+func (c *cluster) setup() setup {
+	c.t.Helper()
+	c.cli("scope", "create", usageScope, "--description", "read your energy usage history")
+	c.cli("client", "create", "--name", "TV", "--id", "tv", "--public", "--grant-types", "device_code,refresh_token", "--scopes", usageScope)
+	s := setup{
+		web: cliJSON[clientJSON](c, "client", "create", "--name", "Web", "--id", "web",
+			"--grant-types", "authorization_code,refresh_token", "--redirect-uris", redirectURI, "--scopes", usageScope),
+		kiosk: cliJSON[clientJSON](c, "client", "create", "--name", "Kiosk", "--id", "kiosk", "--grant-types", "otp", "--scopes", usageScope),
+		rs: cliJSON[clientJSON](c, "client", "create", "--name", "Energy API", "--id", "rs", "--grant-types", "client_credentials",
+			"--introspect-any"),
+	}
+	c.cliIn(alicePassword+"\n", "user", "create", "--username", "alice", "--phone", "+14155550142", "--password-stdin")
+	return s
+}
+
+// run runs fn as a subtest whose failures stop it.
+func (c *cluster) run(t *testing.T, name string, fn func()) {
+	t.Run(name, func(t *testing.T) {
+		parent := c.t
+		c.t = t
+		defer func() { c.t = parent }()
+		fn()
+	})
+}
+
+var consentField = regexp.MustCompile(`name="request" value="([0-9a-f]*)"`)
+
+// signInAndApprove walks a browser from a page that sends it to /login
+// through sign-in and consent (approving, if asked), following the pages'
+// redirects, and returns the first answer that is neither a redirect
+// within keypad nor a consent page; the browser's session (a cookie)
+// must work on every instance.
+func (c *cluster) signInAndApprove(person *agent, first reply) reply {
+	t := c.t
+	t.Helper()
+	first.must(t, "start", http.StatusSeeOther)
+	if loc := first.header.Get("Location"); !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("sent to %q, want /login", loc)
+	}
+	r := person.post("/login", url.Values{"username": {"alice"}, "password": {alicePassword}}).must(t, "login", http.StatusSeeOther)
+	approved := false
+	for range 10 {
+		switch loc := r.header.Get("Location"); {
+		case r.status == http.StatusSeeOther && strings.HasPrefix(loc, "/"):
+			r = person.get(loc)
+		case r.status == http.StatusOK && !approved && consentField.MatchString(r.body):
+			approved = true
+			r = person.post("/consent", url.Values{"action": {"approve"}, "request": {consentField.FindStringSubmatch(r.body)[1]}})
+		default:
+			return r // consent given before is remembered: no page then
+		}
+	}
+	t.Fatal("more than ten pages between sign-in and the end")
+	return r
+}
+
+// device: authorization at one instance, the person's pages at the
+// others, polls anywhere; then a refresh.
+func (c *cluster) device(s setup) tokens {
+	t := c.t
+	tv := c.agent("tv", "")
+	var da struct {
+		DeviceCode string `json:"device_code"`
+		UserCode   string `json:"user_code"`
+	}
+	tv.post("/oauth2/device_authorization", url.Values{"scope": {usageScope}}).must(t, "device authorization", http.StatusOK).json(t, &da)
+	var pending tokens
+	tv.post("/oauth2/token", url.Values{"grant_type": {deviceGrant}, "device_code": {da.DeviceCode}}).
+		must(t, "poll before approval", http.StatusBadRequest).json(t, &pending)
+	if pending.Error != "authorization_pending" {
+		t.Fatalf("poll before approval: %q, want authorization_pending", pending.Error)
+	}
+	person := c.agent("", "")
+	c.signInAndApprove(person, person.post("/device", url.Values{"user_code": {da.UserCode}})).must(t, "approve", http.StatusOK)
+	var tok tokens
+	// The device polls too fast for the interval: slow_down is a fine
+	// answer here; it polls again (a condition poll, on another instance).
+	deadline := time.Now().Add(seenWithin)
+	for tok.AccessToken == "" {
+		r := tv.post("/oauth2/token", url.Values{"grant_type": {deviceGrant}, "device_code": {da.DeviceCode}})
+		r.json(t, &tok)
+		if r.status != http.StatusOK && tok.Error != "slow_down" {
+			t.Fatalf("poll after approval: %d %s", r.status, r.body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no token within %v", seenWithin)
+		}
+		if tok.AccessToken == "" {
+			time.Sleep(time.Second) // the device's polling interval
+		}
+	}
+	return tok
+}
+
+// authCode: authorization code with PKCE, the pages on different
+// instances, the exchange and two refresh rotations.
+func (c *cluster) authCode(s setup) tokens {
+	t := c.t
+	verifier := rand.Text() + rand.Text() // 52 characters (RFC 7636 §4.1: 43 to 128)
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"response_type": {"code"}, "client_id": {"web"}, "redirect_uri": {redirectURI}, "scope": {usageScope},
+		"state": {"st-1"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	person := c.agent("", "")
+	r := c.signInAndApprove(person, person.get("/oauth2/authorize?"+q.Encode()))
+	loc, err := url.Parse(r.must(t, "back to the client", http.StatusSeeOther).header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" || loc.Query().Get("state") != "st-1" {
+		t.Fatalf("redirect %v, want a code and the state", loc)
+	}
+	web := c.agent(s.web.ClientID, s.web.ClientSecret)
+	var tok tokens
+	web.post("/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {redirectURI}, "code_verifier": {verifier}}).must(t, "exchange", http.StatusOK).json(t, &tok)
+	for i := range 2 {
+		var next tokens
+		web.post("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}).
+			must(t, fmt.Sprintf("refresh %d", i+1), http.StatusOK).json(t, &next)
+		if next.RefreshToken == "" || next.RefreshToken == tok.RefreshToken {
+			t.Fatalf("refresh %d: the refresh token did not rotate", i+1)
+		}
+		// The rotated-out token is refused everywhere (and, as reuse,
+		// ends the family: the next loop iteration would fail).
+		tok = next
+	}
+	return tok
+}
+
+// otp: lookup, send and grant on three instances; the code is read from
+// the dev outbox (kept in the database) through the balancer.
+func (c *cluster) otp(s setup) tokens {
+	t := c.t
+	kiosk := c.agent(s.kiosk.ClientID, s.kiosk.ClientSecret)
+	var lookup struct {
+		Session  string `json:"otp_session"`
+		Channels []struct{ ID, Type string }
+	}
+	kiosk.post("/oauth2/otp/lookup", url.Values{"identifier": {"+1 415 555 0142"}, "identifier_type": {"phone"}, "scope": {usageScope}}).
+		must(t, "lookup", http.StatusOK).json(t, &lookup)
+	if len(lookup.Channels) == 0 {
+		t.Fatalf("lookup found no channel: %+v", lookup)
+	}
+	kiosk.post("/oauth2/otp/send", url.Values{"otp_session": {lookup.Session}, "channel": {lookup.Channels[0].ID}}).must(t, "send", http.StatusOK)
+	var code string
+	reader := c.agent("", "")
+	deadline := time.Now().Add(seenWithin)
+	for code == "" {
+		var outbox struct{ Messages []struct{ Code string } }
+		reader.get("/dev/outbox.json").must(t, "outbox", http.StatusOK).json(t, &outbox)
+		if len(outbox.Messages) > 0 {
+			code = outbox.Messages[0].Code
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no message in the outbox within %v", seenWithin)
+		} else {
+			time.Sleep(50 * time.Millisecond) // polling a condition: an instance's queue worker delivers
+		}
+	}
+	var tok tokens
+	kiosk.post("/oauth2/token", url.Values{"grant_type": {otpGrant}, "otp_session": {lookup.Session}, "otp": {code}}).
+		must(t, "otp grant", http.StatusOK).json(t, &tok)
+	return tok
+}
+
+func TestCluster(t *testing.T) {
+	c := start(t, nil)
+	s := c.setup()
+	rs := c.agent(s.rs.ClientID, s.rs.ClientSecret)
+	var issued []string // access tokens answered 2xx: they must stay active
+	c.run(t, "Device", func() { issued = append(issued, c.device(s).AccessToken) })
+	c.run(t, "AuthorizationCode", func() { issued = append(issued, c.authCode(s).AccessToken) })
+	c.run(t, "OTP", func() { issued = append(issued, c.otp(s).AccessToken) })
+	c.run(t, "Revocation", func() {
+		tok := c.authCode(s)
+		if !c.active(rs, tok.AccessToken) {
+			t.Fatal("a fresh token is not active")
+		}
+		web := c.agent(s.web.ClientID, s.web.ClientSecret)
+		web.post("/oauth2/revoke", url.Values{"token": {tok.RefreshToken}}).must(c.t, "revoke", http.StatusOK)
+		// The next requests, on the two other instances, see it revoked.
+		for range 2 {
+			var bad tokens
+			web.post("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}).
+				must(c.t, "refresh a revoked token", http.StatusBadRequest).json(c.t, &bad)
+			if bad.Error != "invalid_grant" {
+				c.t.Fatalf("refresh of a revoked token: %q, want invalid_grant", bad.Error)
+			}
+		}
+		for range 3 {
+			if c.active(rs, tok.AccessToken) {
+				c.t.Fatal("the access token of a revoked grant is still active")
+			}
+		}
+	})
+	c.run(t, "KeyRotation", func() {
+		before := kidOf(c.t, c.authCode(s).AccessToken)
+		c.cli("keys", "rotate")
+		// Every instance signs with the new key within the bound: three
+		// consecutive tokens (one per instance) carry it.
+		start := time.Now()
+		fresh := 0
+		for fresh < 3 {
+			if time.Since(start) > seenWithin {
+				c.t.Fatalf("not every instance signs with the new key within %v", seenWithin)
+			}
+			if kidOf(c.t, c.clientToken(rs)) != before {
+				fresh++
+			} else {
+				fresh = 0
+			}
+		}
+		c.t.Logf("key rotation reached all three instances after %v", time.Since(start).Round(time.Millisecond))
+	})
+	c.run(t, "Races", func() { c.races(s) })
+	c.run(t, "Kill", func() { c.killOne(s, rs, issued) })
+}
+
+// clientToken gets a client_credentials access token as rs.
+func (c *cluster) clientToken(rs *agent) string {
+	c.t.Helper()
+	var tok tokens
+	rs.post("/oauth2/token", url.Values{"grant_type": {"client_credentials"}}).must(c.t, "client credentials", http.StatusOK).json(c.t, &tok)
+	return tok.AccessToken
+}
+
+// races redeems the same refresh token, authorization code and OTP from
+// many goroutines at once through the balancer: one winner each.
+func (c *cluster) races(s setup) {
+	t := c.t
+	const n = 12
+	race := func(what string, send func(a *agent) reply) {
+		tok := make([]int, n)
+		c.concurrently(func() {
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { tok[i] = send(c.agent(s.web.ClientID, s.web.ClientSecret)).status })
+			}
+			wg.Wait()
+		})
+		wins := 0
+		for _, st := range tok {
+			switch st {
+			case http.StatusOK:
+				wins++
+			case http.StatusBadRequest:
+			default:
+				t.Errorf("%s: status %d, want 200 or 400", what, st)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%s: %d winners of %d, want exactly one", what, wins, n)
+		}
+	}
+	for round := range 3 {
+		tok := c.authCode(s)
+		race(fmt.Sprintf("refresh token, round %d", round), func(a *agent) reply {
+			return a.post("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
+		})
+	}
+}
+
+// killOne issues tokens through the balancer while one instance is
+// killed with SIGKILL: every token answered 200 (before, during and after)
+// is durable, the balancer routes around the dead instance and the
+// others keep serving.
+func (c *cluster) killOne(s setup, rs *agent, issued []string) {
+	t := c.t
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	failures := 0
+	c.concurrently(func() {
+		for range 4 {
+			wg.Go(func() {
+				a := c.agent(s.rs.ClientID, s.rs.ClientSecret)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					req, _ := http.NewRequest("POST", c.base+"/oauth2/token", strings.NewReader("grant_type=client_credentials"))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.SetBasicAuth(a.id, a.secret)
+					resp, err := a.client.Do(req)
+					if err != nil {
+						mu.Lock()
+						failures++
+						mu.Unlock()
+						continue
+					}
+					var tok tokens
+					json.NewDecoder(resp.Body).Decode(&tok)
+					resp.Body.Close()
+					mu.Lock()
+					if resp.StatusCode == http.StatusOK {
+						issued = append(issued, tok.AccessToken)
+					} else {
+						failures++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		// Kill once some tokens went out, mid-stream.
+		for {
+			mu.Lock()
+			n := len(issued)
+			mu.Unlock()
+			if n > 30 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond) // polling a condition
+		}
+		c.kill("b")
+		// The balancer routes around it: 30 consecutive successes after it
+		// noticed (within its health checks' fall time).
+		ok := 0
+		start := time.Now()
+		for ok < 30 {
+			if time.Since(start) > seenWithin {
+				t.Fatalf("the balancer did not route around the killed instance within %v", seenWithin)
+			}
+			resp, err := http.Get(c.base + "/readyz")
+			if err == nil && resp.StatusCode == http.StatusOK && resp.Header.Get(instanceHeader) != "b" {
+				ok++
+			} else {
+				ok = 0
+			}
+			if err == nil {
+				resp.Body.Close()
+			}
+		}
+		close(stop)
+		wg.Wait()
+	})
+	t.Logf("%d tokens issued around the kill, %d requests failed (in flight on the killed instance)", len(issued), failures)
+	// Every token that got a 200 is durable: active on the survivors.
+	rs2 := c.agent(s.rs.ClientID, s.rs.ClientSecret)
+	c.concurrently(func() {
+		for _, tok := range issued {
+			if !c.active(rs2, tok) {
+				t.Fatalf("a token answered 200 before the kill is not active afterwards")
+			}
+		}
+	})
+}
