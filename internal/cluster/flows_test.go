@@ -131,11 +131,12 @@ func (c *cluster) device(s setup) tokens {
 	return tok
 }
 
-// authCode: authorization code with PKCE, the pages on different
-// instances, the exchange and two refresh rotations.
-func (c *cluster) authCode(s setup) tokens {
+// code walks a person through the authorization code pages (PKCE) on
+// different instances and returns the code and its verifier.
+func (c *cluster) code() (code, verifier string) {
 	t := c.t
-	verifier := rand.Text() + rand.Text() // 52 characters (RFC 7636 §4.1: 43 to 128)
+	t.Helper()
+	verifier = rand.Text() + rand.Text() // 52 characters (RFC 7636 §4.1: 43 to 128)
 	sum := sha256.Sum256([]byte(verifier))
 	q := url.Values{"response_type": {"code"}, "client_id": {"web"}, "redirect_uri": {redirectURI}, "scope": {usageScope},
 		"state": {"st-1"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
@@ -145,10 +146,22 @@ func (c *cluster) authCode(s setup) tokens {
 	if err != nil || loc.Query().Get("code") == "" || loc.Query().Get("state") != "st-1" {
 		t.Fatalf("redirect %v, want a code and the state", loc)
 	}
+	return loc.Query().Get("code"), verifier
+}
+
+// exchangeForm is the token request that redeems code.
+func exchangeForm(code, verifier string) url.Values {
+	return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}, "code_verifier": {verifier}}
+}
+
+// authCode: authorization code with PKCE, the pages on different
+// instances, the exchange and two refresh rotations.
+func (c *cluster) authCode(s setup) tokens {
+	t := c.t
+	code, verifier := c.code()
 	web := c.agent(s.web.ClientID, s.web.ClientSecret)
 	var tok tokens
-	web.post("/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
-		"redirect_uri": {redirectURI}, "code_verifier": {verifier}}).must(t, "exchange", http.StatusOK).json(t, &tok)
+	web.post("/oauth2/token", exchangeForm(code, verifier)).must(t, "exchange", http.StatusOK).json(t, &tok)
 	for i := range 2 {
 		var next tokens
 		web.post("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}).
@@ -251,6 +264,19 @@ func TestCluster(t *testing.T) {
 	c.run(t, "Kill", func() { c.killOne(s, rs, issued) })
 }
 
+// TestClusterSerializable runs the flows and the races again on a
+// database whose every transaction is SERIALIZABLE (as CockroachDB's and
+// YugabyteDB's are): serialization failures are retried or answered 503,
+// never a lost or doubled redemption.
+func TestClusterSerializable(t *testing.T) {
+	c := start(t, url.Values{"default_transaction_isolation": {"serializable"}})
+	s := c.setup()
+	c.run(t, "Device", func() { c.device(s) })
+	c.run(t, "AuthorizationCode", func() { c.authCode(s) })
+	c.run(t, "OTP", func() { c.otp(s) })
+	c.run(t, "Races", func() { c.races(s) })
+}
+
 // clientToken gets a client_credentials access token as rs.
 func (c *cluster) clientToken(rs *agent) string {
 	c.t.Helper()
@@ -259,39 +285,60 @@ func (c *cluster) clientToken(rs *agent) string {
 	return tok.AccessToken
 }
 
-// races redeems the same refresh token, authorization code and OTP from
-// many goroutines at once through the balancer: one winner each.
+// races redeems the same refresh token and authorization code from many
+// goroutines at once through the balancer: one winner each. A loser gets
+// 400 invalid_grant, or 503 temporarily_unavailable when a SERIALIZABLE
+// database kept failing its transaction (nothing was written then).
 func (c *cluster) races(s setup) {
 	t := c.t
 	const n = 12
-	race := func(what string, send func(a *agent) reply) {
-		tok := make([]int, n)
+	rs := c.agent(s.rs.ClientID, s.rs.ClientSecret)
+	// race sends n requests at once and returns the answers that won
+	// (200); every other answer must be a clean loss.
+	race := func(what string, send func(a *agent) reply) []reply {
+		replies := make([]reply, n)
 		c.concurrently(func() {
 			var wg sync.WaitGroup
 			for i := range n {
-				wg.Go(func() { tok[i] = send(c.agent(s.web.ClientID, s.web.ClientSecret)).status })
+				wg.Go(func() { replies[i] = send(c.agent(s.web.ClientID, s.web.ClientSecret)) })
 			}
 			wg.Wait()
 		})
-		wins := 0
-		for _, st := range tok {
-			switch st {
+		var wins []reply
+		for _, r := range replies {
+			switch r.status {
 			case http.StatusOK:
-				wins++
-			case http.StatusBadRequest:
+				wins = append(wins, r)
+			case http.StatusBadRequest, http.StatusServiceUnavailable:
 			default:
-				t.Errorf("%s: status %d, want 200 or 400", what, st)
+				t.Errorf("%s: status %d, want 200, 400 or 503: %s", what, r.status, r.body)
 			}
 		}
-		if wins != 1 {
-			t.Fatalf("%s: %d winners of %d, want exactly one", what, wins, n)
+		if len(wins) > 1 {
+			t.Fatalf("%s: %d winners of %d, want at most one", what, len(wins), n)
 		}
+		return wins
 	}
 	for round := range 3 {
+		// A code redeemed twice revokes what it issued (RFC 6749 §4.1.2):
+		// at most one exchange succeeds, and its tokens end up revoked
+		// because the others were replays.
+		code, verifier := c.code()
+		for _, w := range race(fmt.Sprintf("authorization code, round %d", round), func(a *agent) reply {
+			return a.post("/oauth2/token", exchangeForm(code, verifier))
+		}) {
+			var tok tokens
+			w.json(t, &tok)
+			if c.active(rs, tok.AccessToken) {
+				t.Fatalf("authorization code, round %d: the winner's token is active although the code was replayed", round)
+			}
+		}
 		tok := c.authCode(s)
-		race(fmt.Sprintf("refresh token, round %d", round), func(a *agent) reply {
+		if wins := race(fmt.Sprintf("refresh token, round %d", round), func(a *agent) reply {
 			return a.post("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
-		})
+		}); len(wins) != 1 {
+			t.Fatalf("refresh token, round %d: %d winners, want exactly one", round, len(wins))
+		}
 	}
 }
 

@@ -31,18 +31,18 @@ const startWait = 60 * time.Second
 // cluster is three keypad instances on one PostgreSQL schema behind
 // HAProxy.
 type cluster struct {
-	t       *testing.T
-	dir     string
-	bin     string
-	env     []string // KEYPAD_* for every process
-	base    string   // the balancer's URL, also the issuer
-	mu      sync.Mutex
-	procs   map[string]*exec.Cmd // by instance name
+	t     *testing.T
+	dir   string
+	bin   string
+	env   []string // KEYPAD_* for every process
+	base  string   // the balancer's URL, also the issuer
+	mu    sync.Mutex
+	procs map[string]*exec.Cmd // by instance name
 	// last is the instance that answered the latest request; while
 	// sequential, the next must be another (see agent.do).
 	last       string
 	sequential bool
-	haproxy *exec.Cmd
+	haproxy    *exec.Cmd
 }
 
 // strict reports whether a missing component fails the test.
