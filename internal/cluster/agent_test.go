@@ -43,7 +43,7 @@ type reply struct {
 	instance string
 }
 
-func (r reply) json(t *testing.T, v any) {
+func (r reply) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.body), v); err != nil {
 		t.Fatalf("status %d, body %q is not JSON: %v", r.status, r.body, err)
@@ -111,7 +111,7 @@ func (a *agent) post(path string, form url.Values) reply {
 }
 
 // must checks a reply's status.
-func (r reply) must(t *testing.T, what string, status int) reply {
+func (r reply) must(t testing.TB, what string, status int) reply {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("%s: status %d on instance %s, want %d; body: %s", what, r.status, r.instance, status, r.body)
@@ -127,7 +127,7 @@ type tokens struct {
 }
 
 // kidOf returns the kid in a JWT's header.
-func kidOf(t *testing.T, jwt string) string {
+func kidOf(t testing.TB, jwt string) string {
 	t.Helper()
 	head, _, _ := strings.Cut(jwt, ".")
 	b, err := base64.RawURLEncoding.DecodeString(head)

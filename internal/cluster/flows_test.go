@@ -54,6 +54,7 @@ func (c *cluster) setup() setup {
 
 // run runs fn as a subtest whose failures stop it.
 func (c *cluster) run(t *testing.T, name string, fn func()) {
+	t.Helper()
 	t.Run(name, func(t *testing.T) {
 		parent := c.t
 		c.t = t

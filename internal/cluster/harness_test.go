@@ -31,7 +31,7 @@ const startWait = 60 * time.Second
 // cluster is three keypad instances on one PostgreSQL schema behind
 // HAProxy.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	bin   string
 	env   []string // KEYPAD_* for every process
@@ -42,6 +42,7 @@ type cluster struct {
 	// sequential, the next must be another (see agent.do).
 	last       string
 	sequential bool
+	n          int // instances started
 	haproxy    *exec.Cmd
 }
 
@@ -49,7 +50,7 @@ type cluster struct {
 func strict() bool { return os.Getenv("KEYPAD_TEST_STRICT") == "1" }
 
 // haproxyPath finds haproxy, skipping (or failing, under strict) without it.
-func haproxyPath(t *testing.T) string {
+func haproxyPath(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{"haproxy", "/usr/sbin/haproxy"} {
 		if path, err := exec.LookPath(p); err == nil {
@@ -71,7 +72,7 @@ var buildOnce struct {
 	err      error
 }
 
-func keypadBinary(t *testing.T) string {
+func keypadBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildOnce.dir, buildOnce.err = os.MkdirTemp("", "keypad-cluster-")
@@ -99,7 +100,7 @@ func TestMain(m *testing.M) {
 }
 
 // freePort returns a port free on 127.0.0.1 just now.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,23 +113,40 @@ func freePort(t *testing.T) int {
 // instances are the names of the three keypads, as HAProxy calls them.
 var instances = []string{"a", "b", "c"}
 
-// start brings up the cluster on a fresh schema (with DSN options, e.g.
-// default_transaction_isolation) and stops it when the test ends.
-func start(t *testing.T, dsnParams url.Values) *cluster {
+// start brings up three instances on a fresh schema (with DSN options,
+// e.g. default_transaction_isolation) and stops them when the test ends.
+func start(t testing.TB, dsnParams url.Values) *cluster {
+	t.Helper()
+	return startN(t, options{instances: 3, dsnParams: dsnParams, checkInterval: "250ms"})
+}
+
+// options shape a cluster.
+type options struct {
+	instances     int
+	dsnParams     url.Values
+	checkInterval string // HAProxy's health check interval
+	// dbProxy, when set, rewrites the DSN's host:port (a counting proxy).
+	dbProxy func(dsn string) string
+}
+
+func startN(t testing.TB, o options) *cluster {
 	t.Helper()
 	hap := haproxyPath(t)
 	dsn := pgtest.Schema(t, "keypad_cluster")
-	if len(dsnParams) > 0 {
+	if len(o.dsnParams) > 0 {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		q := u.Query()
-		for k, v := range dsnParams {
+		for k, v := range o.dsnParams {
 			q[k] = v
 		}
 		u.RawQuery = q.Encode()
 		dsn = u.String()
+	}
+	if o.dbProxy != nil {
+		dsn = o.dbProxy(dsn)
 	}
 	secret := make([]byte, 32)
 	rand.Read(secret)
@@ -142,11 +160,12 @@ func start(t *testing.T, dsnParams url.Values) *cluster {
 	c.cli("migrate")
 
 	var servers strings.Builder
-	for _, name := range instances {
+	for _, name := range instances[:o.instances] {
 		port := freePort(t)
-		fmt.Fprintf(&servers, "    server %s 127.0.0.1:%d check inter 250ms fall 2 rise 2\n", name, port)
+		fmt.Fprintf(&servers, "    server %s 127.0.0.1:%d check inter %s fall 2 rise 2\n", name, port, o.checkInterval)
 		c.serve(name, port)
 	}
+	c.n = o.instances
 	cfg := fmt.Sprintf(`global
     maxconn 512
 defaults
@@ -192,7 +211,8 @@ func (c *cluster) serve(name string, port int) {
 	c.mu.Lock()
 	c.procs[name] = cmd
 	c.mu.Unlock()
-	c.t.Cleanup(func() {
+	t := c.t
+	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
 	})
@@ -216,7 +236,7 @@ func (c *cluster) awaitAll() {
 	c.t.Helper()
 	seen := map[string]bool{}
 	deadline := time.Now().Add(startWait)
-	for len(seen) < len(instances) {
+	for len(seen) < c.n {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("the cluster did not come up within %v: ready instances %v", startWait, seen)
 		}
@@ -261,7 +281,7 @@ func cliJSON[T any](c *cluster, args ...string) T {
 
 // prefixWriter copies a process's output into the test log, line by line.
 type prefixWriter struct {
-	t      *testing.T
+	t      testing.TB
 	prefix string
 	mu     sync.Mutex
 	buf    []byte
