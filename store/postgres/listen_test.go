@@ -28,7 +28,12 @@ func TestListenerReconnects(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.WatchChanges(ctx, func(c keypad.Change, err error) { reports <- report{c, err} })
+		s.WatchChanges(ctx, func(c keypad.Change, err error) {
+			select {
+			case reports <- report{c, err}:
+			case <-ctx.Done(): // the test ended; nobody reads any more
+			}
+		})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	next := func(what string) report {

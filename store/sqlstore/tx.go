@@ -16,7 +16,7 @@ import (
 const maxAttempts = 12
 
 // maxBackoff caps one wait between attempts.
-const maxBackoff = 250 * time.Millisecond
+const maxBackoff = time.Second
 
 // inTx runs fn in a write transaction and commits it, running it again
 // when the database says it raced another transaction. fn must therefore

@@ -31,7 +31,10 @@ func testChanges(t *testing.T, watcher, writer keypad.Store) {
 			if err != nil {
 				t.Errorf("watch changes: %v", err)
 			}
-			changes <- c
+			select {
+			case changes <- c:
+			case <-ctx.Done(): // the test ended; nobody reads any more
+			}
 		})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
