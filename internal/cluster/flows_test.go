@@ -177,10 +177,12 @@ func (c *cluster) authCode(s setup) tokens {
 	return tok
 }
 
-// otp: lookup, send and grant on three instances; the code is read from
-// the dev outbox (kept in the database) through the balancer.
-func (c *cluster) otp(s setup) tokens {
+// otpCode runs the OTP lookup and send on different instances and reads
+// the code from the dev outbox (kept in the database) through the
+// balancer; it returns the session and the code.
+func (c *cluster) otpCode(s setup) (session, code string) {
 	t := c.t
+	t.Helper()
 	kiosk := c.agent(s.kiosk.ClientID, s.kiosk.ClientSecret)
 	var lookup struct {
 		Session  string `json:"otp_session"`
@@ -192,22 +194,30 @@ func (c *cluster) otp(s setup) tokens {
 		t.Fatalf("lookup found no channel: %+v", lookup)
 	}
 	kiosk.post("/oauth2/otp/send", url.Values{"otp_session": {lookup.Session}, "channel": {lookup.Channels[0].ID}}).must(t, "send", http.StatusOK)
-	var code string
 	reader := c.agent("", "")
 	deadline := time.Now().Add(seenWithin)
-	for code == "" {
+	for {
 		var outbox struct{ Messages []struct{ Code string } }
 		reader.get("/dev/outbox.json").must(t, "outbox", http.StatusOK).json(t, &outbox)
-		if len(outbox.Messages) > 0 {
-			code = outbox.Messages[0].Code
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no message in the outbox within %v", seenWithin)
-		} else {
-			time.Sleep(50 * time.Millisecond) // polling a condition: an instance's queue worker delivers
+		// The newest message first: earlier runs' codes stay in the outbox.
+		if len(outbox.Messages) > c.otpSeen {
+			c.otpSeen = len(outbox.Messages)
+			return lookup.Session, outbox.Messages[0].Code
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new message in the outbox within %v", seenWithin)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition: an instance's queue worker delivers
 	}
+}
+
+// otp: lookup, send and grant on three instances.
+func (c *cluster) otp(s setup) tokens {
+	t := c.t
+	session, code := c.otpCode(s)
+	kiosk := c.agent(s.kiosk.ClientID, s.kiosk.ClientSecret)
 	var tok tokens
-	kiosk.post("/oauth2/token", url.Values{"grant_type": {otpGrant}, "otp_session": {lookup.Session}, "otp": {code}}).
+	kiosk.post("/oauth2/token", url.Values{"grant_type": {otpGrant}, "otp_session": {session}, "otp": {code}}).
 		must(t, "otp grant", http.StatusOK).json(t, &tok)
 	return tok
 }
@@ -286,8 +296,8 @@ func (c *cluster) clientToken(rs *agent) string {
 	return tok.AccessToken
 }
 
-// races redeems the same refresh token and authorization code from many
-// goroutines at once through the balancer: one winner each. A loser gets
+// races redeems the same authorization code, one-time code and refresh
+// token from many goroutines at once through the balancer: one winner each. A loser gets
 // 400 invalid_grant, or 503 temporarily_unavailable when a SERIALIZABLE
 // database kept failing its transaction (nothing was written then).
 func (c *cluster) races(s setup) {
@@ -333,6 +343,13 @@ func (c *cluster) races(s setup) {
 			if c.active(rs, tok.AccessToken) {
 				t.Fatalf("authorization code, round %d: the winner's token is active although the code was replayed", round)
 			}
+		}
+		session, otp := c.otpCode(s)
+		if wins := race(fmt.Sprintf("one-time code, round %d", round), func(a *agent) reply {
+			a.id, a.secret = s.kiosk.ClientID, s.kiosk.ClientSecret
+			return a.post("/oauth2/token", url.Values{"grant_type": {otpGrant}, "otp_session": {session}, "otp": {otp}})
+		}); len(wins) != 1 {
+			t.Fatalf("one-time code, round %d: %d winners, want exactly one", round, len(wins))
 		}
 		tok := c.authCode(s)
 		if wins := race(fmt.Sprintf("refresh token, round %d", round), func(a *agent) reply {

@@ -43,6 +43,7 @@ type cluster struct {
 	last       string
 	sequential bool
 	n          int // instances started
+	otpSeen    int // messages in the dev outbox so far
 	haproxy    *exec.Cmd
 }
 
