@@ -82,9 +82,10 @@ type Config struct {
 	// security check of this package.
 	Dev bool
 	// ClientCacheTTL, when positive, lets each instance keep client records
-	// this long instead of reading them for every token request. A deleted
-	// client or rotated secret then keeps working on other instances (and
-	// on a running server changed through the CLI) for up to this long.
+	// this long instead of reading them for every token request (30s by
+	// default). Every client change empties every instance's cache within
+	// the store's change bound (docs/scale-out.md); the TTL only bounds a
+	// missed notification. Zero turns the cache off.
 	ClientCacheTTL time.Duration
 	// ClientJWKSAllowPrivate lets a private_key_jwt client's jwks_uri
 	// reach loopback and private addresses. Off, keypad never fetches
@@ -129,6 +130,11 @@ func (s Secret) GoString() string { return fmt.Sprintf("%q", s.String()) }
 // LogValue hides the secret from log/slog.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
+// DefaultClientCacheTTL is client_cache_ttl's default: the safety net
+// behind the change notifications that empty the cache (see
+// docs/scale-out.md).
+const DefaultClientCacheTTL = 30 * time.Second
+
 // Default returns the configuration keypad runs with when nothing is set:
 // an embedded SQLite database in the working directory, served on
 // loopback only.
@@ -141,6 +147,7 @@ func Default() Config {
 		AccessTTL:       time.Hour,
 		RefreshTTL:      30 * 24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
+		ClientCacheTTL:  DefaultClientCacheTTL,
 		Device:          defaultDevice(),
 		Web:             defaultWeb(),
 		OTP:             defaultOTP(),

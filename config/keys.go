@@ -66,7 +66,7 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setBool(&c.AutoMigrate, v) }},
 	{Name: "dev", Bool: true, Default: "false", Help: "development mode for conveniences that must never run in production (the OTP flow's dev outbox)",
 		set: func(c *Config, v string) error { return setBool(&c.Dev, v) }},
-	{Name: "client_cache_ttl", Default: "0s", Help: "how long an instance may cache client records (0s to 5m); changes to a client reach running servers this late",
+	{Name: "client_cache_ttl", Default: "30s", Help: "how long an instance may cache client records (0s to 5m; 0s: no cache); client changes empty every instance's cache at once, this only bounds a missed notification",
 		set: func(c *Config, v string) error { return setDuration(&c.ClientCacheTTL, v) }},
 	{Name: "client_jwks_allow_private", Bool: true, Default: "false", Help: "let private_key_jwt clients' jwks_uri point at loopback and private addresses (tests, clients on the same private network); off, those are never fetched",
 		set: func(c *Config, v string) error { return setBool(&c.ClientJWKSAllowPrivate, v) }},

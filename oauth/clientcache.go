@@ -11,6 +11,12 @@ import (
 // clientCache keeps client records for a short time so that the token
 // endpoint does not read the store on every request. Records are shared:
 // callers must not modify them. With a zero TTL it is a plain pass-through.
+//
+// The server empties it whenever the store reports a client change
+// (Server.ForgetClients); the TTL is only the safety net. A read that
+// started before such a report must not refill the cache with what it
+// read, so every report starts a new epoch and a read from an older epoch
+// is returned but not kept.
 type clientCache struct {
 	store keypad.ClientStore
 	ttl   time.Duration
@@ -18,6 +24,7 @@ type clientCache struct {
 
 	mu      sync.RWMutex
 	entries map[string]cachedClient
+	epoch   uint64 // under mu; bumped by forgetAll
 }
 
 type cachedClient struct {
@@ -43,6 +50,7 @@ func (cc *clientCache) GetClient(ctx context.Context, id string) (*keypad.Client
 	now := cc.now()
 	cc.mu.RLock()
 	e, ok := cc.entries[id]
+	epoch := cc.epoch
 	cc.mu.RUnlock()
 	if ok && now.Before(e.expires) {
 		return e.c, nil
@@ -53,6 +61,10 @@ func (cc *clientCache) GetClient(ctx context.Context, id string) (*keypad.Client
 		return nil, err
 	}
 	cc.mu.Lock()
+	if cc.epoch != epoch {
+		cc.mu.Unlock()
+		return c, nil // a change was reported while we read: do not keep it
+	}
 	if len(cc.entries) >= maxCachedClients {
 		clear(cc.entries)
 	}
@@ -67,6 +79,14 @@ func (cc *clientCache) forget(id string) {
 	cc.mu.Unlock()
 }
 
+// forgetAll empties the cache and starts a new epoch.
+func (cc *clientCache) forgetAll() {
+	cc.mu.Lock()
+	clear(cc.entries)
+	cc.epoch++
+	cc.mu.Unlock()
+}
+
 // client returns a registered client (see Config.ClientCacheTTL).
 func (s *Server) client(ctx context.Context, id string) (*keypad.Client, error) {
 	return s.clients.GetClient(ctx, id)
@@ -75,3 +95,8 @@ func (s *Server) client(ctx context.Context, id string) (*keypad.Client, error) 
 // ForgetClient drops a client from this server's cache, so that deleting
 // it or rotating its secret through this process takes effect at once.
 func (s *Server) ForgetClient(id string) { s.clients.forget(id) }
+
+// ForgetClients empties this server's client cache: call it when the
+// store reports that clients changed (keypad.ChangeClients), whichever
+// process changed them. Reads in flight when it is called are not kept.
+func (s *Server) ForgetClients() { s.clients.forgetAll() }

@@ -43,10 +43,11 @@ type Config struct {
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	// ClientCacheTTL, when positive, caches client records this long, so
-	// the token endpoint need not read the store for every request. A
-	// deleted client or a rotated secret then still works on this
-	// instance for up to that long (and at once on the instance that made
-	// the change, which calls ForgetClient). Zero disables the cache.
+	// the token endpoint need not read the store for every request. The
+	// owner of the Server empties the cache when the store reports a
+	// client change (ForgetClients), so the TTL only bounds how long a
+	// missed report could leave a deleted client or a rotated secret
+	// working. Zero disables the cache.
 	ClientCacheTTL time.Duration
 	// ClientJWKS bounds the fetching of private_key_jwt clients' jwks_uri.
 	ClientJWKS JWKSFetchConfig

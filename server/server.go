@@ -204,8 +204,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopJanitor = cancel
-	s.janitorDone.Add(3)
+	s.janitorDone.Add(4)
 	go s.janitor(jctx)
+	watching := make(chan struct{})
+	go s.watchChanges(jctx, watching)
 	// The OTP send queue's worker (one per instance) stops with the
 	// janitor, after finishing the message in hand.
 	go func() {
@@ -217,6 +219,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		defer s.janitorDone.Done()
 		s.oauth.RunCIBAPings(jctx)
 	}()
+	s.awaitWatch(watching)
 	return s, nil
 }
 

@@ -304,6 +304,10 @@ func TestRefreshKeysPicksUpRotation(t *testing.T) {
 	cfg.AutoMigrate = true
 	s, _ := startServer(t, cfg, Options{})
 	ctx := context.Background()
+	// Stop the janitor and the change watcher, so that only the
+	// refreshKeys call below can change the JWKS.
+	s.stopJanitor()
+	s.janitorDone.Wait()
 	before := string(s.keys.JWKS())
 
 	// Another instance (here: a second keyring on the same store and

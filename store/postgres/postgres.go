@@ -39,5 +39,5 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w (is the server up and the DSN right?)", err)
 	}
-	return sqlstore.New(sqlstore.Postgres, db, nil), nil
+	return sqlstore.New(sqlstore.Postgres, db, nil).WithWatcher(listener(dsn)), nil
 }

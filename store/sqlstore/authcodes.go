@@ -52,9 +52,13 @@ func (s *Store) GetAuthCode(ctx context.Context, hash []byte) (*keypad.AuthCode,
 // Otherwise it returns ErrNotFound, or the code with ErrConsumed (checked
 // first, so a replay is always seen as one) or ErrExpired.
 func (s *Store) ConsumeAuthCode(ctx context.Context, hash []byte, now time.Time) (*keypad.AuthCode, error) {
-	c, err := scanAuthCode(s.w.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = $2
+	var c *keypad.AuthCode
+	err := s.retry(ctx, func() (err error) {
+		c, err = scanAuthCode(s.w.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = $2
 		WHERE hash = $1 AND used_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
 		RETURNING `+authCodeCols, hash, dbTime(now)))
+		return err
+	})
 	if err == nil {
 		return c, nil
 	}

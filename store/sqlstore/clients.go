@@ -29,15 +29,17 @@ func scanClient(r scanner) (*keypad.Client, error) {
 
 // CreateClient stores a new client; ErrConflict if the ID is taken.
 func (s *Store) CreateClient(ctx context.Context, c *keypad.Client) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
+	what := fmt.Sprintf("create client %q", c.ID)
+	return s.execChange(ctx, keypad.ChangeClients, func(_ sql.Result, err error) error {
+		if err != nil {
+			return insertErr(what, err)
+		}
+		return nil
+	}, `INSERT INTO clients (`+clientCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
 		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
 		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
-	if err != nil {
-		return insertErr(fmt.Sprintf("create client %q", c.ID), err)
-	}
-	return nil
 }
 
 // GetClient returns a client, or ErrNotFound.
@@ -56,14 +58,16 @@ func (s *Store) ListClients(ctx context.Context) ([]*keypad.Client, error) {
 
 // UpdateClient replaces a stored client; ErrNotFound if there is none.
 func (s *Store) UpdateClient(ctx context.Context, c *keypad.Client) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE clients SET name = $2, description = $3,
+	what := fmt.Sprintf("update client %q", c.ID)
+	return s.execChange(ctx, keypad.ChangeClients, func(res sql.Result, err error) error {
+		return mustAffect(what, res, err)
+	}, `UPDATE clients SET name = $2, description = $3,
 		secret_hash = $4, is_public = $5, grant_types = $6, scopes = $7, redirect_uris = $8,
 		token_format = $9, access_ttl = $10, refresh_ttl = $11, options = $12,
 		created_at = $13, updated_at = $14 WHERE id = $1`,
 		c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
 		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
 		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
-	return mustAffect(fmt.Sprintf("update client %q", c.ID), res, err)
 }
 
 // DeleteClient removes a client with its grants, tokens and pending codes,
@@ -79,7 +83,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 				return fmt.Errorf("delete client %q: delete its %s: %w", id, table, dbErr(err))
 			}
 		}
-		return nil
+		return s.bump(ctx, tx, keypad.ChangeClients)
 	})
 }
 

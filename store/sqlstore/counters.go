@@ -13,11 +13,13 @@ import (
 // window that ended at or before now restarts at 1.
 func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {
 	var n int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO counters (name, hits, window_end) VALUES ($1, 1, $3)
+	err := s.retry(ctx, func() error {
+		return s.w.QueryRowContext(ctx, `INSERT INTO counters (name, hits, window_end) VALUES ($1, 1, $3)
 		ON CONFLICT (name) DO UPDATE SET
 			hits = CASE WHEN counters.window_end <= $2 THEN 1 ELSE counters.hits + 1 END,
 			window_end = CASE WHEN counters.window_end <= $2 THEN $3 ELSE counters.window_end END
 		RETURNING hits`, key, now.UnixMicro(), now.Add(window).UnixMicro()).Scan(&n)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("count %q: %w", key, dbErr(err))
 	}
@@ -43,9 +45,12 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, er
 // chargedAt+window; any later window ends later than that). A counter at
 // 0, missing, or in another window is left alone.
 func (s *Store) Unhit(ctx context.Context, key string, window time.Duration, chargedAt time.Time) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE counters SET hits = hits - 1
+	if err := s.retry(ctx, func() error {
+		_, err := s.w.ExecContext(ctx, `UPDATE counters SET hits = hits - 1
 		WHERE name = $1 AND window_end > $2 AND window_end <= $3 AND hits > 0`,
-		key, chargedAt.UnixMicro(), chargedAt.Add(window).UnixMicro()); err != nil {
+			key, chargedAt.UnixMicro(), chargedAt.Add(window).UnixMicro())
+		return err
+	}); err != nil {
 		return fmt.Errorf("take back a hit of %q: %w", key, dbErr(err))
 	}
 	return nil
@@ -53,7 +58,10 @@ func (s *Store) Unhit(ctx context.Context, key string, window time.Duration, cha
 
 // ResetCounter deletes a counter; a missing one is not an error.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM counters WHERE name = $1`, key); err != nil {
+	if err := s.retry(ctx, func() error {
+		_, err := s.w.ExecContext(ctx, `DELETE FROM counters WHERE name = $1`, key)
+		return err
+	}); err != nil {
 		return fmt.Errorf("reset counter %q: %w", key, dbErr(err))
 	}
 	return nil

@@ -25,6 +25,9 @@ type Dialect struct {
 	// lockKeys serialises CreateCurrentKey across processes in the same
 	// way (SQLite's BEGIN IMMEDIATE already does).
 	lockKeys string
+	// importTurn locks and unlocks (session-level, outside the
+	// transaction) so bulk subject upserts take turns (see inTurn).
+	importTurn [2]string
 	// hasVersionTable answers whether schema_version exists, as one row
 	// holding a boolean or an integer.
 	hasVersionTable string
@@ -34,6 +37,10 @@ type Dialect struct {
 	// linear search per parameter: thousands of them cost more than the
 	// inserts.
 	numberedParams bool
+	// notify, when set, sends a notification ($1 channel, $2 payload,
+	// prefixed with the schema and a colon) delivered when the
+	// transaction commits (PostgreSQL's pg_notify).
+	notify string
 }
 
 // params is the placeholder list of n parameters, numbered from first.
@@ -70,8 +77,11 @@ var Postgres = &Dialect{
 	// One lock per schema: keypads sharing a schema take turns, keypads
 	// (or tests) in different schemas do not wait for each other. The
 	// first key is "keyp" in ASCII.
-	lockMigrations:  `SELECT pg_advisory_xact_lock(1801812336, hashtext(current_schema()))`,
-	lockKeys:        `SELECT pg_advisory_xact_lock(1801812337, hashtext(current_schema()))`,
+	lockMigrations: `SELECT pg_advisory_xact_lock(1801812336, hashtext(current_schema()))`,
+	lockKeys:       `SELECT pg_advisory_xact_lock(1801812337, hashtext(current_schema()))`,
+	importTurn: [2]string{`SELECT pg_advisory_lock(1801812338, hashtext(current_schema()))`,
+		`SELECT pg_advisory_unlock(1801812338, hashtext(current_schema()))`},
 	hasVersionTable: `SELECT to_regclass('schema_version') IS NOT NULL`,
 	numberedParams:  true,
+	notify:          `SELECT pg_notify($1, current_schema() || ':' || $2)`,
 }

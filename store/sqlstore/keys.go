@@ -21,12 +21,14 @@ func scanKey(r scanner) (*keypad.SigningKey, error) {
 
 // CreateKey stores a signing key; ErrConflict if the kid exists.
 func (s *Store) CreateKey(ctx context.Context, k *keypad.SigningKey) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+	what := fmt.Sprintf("create key %q", k.ID)
+	return s.execChange(ctx, keypad.ChangeKeys, func(_ sql.Result, err error) error {
+		if err != nil {
+			return insertErr(what, err)
+		}
+		return nil
+	}, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		k.ID, k.Algorithm, dbBytes(k.PrivateSealed), dbBytes(k.Public), dbTime(k.CreatedAt), dbTime(k.RetiredAt))
-	if err != nil {
-		return insertErr(fmt.Sprintf("create key %q", k.ID), err)
-	}
-	return nil
 }
 
 // CreateCurrentKey stores k unless an unretired key of its algorithm
@@ -55,7 +57,7 @@ func (s *Store) CreateCurrentKey(ctx context.Context, k *keypad.SigningKey) erro
 		if err != nil {
 			return insertErr(what, err)
 		}
-		return nil
+		return s.bump(ctx, tx, keypad.ChangeKeys)
 	})
 }
 
@@ -67,12 +69,14 @@ func (s *Store) ListKeys(ctx context.Context) ([]*keypad.SigningKey, error) {
 
 // RetireKey marks a key retired at at; ErrNotFound if there is none.
 func (s *Store) RetireKey(ctx context.Context, id string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE signing_keys SET retired_at = $2 WHERE id = $1`, id, dbTime(at))
-	return mustAffect(fmt.Sprintf("retire key %q", id), res, err)
+	what := fmt.Sprintf("retire key %q", id)
+	return s.execChange(ctx, keypad.ChangeKeys, func(res sql.Result, err error) error { return mustAffect(what, res, err) },
+		`UPDATE signing_keys SET retired_at = $2 WHERE id = $1`, id, dbTime(at))
 }
 
 // DeleteKey removes a key; ErrNotFound if there is none.
 func (s *Store) DeleteKey(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM signing_keys WHERE id = $1`, id)
-	return mustAffect(fmt.Sprintf("delete key %q", id), res, err)
+	what := fmt.Sprintf("delete key %q", id)
+	return s.execChange(ctx, keypad.ChangeKeys, func(res sql.Result, err error) error { return mustAffect(what, res, err) },
+		`DELETE FROM signing_keys WHERE id = $1`, id)
 }

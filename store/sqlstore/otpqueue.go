@@ -86,8 +86,12 @@ func (s *Store) ClaimOTPSends(ctx context.Context, worker string, now time.Time,
 		WHERE ` + free + ` AND id IN (SELECT id FROM otp_sends WHERE ` + free + `
 			ORDER BY due_at, id LIMIT $4` + s.d.skipLocked + `)
 		RETURNING ` + otpSendCols
-	out, err := list(ctx, s.w, "claim otp sends", scanOTPSend, q,
-		worker, now.Add(lease).UnixMicro(), now.UnixMicro(), limit)
+	var out []*keypad.OTPSend
+	err = s.retry(ctx, func() (err error) {
+		out, err = list(ctx, s.w, "claim otp sends", scanOTPSend, q,
+			worker, now.Add(lease).UnixMicro(), now.UnixMicro(), limit)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

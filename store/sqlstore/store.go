@@ -42,6 +42,8 @@ type Store struct {
 	// reads and writes keep the hot statements prepared on db and w (one
 	// cache when they are the same pool).
 	reads, writes *stmtCache
+	// watch delivers changes for WatchChanges (nil: poll).
+	watch Watcher
 }
 
 var _ keypad.Store = (*Store)(nil)

@@ -54,10 +54,14 @@ func (s *Store) GetToken(ctx context.Context, hash []byte) (*keypad.Token, error
 // ErrConsumed (checked first, so a replay is always seen as one),
 // ErrRevoked or ErrExpired.
 func (s *Store) ConsumeToken(ctx context.Context, hash []byte, now time.Time) (*keypad.Token, error) {
-	t, err := scanToken(s.w.QueryRowContext(ctx, `UPDATE tokens SET used_at = $2
+	var t *keypad.Token
+	err := s.retry(ctx, func() (err error) {
+		t, err = scanToken(s.w.QueryRowContext(ctx, `UPDATE tokens SET used_at = $2
 		WHERE hash = $1 AND used_at IS NULL AND revoked_at IS NULL
 		AND (expires_at IS NULL OR expires_at > $2)
 		RETURNING `+tokenCols, hash, dbTime(now)))
+		return err
+	})
 	if err == nil {
 		return t, nil
 	}
@@ -82,8 +86,12 @@ func (s *Store) ConsumeToken(ctx context.Context, hash []byte, now time.Time) (*
 // RevokeToken revokes one token; ErrNotFound if there is none. A token
 // revoked before keeps its first revocation time.
 func (s *Store) RevokeToken(ctx context.Context, hash []byte, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE hash = $1`,
-		hash, dbTime(now))
+	var res sql.Result
+	err := s.retry(ctx, func() (err error) {
+		res, err = s.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE hash = $1`,
+			hash, dbTime(now))
+		return err
+	})
 	return mustAffect("revoke token", res, err)
 }
 
@@ -100,23 +108,27 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time
 		// family to revoke wholesale.
 		return 0, nil
 	}
-	rows, err := s.w.QueryContext(ctx, revokeFamily, familyID, dbTime(now))
-	if err != nil {
-		return 0, fmt.Errorf("revoke token family: %w", dbErr(err))
-	}
-	defer rows.Close()
 	active := 0
-	for rows.Next() {
-		var exp time.Time
-		if err := rows.Scan(tm(&exp)); err != nil {
-			return 0, fmt.Errorf("revoke token family: %w", dbErr(err))
+	err := s.retry(ctx, func() error {
+		active = 0
+		rows, err := s.w.QueryContext(ctx, revokeFamily, familyID, dbTime(now))
+		if err != nil {
+			return err
 		}
-		if exp.IsZero() || now.Before(exp) {
-			active++
+		defer rows.Close()
+		for rows.Next() {
+			var exp time.Time
+			if err := rows.Scan(tm(&exp)); err != nil {
+				return err
+			}
+			if exp.IsZero() || now.Before(exp) {
+				active++
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("revoke token family: %w", dbErr(err))
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revoke token family: %w", err)
 	}
 	return active, nil
 }

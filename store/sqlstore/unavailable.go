@@ -73,6 +73,12 @@ func isUnavailable(err error) bool {
 		}
 		return false
 	}
+	if isRetryable(err) {
+		// A serialization failure or deadlock that was not (or no longer)
+		// retried: nothing was written, and the request may simply be
+		// made again.
+		return true
+	}
 	var pe pgError
 	if errors.As(err, &pe) {
 		state := pe.SQLState()

@@ -65,7 +65,7 @@ func (s *Store) UpsertSubjects(ctx context.Context, subs []*keypad.Subject) (key
 	what := fmt.Sprintf("upsert %d subjects", len(subs))
 	for attempt := 1; ; attempt++ {
 		var res keypad.UpsertResult
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inTurn(ctx, s.d.importTurn, func(tx *sql.Tx) error {
 			var err error
 			res, err = s.upsertBatch(ctx, tx, subs)
 			return err

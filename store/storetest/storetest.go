@@ -47,6 +47,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("PurgeExpired", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("Ping", func(t *testing.T) { must(t, newStore(t).Ping(t.Context())) })
 	t.Run("ErrUnavailable", func(t *testing.T) { testUnavailable(t, newStore) })
+	t.Run("Changes", func(t *testing.T) {
+		s := newStore(t)
+		testChanges(t, s, s)
+	})
 	t.Run("Race", func(t *testing.T) {
 		runRaces(t, func(t *testing.T) (keypad.Store, keypad.Store) {
 			s := newStore(t)
@@ -60,6 +64,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 // must still be consumed exactly once. newPair returns two stores opened
 // separately on the same empty, migrated database.
 func RunMultiTests(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Store)) {
+	t.Run("Changes", func(t *testing.T) {
+		a, b := newPair(t)
+		testChanges(t, a, b)
+	})
 	runRaces(t, newPair)
 }
 
