@@ -19,8 +19,8 @@ const (
 	GrantOTP               = "urn:keypad:params:oauth:grant-type:otp"
 	GrantPassword          = "password"
 	GrantJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-	// GrantSAML2Bearer (RFC 7522) is reserved: it is not built yet, so it
-	// is not in AllGrantTypes and Client.Validate refuses it.
+	// GrantSAML2Bearer (RFC 7522 §2.1) trades a SAML 2.0 assertion signed
+	// by a trusted identity provider (IdP) for a token.
 	GrantSAML2Bearer = "urn:ietf:params:oauth:grant-type:saml2-bearer"
 )
 
@@ -28,7 +28,7 @@ const (
 // the ones a client may be registered with.
 var AllGrantTypes = []string{
 	GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
-	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer,
+	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer, GrantSAML2Bearer,
 }
 
 // TokenFormat selects how a client's access tokens look on the wire.
@@ -119,6 +119,9 @@ type ClientOptions struct {
 	// administrator. Used only when AssertionKeys is empty; the two are
 	// exclusive.
 	JWKSURI string `json:"jwks_uri,omitempty"`
+	// SAMLIdPs are the IDs of the identity providers (IdP) whose SAML
+	// assertions the client may trade with the saml2-bearer grant.
+	SAMLIdPs []string `json:"saml_idps,omitempty"`
 }
 
 // Client authentication methods (RFC 7591 §2, OpenID Connect Core §9), as
