@@ -76,11 +76,11 @@ func ttlSpec(d time.Duration) string {
 
 // grantAliases lets people type the long URN grant types by a short name.
 var grantAliases = map[string]string{
-	"device_code": keypad.GrantDeviceCode,
-	"device":      keypad.GrantDeviceCode,
-	"otp":         keypad.GrantOTP,
-	"jwt-bearer":  keypad.GrantJWTBearer,
-	"jwt_bearer":  keypad.GrantJWTBearer,
+	"device_code":  keypad.GrantDeviceCode,
+	"device":       keypad.GrantDeviceCode,
+	"otp":          keypad.GrantOTP,
+	"jwt-bearer":   keypad.GrantJWTBearer,
+	"jwt_bearer":   keypad.GrantJWTBearer,
 	"saml2-bearer": keypad.GrantSAML2Bearer,
 	"saml2_bearer": keypad.GrantSAML2Bearer,
 }
