@@ -44,6 +44,9 @@ type clientSpec struct {
 	// Set serves both the jwt-bearer grant and private_key_jwt.
 	AuthMethod string
 	JWKSURI    string
+	// SAMLIdPs is --saml-idps: the IdPs whose SAML assertions the client
+	// may trade (saml2-bearer).
+	SAMLIdPs []string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -63,6 +66,7 @@ func specOf(c *keypad.Client) clientSpec {
 		keptKeys:                  c.Options.AssertionKeys,
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
+		SAMLIdPs:                  slices.Clone(c.Options.SAMLIdPs),
 	}
 }
 
@@ -84,10 +88,6 @@ var grantAliases = map[string]string{
 	"saml2-bearer": keypad.GrantSAML2Bearer,
 	"saml2_bearer": keypad.GrantSAML2Bearer,
 }
-
-// unbuiltGrants are grant types keypad names but does not serve yet: asked
-// for, they get a clear error rather than "unknown".
-var unbuiltGrants = map[string]bool{}
 
 // client checks the spec and returns the client it describes (without ID,
 // secret or times). Each error names the flag and says what is allowed.
@@ -113,9 +113,6 @@ func (s clientSpec) client() (*keypad.Client, error) {
 			g = strings.TrimSpace(g)
 			if g == "" {
 				continue
-			}
-			if unbuiltGrants[g] {
-				return nil, fmt.Errorf("--grant-types: %s is not built yet, so no client can use it; for a partner's signed assertions use jwt-bearer (RFC 7523)", g)
 			}
 			if full, ok := grantAliases[g]; ok {
 				g = full
@@ -174,6 +171,13 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	}
 	c.Options.TokenEndpointAuthMethod = s.AuthMethod
 	c.Options.JWKSURI = s.JWKSURI
+	for _, id := range s.SAMLIdPs {
+		for _, id := range strings.Split(id, ",") {
+			if id = strings.TrimSpace(id); id != "" && !slices.Contains(c.Options.SAMLIdPs, id) {
+				c.Options.SAMLIdPs = append(c.Options.SAMLIdPs, id)
+			}
+		}
+	}
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
