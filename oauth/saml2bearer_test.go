@@ -210,3 +210,20 @@ func TestSAML2BearerMetadata(t *testing.T) {
 		t.Errorf("grant_types_supported = %v, want saml2-bearer", m.Grants)
 	}
 }
+
+// TestSAML2BearerSkew: the configured skew, not the default, decides how
+// long after NotOnOrAfter an assertion is still taken.
+func TestSAML2BearerSkew(t *testing.T) {
+	signer := sharedSAMLSigners()[0]
+	// crewjam's assertions end 90 s after they are made: this one ended
+	// 150 s ago.
+	made := func(e *samlEnv) string {
+		return encodeXML(t, crewjamAssertion(t, signer, e.clk.Now().Add(-4*time.Minute), "alice", nil))
+	}
+	wide := setupSAML(t, newEnv(t, func(c *Config) { c.SAML2Bearer = &SAML2BearerConfig{Skew: 5 * time.Minute} }), keypad.NameIDMapUsername)
+	if r := wide.exchange(made(wide), ""); r.status != http.StatusOK {
+		t.Errorf("5m skew, 150 s late: got %d %s", r.status, r.raw)
+	}
+	narrow := newSAMLEnv(t, keypad.NameIDMapUsername)
+	wantSAMLRefusal(t, narrow.exchange(made(narrow), ""), "expired at")
+}
