@@ -162,6 +162,17 @@ func TestSAML2BearerHostile(t *testing.T) {
 			ev.CreateElement("saml:Advice").AddChild(unsigned(orig))
 			return encodeXML(t, ev)
 		}, "contains another Assertion"},
+		{"ErrXSWWrappedInExtensions", func(t *testing.T) string {
+			// The signed original hides in an Extensions element of the
+			// evil assertion, which carries the original's signature.
+			orig := genuine(nil)
+			ev := evil("id-evil")
+			ev.AddChild(findPath(orig, "Signature").Copy())
+			ext := ev.CreateElement("samlp:Extensions")
+			ext.CreateAttr("xmlns:samlp", "urn:oasis:names:tc:SAML:2.0:protocol")
+			ext.AddChild(orig)
+			return encodeXML(t, ev)
+		}, "contains another Assertion"},
 		{"ErrXSWWrappedInObject", func(t *testing.T) string {
 			// The signed original hides in a ds:Object of the signature
 			// the evil root carries.
