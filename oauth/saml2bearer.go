@@ -123,7 +123,7 @@ func (f *samlBearerFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRe
 	requested := keypad.ParseScope(req.Form.Get("scope"))
 	scopes, err := checkScopes(requested, c.Scopes)
 	if err != nil {
-		s.metrics.Event("saml2_bearer", "scope")
+		f.audit(ctx, req, idp, auditID(claims.id), "", "scope")
 		return nil, err
 	}
 	// offline_access only when asked for, never by default.
@@ -410,11 +410,17 @@ func (f *samlBearerFlow) consume(ctx context.Context, idp *keypad.IdP, cl *samlC
 	return n == 1, nil
 }
 
-// refuse counts and audits a refused assertion (the check, the IdP, the
-// assertion's ID; never the assertion) and answers invalid_grant.
+// refuse counts and audits a refused assertion and answers invalid_grant.
 func (f *samlBearerFlow) refuse(ctx context.Context, req *TokenRequest, idp *keypad.IdP, assertionID, subject string, fail *assertionFailure) error {
-	f.s.metrics.Event("saml2_bearer", fail.reason)
-	detail := "check=" + fail.reason
+	f.audit(ctx, req, idp, assertionID, subject, fail.reason)
+	return InvalidGrant("%s", fail.msg)
+}
+
+// audit counts a refusal and records it: the check, the IdP, the
+// assertion's ID; never the assertion.
+func (f *samlBearerFlow) audit(ctx context.Context, req *TokenRequest, idp *keypad.IdP, assertionID, subject, reason string) {
+	f.s.metrics.Event("saml2_bearer", reason)
+	detail := "check=" + reason
 	if idp != nil {
 		detail += " idp=" + idp.ID
 	}
@@ -422,7 +428,6 @@ func (f *samlBearerFlow) refuse(ctx context.Context, req *TokenRequest, idp *key
 		detail += " assertion_id=" + assertionID
 	}
 	f.s.authzAudit(ctx, req.HTTP, "saml2_bearer.refused", req.Client.ID, subject, detail)
-	return InvalidGrant("%s", fail.msg)
 }
 
 // auditID is an assertion ID fit for the audit log: IDs are xs:ID

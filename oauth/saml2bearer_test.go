@@ -58,6 +58,13 @@ func TestSAML2BearerCrewjam(t *testing.T) {
 	t.Run("ErrScope", func(t *testing.T) {
 		r := e.exchange(encodeXML(t, crewjamAssertion(t, signer, e.clk.Now(), "alice", nil)), "admin")
 		wantError(t, r, 400, "invalid_scope")
+		evs, err := e.st.ListAuditEvents(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Type != "saml2_bearer.refused" || !strings.HasPrefix(evs[0].Detail, "check=scope idp="+samlIdPID+" assertion_id=id-") {
+			t.Errorf("last audit event = %+v, want saml2_bearer.refused check=scope with the IdP and assertion ID", evs)
+		}
 	})
 	t.Run("OKAudit", func(t *testing.T) {
 		evs, err := e.st.ListAuditEvents(context.Background(), 100)
