@@ -22,8 +22,8 @@ const (
 	// GrantCIBA is OpenID Connect CIBA Core 1.0 §10.1: the client polls
 	// (or, pinged, fetches) the tokens of a backchannel authentication.
 	GrantCIBA = "urn:openid:params:grant-type:ciba"
-	// GrantSAML2Bearer (RFC 7522) is reserved: it is not built yet, so it
-	// is not in AllGrantTypes and Client.Validate refuses it.
+	// GrantSAML2Bearer (RFC 7522 §2.1) trades a SAML 2.0 assertion signed
+	// by a trusted identity provider (IdP) for a token.
 	GrantSAML2Bearer = "urn:ietf:params:oauth:grant-type:saml2-bearer"
 )
 
@@ -31,7 +31,7 @@ const (
 // the ones a client may be registered with.
 var AllGrantTypes = []string{
 	GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
-	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer, GrantCIBA,
+	GrantDeviceCode, GrantOTP, GrantPassword, GrantJWTBearer, GrantSAML2Bearer, GrantCIBA,
 }
 
 // TokenFormat selects how a client's access tokens look on the wire.
@@ -125,6 +125,9 @@ type ClientOptions struct {
 	// CIBA are the client's backchannel authentication settings (CIBA
 	// Core §4); zero for a client that does not use the CIBA grant.
 	CIBA CIBAOptions `json:"ciba,omitzero"`
+	// SAMLIdPs are the IDs of the identity providers (IdP) whose SAML
+	// assertions the client may trade with the saml2-bearer grant.
+	SAMLIdPs []string `json:"saml_idps,omitempty"`
 }
 
 // Client authentication methods (RFC 7591 §2, OpenID Connect Core §9), as

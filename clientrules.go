@@ -55,6 +55,14 @@ func (c *Client) Validate() error {
 	if c.AllowsGrant(GrantJWTBearer) && len(c.Options.AssertionKeys) == 0 {
 		return &ValidationError{Field: "assertion_keys", Message: "is required with jwt-bearer: a file with the partner's public keys (a JWK Set, or PEM), which its assertions are checked against"}
 	}
+	if c.AllowsGrant(GrantSAML2Bearer) && len(c.Options.SAMLIdPs) == 0 {
+		return &ValidationError{Field: "saml_idps", Message: "is required with saml2-bearer: the IDs of the identity providers whose assertions the client may trade (keypad idp list)"}
+	}
+	for _, id := range c.Options.SAMLIdPs {
+		if !ValidIdPID(id) {
+			return &ValidationError{Field: "saml_idps", Message: fmt.Sprintf("%q is not an identity provider ID (idp_ and letters or digits; keypad idp list shows them)", id)}
+		}
+	}
 	return c.validateAuthMethod()
 }
 
@@ -127,9 +135,6 @@ func CheckJWKSURI(s string) error {
 // only to introspect tokens.
 func (c *Client) validateGrants() error {
 	for _, g := range c.GrantTypes {
-		if g == GrantSAML2Bearer {
-			return &ValidationError{Field: "grant_types", Message: "saml2-bearer is not built yet: no keypad release serves it; use jwt-bearer (RFC 7523) for a partner's signed assertions"}
-		}
 		if !slices.Contains(AllGrantTypes, g) {
 			return &ValidationError{Field: "grant_types", Message: fmt.Sprintf("unknown grant type %q; known: %s", g, strings.Join(AllGrantTypes, ", "))}
 		}
@@ -143,7 +148,7 @@ func (c *Client) validateGrants() error {
 	if !c.AllowsGrant(GrantCIBA) && c.Options.CIBA != (CIBAOptions{}) {
 		return &ValidationError{Field: "backchannel_token_delivery_mode", Message: "is set but the client is not registered for the CIBA grant; add " + GrantCIBA + " to its grant types"}
 	}
-	if c.Public && c.AllowsGrant(GrantJWTBearer) {
+	if c.Public && (c.AllowsGrant(GrantJWTBearer) || c.AllowsGrant(GrantSAML2Bearer)) {
 		return &ValidationError{Field: "public", Message: "clients cannot use assertion grants: a partner's assertion must come with client authentication"}
 	}
 	return nil

@@ -46,7 +46,13 @@ func TestClientValidate(t *testing.T) {
 		{"ErrID", "id", "use 1 to 64 letters", func(c *keypad.Client) { c.ID = "a\nb" }},
 		{"ErrNoID", "id", "use 1 to 64 letters", func(c *keypad.Client) { c.ID = "" }},
 		{"ErrUnknownGrant", "grant_types", `unknown grant type "implicit"`, func(c *keypad.Client) { c.GrantTypes = []string{"implicit"} }},
-		{"ErrSAML2NotBuilt", "grant_types", "not built yet", func(c *keypad.Client) { c.Public = false; c.GrantTypes = []string{keypad.GrantSAML2Bearer} }},
+		{"ErrSAML2NoIdPs", "saml_idps", "is required with saml2-bearer", func(c *keypad.Client) { c.Public = false; c.GrantTypes = []string{keypad.GrantSAML2Bearer} }},
+		{"ErrSAML2BadIdPID", "saml_idps", "is not an identity provider ID", func(c *keypad.Client) {
+			c.Public = false
+			c.GrantTypes = []string{keypad.GrantSAML2Bearer}
+			c.Options.SAMLIdPs = []string{"idp_ok", "x y"}
+		}},
+		{"ErrPublicSAML", "public", "cannot use assertion grants", func(c *keypad.Client) { c.GrantTypes = []string{keypad.GrantSAML2Bearer} }},
 		{"ErrPublicClientCredentials", "public", "cannot use client_credentials", func(c *keypad.Client) { c.GrantTypes = []string{keypad.GrantClientCredentials} }},
 		{"ErrPublicAssertion", "public", "cannot use assertion grants", func(c *keypad.Client) { c.GrantTypes = []string{keypad.GrantJWTBearer} }},
 		{"ErrScopeCRLF", "scopes", "is not a valid scope", func(c *keypad.Client) { c.Scopes = []string{"read\r\n"} }},

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/token"
 )
 
@@ -92,6 +93,13 @@ type Config struct {
 	// from them: whoever registers a client would otherwise make the
 	// server probe its own network (SSRF).
 	ClientJWKSAllowPrivate bool
+	// SAMLClockSkew is how far a SAML identity provider's clock may be off
+	// from keypad's when the saml2-bearer grant checks an assertion's
+	// times (oauth.SAML2BearerConfig.Skew).
+	SAMLClockSkew time.Duration
+	// SAMLAllowSHA1 accepts SAML assertions signed with SHA-1, which the
+	// saml2-bearer grant refuses by default.
+	SAMLAllowSHA1 bool
 	// ShutdownTimeout bounds how long a graceful shutdown waits for
 	// in-flight requests.
 	ShutdownTimeout time.Duration
@@ -148,6 +156,7 @@ func Default() Config {
 		RefreshTTL:      30 * 24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
 		ClientCacheTTL:  DefaultClientCacheTTL,
+		SAMLClockSkew:   oauth.DefaultSAMLSkew,
 		Device:          defaultDevice(),
 		Web:             defaultWeb(),
 		OTP:             defaultOTP(),
@@ -208,6 +217,7 @@ func (c Config) Validate() error {
 
 	v.duration("client_cache_ttl", c.ClientCacheTTL, 0, 5*time.Minute, false)
 	v.duration("shutdown_timeout", c.ShutdownTimeout, time.Second, 10*time.Minute, false)
+	v.duration("saml_clock_skew", c.SAMLClockSkew, time.Second, oauth.MaxSAMLSkew, false)
 	v.device(c.Device)
 	v.web(c.Web)
 	v.otp(c)

@@ -63,6 +63,8 @@ func TestValidate(t *testing.T) {
 		{"ErrSecretForPostgres", func(c *Config) { c.DB = "postgres://u@h/db" }, "secret_file", "must be set (or KEYPAD_SECRET) with a PostgreSQL db"},
 		{"ErrClientCacheTTL", func(c *Config) { c.ClientCacheTTL = time.Hour }, "client_cache_ttl", "1h is out of range: allowed 0s to 5m"},
 		{"ErrShutdownTimeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown_timeout", "0s is out of range: allowed 1s to 10m"},
+		{"ErrSAMLClockSkewLong", func(c *Config) { c.SAMLClockSkew = 6 * time.Minute }, "saml_clock_skew", "6m is out of range: allowed 1s to 5m"},
+		{"ErrSAMLClockSkewZero", func(c *Config) { c.SAMLClockSkew = 0 }, "saml_clock_skew", "0s is out of range: allowed 1s to 5m"},
 
 		{"OKDeviceShortCode", func(c *Config) { c.Device.UserCodeCharset = "0123456789"; c.Device.UserCodeLength = 10 }, "", ""},
 		{"ErrDeviceLifetime", func(c *Config) { c.Device.Lifetime = 2 * time.Hour }, "device.lifetime", "2h is out of range: allowed 1m to 1h"},

@@ -64,6 +64,9 @@ type Config struct {
 	// JWTBearer turns on the JWT bearer grant for the clients registered
 	// with it and with assertion keys (assertion.go).
 	JWTBearer *JWTBearerConfig
+	// SAML2Bearer turns on the SAML 2.0 bearer grant (RFC 7522) for the
+	// clients registered with it and with trusted IdPs.
+	SAML2Bearer *SAML2BearerConfig
 	// Refresh turns on refresh tokens on their own, for a server offering
 	// only the device or OTP flow; AuthorizationCode and Password imply it.
 	Refresh bool
@@ -227,6 +230,7 @@ func (s *Server) installBuiltins(cfg Config, deps Deps) error {
 		{"AuthorizationCode", cfg.AuthorizationCode != nil, func() error { return s.installAuthorizationCode(*cfg.AuthorizationCode, deps.Pages) }},
 		{"Password", cfg.Password != nil, func() error { return s.installPasswordGrant(*cfg.Password, deps.Limiter) }},
 		{"JWTBearer", cfg.JWTBearer != nil, func() error { return s.installJWTBearerGrant(*cfg.JWTBearer) }},
+		{"SAML2Bearer", cfg.SAML2Bearer != nil, func() error { return s.installSAML2BearerGrant(*cfg.SAML2Bearer) }},
 		{"Refresh", cfg.Refresh, func() error { s.installRefresh(); return nil }},
 		{"OTP", cfg.OTP != nil, func() error { return s.installOTPFlow(*cfg.OTP, deps.OTP) }},
 		{"CIBA", cfg.CIBA != nil, func() error { return s.installCIBA(*cfg.CIBA, deps) }},

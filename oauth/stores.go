@@ -94,3 +94,16 @@ var (
 	_ jwtBearerStore         = keypad.Store(nil)
 	_ clientCredentialsStore = keypad.Store(nil)
 )
+
+// samlBearerStore is the SAML 2.0 bearer grant's (saml*.go): the trusted
+// IdPs, the people an assertion may name, the counters that refuse a
+// replayed assertion, and the grant a refresh token hangs off.
+type samlBearerStore interface {
+	GetIdPByEntityID(ctx context.Context, entityID string) (*keypad.IdP, error)
+	GetSubject(ctx context.Context, id string) (*keypad.Subject, error)
+	GetSubjectByUsername(ctx context.Context, username string) (*keypad.Subject, error)
+	GetSubjectByExternalID(ctx context.Context, externalID string) (*keypad.Subject, error)
+	FindSubjects(ctx context.Context, id keypad.Identifier) ([]*keypad.Subject, error)
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error)
+	CreateGrant(ctx context.Context, g *keypad.Grant) error
+}

@@ -53,6 +53,7 @@ func TestFlowsUseTheirStore(t *testing.T) {
 		"refreshStore":           {"refresh.go"},
 		"passwordStore":          {"password.go"},
 		"jwtBearerStore":         {"assertion.go", "assertionjws.go"},
+		"samlBearerStore":        {"saml*.go"},
 		"clientCredentialsStore": {"clientcreds.go"},
 	}
 	for iface, globs := range flows {

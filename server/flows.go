@@ -59,6 +59,8 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 		Password:          &oauth.PasswordConfig{ClientIPHeader: cfg.Web.ClientIPHeader},
 		// Only clients registered for it, with a partner's keys, can use it.
 		JWTBearer: &oauth.JWTBearerConfig{},
+		// Only clients registered for it, naming trusted IdPs, can use it.
+		SAML2Bearer: &oauth.SAML2BearerConfig{Skew: cfg.SAMLClockSkew, AllowSHA1: cfg.SAMLAllowSHA1},
 		// Device and OTP clients renew with refresh tokens too.
 		Refresh: true,
 	}

@@ -50,10 +50,12 @@ type clientJSON struct {
 	AssertionKeys   []assertionKeyJSON `json:"assertion_keys,omitempty"`
 	// AuthMethod is the registered token_endpoint_auth_method, when one
 	// is; JWKSURI where a private_key_jwt client publishes its keys.
-	AuthMethod string    `json:"token_endpoint_auth_method,omitempty"`
-	JWKSURI    string    `json:"jwks_uri,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	AuthMethod string `json:"token_endpoint_auth_method,omitempty"`
+	JWKSURI    string `json:"jwks_uri,omitempty"`
+	// SAMLIdPs are the IdPs whose assertions the client may trade.
+	SAMLIdPs  []string  `json:"saml_idps,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func newClientJSON(c *keypad.Client, secret string) clientJSON {
@@ -74,6 +76,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		AssertionKeys:             assertionKeysOf(c.Options),
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
+		SAMLIdPs:                  c.Options.SAMLIdPs,
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -102,11 +105,12 @@ func (m *Main) clientCreateCommand() *cobra.Command {
 printed this once: keypad stores only its SHA-256 hash.
 
 Grant types: ` + strings.Join(keypad.AllGrantTypes, ", ") + `
-(device_code, otp and jwt-bearer work as short names; saml2-bearer is not
-built yet).
+(device_code, otp, jwt-bearer and saml2-bearer work as short names).
 
 A jwt-bearer partner needs --assertion-keys: its public keys, as a JWK Set or
 PEM. It can then act for any subject it names; see docs/assertion-grant.md.
+A saml2-bearer client needs --saml-idps: the identity providers (keypad idp
+list) whose signed SAML assertions it may trade for tokens.
 
 --auth-method private_key_jwt with --jwks FILE or --jwks-uri URL registers a
 client that authenticates with JWTs signed by its own key (RFC 7523 section
@@ -123,6 +127,9 @@ hash of each secret. See docs/configuration.md.`,
 				return err
 			}
 			defer closeStore(st, &err)
+			if err := checkSAMLIdPs(cmd.Context(), st, c); err != nil {
+				return usageError(cmd, "%v", err)
+			}
 			if c.ID == "" {
 				if c.ID, err = m.newID(""); err != nil {
 					return err
@@ -195,6 +202,7 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.CIBAEndpoint, "backchannel-client-notification-endpoint", "", "CIBA ping mode: https URL (http only to loopback) keypad POSTs {\"auth_req_id\":...} to once the person decided")
 	f.BoolVar(&spec.CIBAUserCode, "backchannel-user-code-parameter", false, "CIBA: the client sends a user_code (not offered yet: refused with an explanation)")
 	f.BoolVar(&spec.CIBASignIn, "backchannel-require-sign-in", false, "CIBA: the person must be signed in on keypad to approve, not only hold the phone or inbox")
+	f.StringSliceVar(&spec.SAMLIdPs, "saml-idps", nil, "saml2-bearer: IDs of the identity providers whose SAML assertions the client may trade, comma-separated (keypad idp list)")
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -218,6 +226,9 @@ client_cache_ttl set, within that time).`,
 			return m.withClient(cmd, args[0], func(st server.Store, old *keypad.Client) error {
 				c, err := updated(cmd.Flags(), old)
 				if err != nil {
+					return usageError(cmd, "%v", err)
+				}
+				if err := checkSAMLIdPs(cmd.Context(), st, c); err != nil {
 					return usageError(cmd, "%v", err)
 				}
 				c.UpdatedAt = m.Now().UTC()
@@ -428,6 +439,9 @@ func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON 
 	}
 	if j.JWKSURI != "" {
 		fmt.Fprintf(tw, "jwks_uri:\t%s\n", j.JWKSURI)
+	}
+	if len(j.SAMLIdPs) > 0 {
+		fmt.Fprintf(tw, "saml_idps:\t%s\n", strings.Join(j.SAMLIdPs, " "))
 	}
 	if opts := optionsText(c.Options); opts != "" {
 		fmt.Fprintf(tw, "options:\t%s\n", opts)

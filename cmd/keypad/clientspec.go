@@ -47,6 +47,9 @@ type clientSpec struct {
 	// The CIBA flags (keypad.CIBAOptions).
 	CIBAMode, CIBAEndpoint   string
 	CIBAUserCode, CIBASignIn bool
+	// SAMLIdPs is --saml-idps: the IdPs whose SAML assertions the client
+	// may trade (saml2-bearer).
+	SAMLIdPs []string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -70,6 +73,7 @@ func specOf(c *keypad.Client) clientSpec {
 		CIBAEndpoint:              c.Options.CIBA.NotificationEndpoint,
 		CIBAUserCode:              c.Options.CIBA.UserCodeParameter,
 		CIBASignIn:                c.Options.CIBA.RequireSignIn,
+		SAMLIdPs:                  slices.Clone(c.Options.SAMLIdPs),
 	}
 }
 
@@ -83,18 +87,14 @@ func ttlSpec(d time.Duration) string {
 
 // grantAliases lets people type the long URN grant types by a short name.
 var grantAliases = map[string]string{
-	"device_code": keypad.GrantDeviceCode,
-	"device":      keypad.GrantDeviceCode,
-	"otp":         keypad.GrantOTP,
-	"jwt-bearer":  keypad.GrantJWTBearer,
-	"jwt_bearer":  keypad.GrantJWTBearer,
-	"ciba":        keypad.GrantCIBA,
-}
-
-// unbuiltGrants are grant types keypad names but does not serve yet: asked
-// for, they get a clear error rather than "unknown".
-var unbuiltGrants = map[string]bool{
-	"saml2-bearer": true, "saml2_bearer": true, keypad.GrantSAML2Bearer: true,
+	"device_code":  keypad.GrantDeviceCode,
+	"device":       keypad.GrantDeviceCode,
+	"otp":          keypad.GrantOTP,
+	"jwt-bearer":   keypad.GrantJWTBearer,
+	"jwt_bearer":   keypad.GrantJWTBearer,
+	"saml2-bearer": keypad.GrantSAML2Bearer,
+	"saml2_bearer": keypad.GrantSAML2Bearer,
+	"ciba":         keypad.GrantCIBA,
 }
 
 // client checks the spec and returns the client it describes (without ID,
@@ -121,9 +121,6 @@ func (s clientSpec) client() (*keypad.Client, error) {
 			g = strings.TrimSpace(g)
 			if g == "" {
 				continue
-			}
-			if unbuiltGrants[g] {
-				return nil, fmt.Errorf("--grant-types: %s is not built yet, so no client can use it; for a partner's signed assertions use jwt-bearer (RFC 7523)", g)
 			}
 			if full, ok := grantAliases[g]; ok {
 				g = full
@@ -188,6 +185,13 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	}
 	if c.Options.CIBA.DeliveryMode == keypad.CIBAModePoll && !slices.Contains(c.GrantTypes, keypad.GrantCIBA) {
 		c.Options.CIBA.DeliveryMode = "" // the default, stored as such
+	}
+	for _, id := range s.SAMLIdPs {
+		for _, id := range strings.Split(id, ",") {
+			if id = strings.TrimSpace(id); id != "" && !slices.Contains(c.Options.SAMLIdPs, id) {
+				c.Options.SAMLIdPs = append(c.Options.SAMLIdPs, id)
+			}
+		}
 	}
 	if err := s.assertion(c); err != nil {
 		return nil, err

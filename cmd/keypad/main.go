@@ -96,6 +96,7 @@ then KEYPAD_* environment variables, then flags. See docs/configuration.md.`,
 		m.scopeCommand(), m.keysCommand(), m.versionCommand())
 	root.AddCommand(m.tokenCommand(), m.grantCommand())
 	root.AddCommand(m.outboxCommand())
+	root.AddCommand(m.idpCommand())
 	root.AddCommand(newDeviceLoginCmd())
 	root.AddCommand(m.demoCommand())
 	root.AddCommand(m.backupCommand(), m.restoreCommand(), m.healthcheckCommand())

@@ -37,18 +37,18 @@ func TestCLIRefusesControlCharacters(t *testing.T) {
 	}
 }
 
-// TestCLISAML2NotBuilt: saml2-bearer is not offered, and asking for it
-// says it is not built rather than registering a client nothing serves.
-func TestCLISAML2NotBuilt(t *testing.T) {
+// TestCLISAML2NeedsIdPs: saml2-bearer is offered, and a client
+// registered for it must name the identity providers it trusts.
+func TestCLISAML2NeedsIdPs(t *testing.T) {
 	e := migrated(t)
 	help := mustRun(t, e, "", "client", "create", "--help")
-	if strings.Contains(help, "urn:ietf:params:oauth:grant-type:saml2-bearer") || strings.Contains(help, "saml2-bearer work") {
-		t.Errorf("client create --help offers saml2-bearer:\n%s", help)
+	if !strings.Contains(help, "urn:ietf:params:oauth:grant-type:saml2-bearer") || !strings.Contains(help, "--saml-idps") {
+		t.Errorf("client create --help does not offer saml2-bearer with --saml-idps:\n%s", help)
 	}
 	for _, g := range []string{"saml2-bearer", "urn:ietf:params:oauth:grant-type:saml2-bearer"} {
 		_, err := run(t, e, "", "client", "create", "--name", "Partner", "--grant-types", g)
-		if err == nil || !strings.Contains(err.Error(), "is not built yet") {
-			t.Errorf("client create --grant-types %s = %v, want not built yet", g, err)
+		if err == nil || !strings.Contains(err.Error(), "--saml-idps is required with saml2-bearer") {
+			t.Errorf("client create --grant-types %s = %v, want --saml-idps is required", g, err)
 		}
 	}
 }

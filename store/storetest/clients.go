@@ -22,6 +22,7 @@ func fullClient(id string) *keypad.Client {
 		Options: keypad.ClientOptions{
 			SigningAlg: keypad.AlgRS256, AllowPlainPKCE: true, AlwaysConsent: true,
 			RefreshIdleTTL: 48 * time.Hour, RefreshNoExpiry: true, ExplicitUnknownIdentifier: true,
+			SAMLIdPs: []string{"idp_acme", "idp_beta"},
 		},
 		CreatedAt: t0,
 		UpdatedAt: t0.Add(time.Second),

@@ -30,6 +30,7 @@ var t0 = time.Date(2026, time.March, 1, 12, 0, 0, 123456000, time.UTC)
 func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore) })
 	t.Run("Scopes", func(t *testing.T) { testScopes(t, newStore) })
+	t.Run("IdPs", func(t *testing.T) { testIdPs(t, newStore) })
 	t.Run("Subjects", func(t *testing.T) { testSubjects(t, newStore) })
 	t.Run("UpsertSubjects", func(t *testing.T) { testUpsertSubjects(t, newStore) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, newStore) })
