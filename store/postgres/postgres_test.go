@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/keypadauth/keypad/internal/pgtest"
@@ -51,4 +53,34 @@ func TestSchema(t *testing.T) {
 		dsn := freshSchema(t)
 		return func() storetest.Migrator { return open(t, dsn, false) }
 	})
+}
+
+// TestPoolSize: the pool keeps as many idle connections as it may open
+// (no churn under load), and the DSN's pool_max_conns sizes it.
+func TestPoolSize(t *testing.T) {
+	dsn := freshSchema(t)
+	sep := "&"
+	if !strings.Contains(dsn, "?") {
+		sep = "?"
+	}
+	s := open(t, dsn+sep+"pool_max_conns=3", true)
+	if got := s.DB().Stats().MaxOpenConnections; got != 3 {
+		t.Errorf("max open connections = %d, want 3", got)
+	}
+	// Hold three connections at once, then let them go: all three stay.
+	ctx := t.Context()
+	var conns []*sql.Conn
+	for range 3 {
+		c, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if st := s.DB().Stats(); st.Idle != 3 || st.MaxIdleClosed != 0 {
+		t.Errorf("after a burst of 3: %d idle, %d closed for want of idle room; want 3 idle, 0 closed", st.Idle, st.MaxIdleClosed)
+	}
 }
