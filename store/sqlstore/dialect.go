@@ -34,6 +34,9 @@ type Dialect struct {
 	// linear search per parameter: thousands of them cost more than the
 	// inserts.
 	numberedParams bool
+	// rowID names a row's physical address, by which the janitor
+	// deletes expired rows a batch at a time (purge.go).
+	rowID string
 }
 
 // params is the placeholder list of n parameters, numbered from first.
@@ -57,6 +60,7 @@ func (d *Dialect) params(n, first int) string {
 // with _txlock=immediate, so transactions take the write lock up front and
 // concurrent read-modify-writes never deadlock upgrading a read lock.
 var SQLite = &Dialect{
+	rowID:           "rowid",
 	name:            "sqlite",
 	hasVersionTable: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`,
 }
@@ -72,6 +76,7 @@ var Postgres = &Dialect{
 	// first key is "keyp" in ASCII.
 	lockMigrations:  `SELECT pg_advisory_xact_lock(1801812336, hashtext(current_schema()))`,
 	lockKeys:        `SELECT pg_advisory_xact_lock(1801812337, hashtext(current_schema()))`,
+	rowID:           "ctid",
 	hasVersionTable: `SELECT to_regclass('schema_version') IS NOT NULL`,
 	numberedParams:  true,
 }
