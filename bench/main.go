@@ -36,6 +36,7 @@ type options struct {
 	soakRate   int
 	devices    int
 	postgres   string
+	keypad     string // a prebuilt binary instead of building cmd/keypad
 	maxPerRun  uint64 // stop a closed-loop run after this many requests (tests)
 	workersFor int    // open-loop workers
 }
@@ -55,6 +56,7 @@ func main() {
 	flag.DurationVar(&o.soak, "soak", 0, "length of the opaque SQLite soak at -soak-rate (0: skip it; the issue's is 8m)")
 	flag.IntVar(&o.soakRate, "soak-rate", 1000, "requests a second of the soak")
 	flag.IntVar(&o.devices, "devices", 500, "pending device codes polled round robin")
+	flag.StringVar(&o.keypad, "keypad", "", "run this keypad binary instead of building cmd/keypad (to compare two versions)")
 	flag.StringVar(&o.postgres, "postgres", os.Getenv("KEYPAD_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL workloads (default $KEYPAD_BENCH_POSTGRES; empty: skip them)")
 	flag.Parse()
 	o.workersFor = 256
@@ -74,9 +76,11 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildKeypad(ctx, dir)
-	if err != nil {
-		return err
+	bin := o.keypad
+	if bin == "" {
+		if bin, err = buildKeypad(ctx, dir); err != nil {
+			return err
+		}
 	}
 	h, err := startHello()
 	if err != nil {
