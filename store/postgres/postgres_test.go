@@ -24,6 +24,13 @@ func freshSchema(t *testing.T) string {
 
 func open(t *testing.T, dsn string, migrate bool) *sqlstore.Store {
 	t.Helper()
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// A pool keeps every connection it opened (idle = open), and the
+		// suite runs stores side by side: eight each keeps two racing
+		// stores' 64 goroutines contending, and the whole test run within
+		// the server's max_connections (100) beside other packages.
+		dsn = withParam(dsn, "pool_max_conns=8")
+	}
 	s, err := postgres.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -59,11 +66,7 @@ func TestSchema(t *testing.T) {
 // (no churn under load), and the DSN's pool_max_conns sizes it.
 func TestPoolSize(t *testing.T) {
 	dsn := freshSchema(t)
-	sep := "&"
-	if !strings.Contains(dsn, "?") {
-		sep = "?"
-	}
-	s := open(t, dsn+sep+"pool_max_conns=3", true)
+	s := open(t, withParam(dsn, "pool_max_conns=3"), true)
 	if got := s.DB().Stats().MaxOpenConnections; got != 3 {
 		t.Errorf("max open connections = %d, want 3", got)
 	}
@@ -83,4 +86,15 @@ func TestPoolSize(t *testing.T) {
 	if st := s.DB().Stats(); st.Idle != 3 || st.MaxIdleClosed != 0 {
 		t.Errorf("after a burst of 3: %d idle, %d closed for want of idle room; want 3 idle, 0 closed", st.Idle, st.MaxIdleClosed)
 	}
+}
+
+// withParam adds a parameter to a URL or key=value DSN.
+func withParam(dsn, kv string) string {
+	switch {
+	case !strings.Contains(dsn, "://"):
+		return dsn + " " + kv
+	case strings.Contains(dsn, "?"):
+		return dsn + "&" + kv
+	}
+	return dsn + "?" + kv
 }
