@@ -35,7 +35,10 @@ type DeviceAuthorization struct {
 	GrantID string
 	// Interval is the current minimum polling interval; every slow_down
 	// adds to it (RFC 8628 §3.5).
-	Interval     time.Duration
+	Interval time.Duration
+	// LastPolledAt is the last poll that changed the record (a slow_down
+	// or the redemption); on-time polls of a pending code are kept in
+	// the instance's memory, not here (docs/performance.md).
 	LastPolledAt time.Time
 	CreatedAt    time.Time
 	ExpiresAt    time.Time

@@ -148,6 +148,8 @@ type deviceFlow struct {
 	s     *Server
 	store deviceStore
 	cfg   DeviceConfig
+	// polls answers too-early polls without the store (devicepolls.go).
+	polls *pollMemory
 }
 
 // installDeviceFlow turns on the device flow (Config.Device): it serves
@@ -162,7 +164,7 @@ func (s *Server) installDeviceFlow(cfg DeviceConfig) error {
 	if err := usercode.CheckKey("device flow", cfg.UserCodeKey); err != nil {
 		return err
 	}
-	f := &deviceFlow{s: s, store: s.store, cfg: cfg.withDefaults(s.issuer)}
+	f := &deviceFlow{s: s, store: s.store, cfg: cfg.withDefaults(s.issuer), polls: newPollMemory()}
 	s.handle("POST "+PathDeviceAuthorization, http.HandlerFunc(f.handleAuthorization))
 	s.registerGrant(keypad.GrantDeviceCode, GrantFunc(f.grant))
 	s.setMetadata("device_authorization_endpoint", s.Endpoint(PathDeviceAuthorization))

@@ -21,10 +21,14 @@ var (
 	errGrantRevoked      = AccessDenied("the person withdrew the approval; start again at the device authorization endpoint")
 )
 
-// grant is the device access token request (RFC 8628 §3.4, §3.5). One
-// UpdateDeviceAuthorization both reads the authorization and records the
-// poll, so the verdict and its bookkeeping (the poll time, a longer
-// interval after slow_down, consumption after approval) are one atomic
+// grant is the device access token request (RFC 8628 §3.4, §3.5).
+//
+// Most polls of a fleet find their code pending, and many come early;
+// they are answered without a write (see quickPoll), so they do not queue
+// on SQLite's one writer. Every poll that changes something — an approved
+// code consumed, a longer interval after slow_down — goes through one
+// UpdateDeviceAuthorization, which both reads the authorization and
+// records the poll, so the verdict and its bookkeeping are one atomic
 // step: of any number of concurrent polls of an approved code exactly one
 // finds it approved and takes the tokens. A resource parameter (RFC 8707
 // §2) is checked before the poll counts: see deviceAudience.
@@ -39,9 +43,16 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 	}
 	f.s.metrics.Event("device", "poll")
 	now := f.s.now()
+	hash := keypad.SecretHash(code)
+	mem, memEarly := f.polls.early(hash, req.Client.ID, now)
+	if req.Form.Get("resource") == "" {
+		if verdict, done, err := f.quickPoll(ctx, req, hash, mem, memEarly, now); done || err != nil {
+			return nil, cmpOr(err, verdict)
+		}
+	}
 	var verdict error
 	var aud []string
-	d, err := f.store.UpdateDeviceAuthorization(ctx, keypad.SecretHash(code), func(d *keypad.DeviceAuthorization) error {
+	d, err := f.store.UpdateDeviceAuthorization(ctx, hash, func(d *keypad.DeviceAuthorization) error {
 		// fn may run again when the store retries a transaction, so it
 		// starts from nothing every time.
 		verdict, aud = nil, nil
@@ -61,7 +72,7 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 		if aud, err = deviceAudience(d, req.Form.Get("resource"), direct); err != nil {
 			return err
 		}
-		verdict = f.poll(d, now)
+		verdict = f.poll(d, now, memEarly)
 		return nil
 	})
 	switch {
@@ -72,6 +83,13 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 		return nil, err
 	case err != nil:
 		return nil, err
+	}
+	if d.Status == keypad.DevicePending {
+		f.polls.admitted(hash, pollEntry{at: now, expires: d.ExpiresAt, interval: d.Interval, clientID: d.ClientID})
+	} else {
+		f.polls.forget(hash)
+	}
+	switch {
 	case errors.Is(verdict, errSlowDown):
 		f.s.metrics.Event("device", "slow_down")
 		return nil, slowDown(d.Interval)
@@ -79,6 +97,63 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 		return nil, verdict
 	}
 	return f.issue(ctx, req.Client, d, aud)
+}
+
+// cmpOr returns the first of errs that is not nil.
+func cmpOr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// quickPoll answers a poll of a pending code that changes nothing in the
+// store: done is false when the poll must go through the store's
+// read-modify-write instead (the code is approved, denied, consumed,
+// expired, another client's or unknown, or a slow_down must lengthen its
+// interval). mem and memEarly are what this instance remembers of the
+// code (pollMemory).
+//
+//   - Early by this instance's memory, with the interval already at its
+//     cap: slow_down, from memory alone. An approval made meanwhile
+//     reaches the device at its next on-time poll, at most one capped
+//     interval later.
+//   - Otherwise one read. Pending and on time: authorization_pending,
+//     and the poll time is remembered here, not written. Pending, early
+//     and at the cap: slow_down.
+func (f *deviceFlow) quickPoll(ctx context.Context, req *TokenRequest, hash []byte, mem pollEntry, memEarly bool, now time.Time) (verdict error, done bool, err error) {
+	if memEarly && f.nextInterval(mem.interval, mem.expires, now) == mem.interval {
+		f.s.metrics.Event("device", "slow_down")
+		return slowDown(mem.interval), true, nil
+	}
+	d, err := f.store.GetDeviceAuthorization(ctx, hash)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("device poll: %w", err)
+	}
+	if d.Status != keypad.DevicePending || d.ClientID != req.Client.ID || !now.Before(d.ExpiresAt) {
+		return nil, false, nil
+	}
+	early := memEarly || (!d.LastPolledAt.IsZero() && now.Before(d.LastPolledAt.Add(d.Interval)))
+	switch {
+	case !early:
+		f.polls.admitted(hash, pollEntry{at: now, expires: d.ExpiresAt, interval: d.Interval, clientID: d.ClientID})
+		return errDevicePending, true, nil
+	case f.nextInterval(d.Interval, d.ExpiresAt, now) == d.Interval:
+		if !memEarly {
+			// Learn the stored poll time, so the next early polls are
+			// answered from memory: no stricter than the store, and
+			// no laxer.
+			f.polls.admitted(hash, pollEntry{at: d.LastPolledAt, expires: d.ExpiresAt, interval: d.Interval, clientID: d.ClientID})
+		}
+		f.s.metrics.Event("device", "slow_down")
+		return slowDown(d.Interval), true, nil
+	}
+	return nil, false, nil
 }
 
 // deviceAudience is the access token's aud for a device authorization
@@ -115,9 +190,11 @@ func slowDown(interval time.Duration) *Error {
 // returns its verdict: nil when it was approved (it is now consumed), or
 // the error to answer. Only a pending code is rate-checked: slow_down is a
 // variant of authorization_pending (RFC 8628 §3.5), and an approved or
-// denied code has its final answer ready.
-func (f *deviceFlow) poll(d *keypad.DeviceAuthorization, now time.Time) error {
-	early := !d.LastPolledAt.IsZero() && now.Before(d.LastPolledAt.Add(d.Interval))
+// denied code has its final answer ready. memEarly says this instance
+// saw the code polled within its interval (pollMemory): on-time polls are
+// not written, so the stored poll time alone may be older.
+func (f *deviceFlow) poll(d *keypad.DeviceAuthorization, now time.Time, memEarly bool) error {
+	early := memEarly || (!d.LastPolledAt.IsZero() && now.Before(d.LastPolledAt.Add(d.Interval)))
 	d.LastPolledAt = now
 	switch d.Status {
 	case keypad.DeviceApproved:
@@ -127,12 +204,22 @@ func (f *deviceFlow) poll(d *keypad.DeviceAuthorization, now time.Time) error {
 		return errDeviceDenied
 	case keypad.DevicePending:
 		if early {
-			d.Interval += f.cfg.SlowDownStep
+			d.Interval = f.nextInterval(d.Interval, d.ExpiresAt, now)
 			return errSlowDown
 		}
 		return errDevicePending
 	}
 	return fmt.Errorf("device authorization has unknown status %q", d.Status)
+}
+
+// nextInterval is a code's interval after a slow_down at now: RFC 8628
+// §3.5's step added, capped at a minute (DeviceBounds' longest interval)
+// and at the code's remaining lifetime in whole seconds, since telling a
+// device to wait past the code's expiry helps no one; never shorter than
+// interval, which a device may already be keeping.
+func (f *deviceFlow) nextInterval(interval time.Duration, expires, now time.Time) time.Duration {
+	limit := min(DeviceBounds().Interval.Max, expires.Sub(now).Truncate(time.Second))
+	return max(interval, min(interval+f.cfg.SlowDownStep, limit))
 }
 
 // issue mints the tokens of a just-consumed authorization: for the person

@@ -271,6 +271,9 @@ func (s *Server) wireError(r *http.Request, err error) *Error {
 // noStore forbids caching of responses carrying tokens or errors (RFC 6749
 // §5.1).
 func noStore(h http.Header) {
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	// Shared value slices, as for Content-Type in writeJSON.
+	h["Cache-Control"] = noStoreValue
+	h["Pragma"] = noCacheValue
 }
+
+var noStoreValue, noCacheValue = []string{"no-store"}, []string{"no-cache"}

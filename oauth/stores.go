@@ -17,6 +17,7 @@ import (
 // authorizations, and the grant an approval made.
 type deviceStore interface {
 	CreateDeviceAuthorization(ctx context.Context, d *keypad.DeviceAuthorization) error
+	GetDeviceAuthorization(ctx context.Context, deviceCodeHash []byte) (*keypad.DeviceAuthorization, error)
 	UpdateDeviceAuthorization(ctx context.Context, deviceCodeHash []byte, fn func(*keypad.DeviceAuthorization) error) (*keypad.DeviceAuthorization, error)
 	GetGrant(ctx context.Context, id string) (*keypad.Grant, error)
 }

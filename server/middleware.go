@@ -27,6 +27,18 @@ var securityHeaders = map[string]string{
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
 
+// securityHeaderValues is securityHeaders as header values, built once:
+// a response shares these slices rather than allocating four per request.
+// Sharing is safe because nothing writes into a header's value slice:
+// Set replaces it and Add appends to a full one, which copies.
+var securityHeaderValues = func() http.Header {
+	h := http.Header{}
+	for k, v := range securityHeaders {
+		h[http.CanonicalHeaderKey(k)] = []string{v}
+	}
+	return h
+}()
+
 // unmatched is the endpoint label of requests no route matched, so that
 // scanners probing random paths cannot blow up the metrics' cardinality.
 const unmatched = "unmatched"
@@ -60,8 +72,8 @@ func (in *instrument) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := in.ids.from(r.Header.Get("X-Request-Id"))
 	h := w.Header()
 	h.Set("X-Request-Id", id)
-	for k, v := range securityHeaders {
-		h.Set(k, v)
+	for k, v := range securityHeaderValues {
+		h[k] = v
 	}
 	if in.hsts {
 		h.Set("Strict-Transport-Security", "max-age=63072000")

@@ -78,8 +78,11 @@ type Options struct {
 
 // Server is a running keypad: listener, store, keys and HTTP server.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
+	cfg config.Config
+	log *slog.Logger
+	// logBuf buffers the log when the server built its own logger
+	// (logbuffer.go); nil otherwise.
+	logBuf  *logBuffer
 	now     func() time.Time
 	ln      net.Listener
 	issuer  string
@@ -119,7 +122,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		refreshEvery: opts.KeyRefreshInterval,
 	}
 	if s.log == nil {
-		s.log = NewLogger(cfg, opts.Stderr)
+		w := opts.Stderr
+		if w == nil {
+			w = os.Stderr
+		}
+		s.logBuf = newLogBuffer(w)
+		s.log = slog.New(flushingHandler{NewLogger(cfg, s.logBuf).Handler(), s.logBuf})
 	} else if _, ok := s.log.Handler().(contextHandler); !ok {
 		s.log = slog.New(contextHandler{s.log.Handler()})
 	}
@@ -319,6 +327,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	err = errors.Join(err, s.Close())
 	s.log.Info("keypad stopped", "graceful", err == nil)
+	s.flushLog()
 	return err
 }
 
@@ -344,6 +353,15 @@ func (s *Server) Close() error {
 		if s.store != nil {
 			s.closeErr = s.store.Close()
 		}
+		s.flushLog()
 	})
 	return s.closeErr
+}
+
+// flushLog writes out the buffered log, if the server buffers it; later
+// lines are written by the next flushLog.
+func (s *Server) flushLog() {
+	if s.logBuf != nil {
+		s.logBuf.Close()
+	}
 }

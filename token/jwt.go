@@ -54,16 +54,16 @@ func (k *Keyring) Sign(alg, typ string, claims any) (string, error) {
 	if sk == nil {
 		return "", fmt.Errorf("sign: no current %s key (was the keyring loaded?)", alg)
 	}
-	h, err := json.Marshal(jwsHeader{Alg: alg, Kid: sk.id, Typ: typ})
+	h, err := sk.header(typ)
 	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
+		return "", err
 	}
 	c, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("sign: encode claims: %w", err)
 	}
-	buf := make([]byte, 0, b64url.EncodedLen(len(h))+b64url.EncodedLen(len(c))+b64url.EncodedLen(256)+2)
-	buf = b64url.AppendEncode(buf, h)
+	buf := make([]byte, 0, len(h)+b64url.EncodedLen(len(c))+b64url.EncodedLen(512)+2)
+	buf = append(buf, h...)
 	buf = append(buf, '.')
 	buf = b64url.AppendEncode(buf, c)
 	sig, err := sk.sign(buf)
@@ -75,19 +75,68 @@ func (k *Keyring) Sign(alg, typ string, claims any) (string, error) {
 	return string(buf), nil
 }
 
+// header returns the key's JOSE header for typ, base64url-encoded. The
+// few typ values keypad uses each encode once per key: a header per token
+// was a JSON encoding and a base64 pass for the same bytes every time.
+func (sk *signingKey) header(typ string) ([]byte, error) {
+	if h, ok := sk.headers.Load(typ); ok {
+		return h.([]byte), nil
+	}
+	h, err := json.Marshal(jwsHeader{Alg: sk.alg, Kid: sk.id, Typ: typ})
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	enc := b64url.AppendEncode(nil, h)
+	sk.headers.Store(typ, enc)
+	return enc, nil
+}
+
+var errBadECDSA = errors.New("sign: ECDSA signature is not the DER the library returns")
+
+// rawECDSA turns an ASN.1 DER ECDSA signature, SEQUENCE { INTEGER r,
+// INTEGER s }, into RFC 7518 §3.4's form: r and s as size-byte big-endian
+// integers, one after the other.
+func rawECDSA(der []byte, size int) ([]byte, error) {
+	bad := errBadECDSA
+	// Short-form lengths only: r and s of curves up to P-384 are at most
+	// 49 bytes each, so the sequence stays under 128 bytes.
+	if len(der) < 2 || der[0] != 0x30 || int(der[1]) != len(der)-2 {
+		return nil, bad
+	}
+	rest := der[2:]
+	sig := make([]byte, 2*size)
+	for i := range 2 {
+		if len(rest) < 2 || rest[0] != 0x02 || int(rest[1]) > len(rest)-2 {
+			return nil, bad
+		}
+		n := int(rest[1])
+		v := rest[2 : 2+n]
+		for len(v) > 0 && v[0] == 0 {
+			v = v[1:] // DER's sign byte
+		}
+		if len(v) > size {
+			return nil, bad
+		}
+		copy(sig[(i+1)*size-len(v):(i+1)*size], v)
+		rest = rest[2+n:]
+	}
+	if len(rest) != 0 {
+		return nil, bad
+	}
+	return sig, nil
+}
+
 func (sk *signingKey) sign(input []byte) ([]byte, error) {
 	sum := sha256.Sum256(input)
 	switch p := sk.priv.(type) {
 	case *ecdsa.PrivateKey:
-		r, s, err := ecdsa.Sign(nil, p, sum[:])
+		// SignASN1 rather than Sign: Sign produces the same DER and then
+		// turns it into two big.Ints, a dozen allocations per token.
+		der, err := ecdsa.SignASN1(nil, p, sum[:])
 		if err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
-		// RFC 7518 §3.4: R and S as 32-byte big-endian integers.
-		sig := make([]byte, 64)
-		r.FillBytes(sig[:32])
-		s.FillBytes(sig[32:])
-		return sig, nil
+		return rawECDSA(der, (p.Curve.Params().BitSize+7)/8)
 	case *rsa.PrivateKey:
 		sig, err := rsa.SignPKCS1v15(nil, p, crypto.SHA256, sum[:])
 		if err != nil {

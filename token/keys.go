@@ -85,6 +85,9 @@ type signingKey struct {
 	jwk     jwk
 	created time.Time
 	retired time.Time
+	// headers caches the encoded JOSE header per typ (jwt.go); copies
+	// of the key share it.
+	headers *sync.Map
 }
 
 // jwk is a public key as RFC 7517 / RFC 7518 §6 spell it.
@@ -302,7 +305,7 @@ func (k *Keyring) parse(s *keypad.SigningKey) (*signingKey, error) {
 		return nil, fmt.Errorf("signing key %s: %w", s.ID, err)
 	}
 	j.Kid = s.ID
-	return &signingKey{id: s.ID, alg: s.Algorithm, priv: priv, pub: priv.Public(), jwk: j, created: s.CreatedAt, retired: s.RetiredAt}, nil
+	return &signingKey{id: s.ID, alg: s.Algorithm, priv: priv, pub: priv.Public(), jwk: j, created: s.CreatedAt, retired: s.RetiredAt, headers: new(sync.Map)}, nil
 }
 
 // rebuild makes a snapshot of keys as of now: keys past their overlap are

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,8 +27,15 @@ import (
 // the write lock (a second keypad, `keypad migrate`) before failing.
 const busyTimeout = 10 * time.Second
 
-// writerCacheKiB is the page cache of the one writer connection.
-const writerCacheKiB = 64 << 10
+// Page caches, which with Go's heap set the process's memory: the one
+// writer's is large (bulk imports touch index pages all over a big
+// database), each reader's small (the OS page cache holds the file
+// anyway). At most writerCacheKiB + readers × readerCacheKiB, 72 MiB on a
+// 2-core machine (docs/performance.md).
+const (
+	writerCacheKiB = 64 << 10
+	readerCacheKiB = 2 << 10
+)
 
 // Open opens (creating if need be) the SQLite database at path. It does
 // not migrate: run (*sqlstore.Store).Migrate, or check with CheckSchema.
@@ -56,7 +64,12 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	// BEGIN IMMEDIATE: a transaction takes the write lock when it starts,
 	// so two read-modify-writes never deadlock upgrading their locks.
 	q.Set("_txlock", "immediate")
-	dsn := path + "?" + q.Encode()
+	rq := url.Values{}
+	for k, v := range q {
+		rq[k] = slices.Clone(v)
+	}
+	rq.Add("_pragma", fmt.Sprintf("cache_size(%d)", -readerCacheKiB))
+	dsn := path + "?" + rq.Encode()
 	// The writer's page cache is 64 MiB rather than 2: bulk imports touch
 	// index pages all over a database of millions of subjects, and every
 	// page not cached is read again and, once dirty, spilled to the WAL
@@ -93,5 +106,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
-	return sqlstore.New(sqlstore.SQLite, r, w), nil
+	s := sqlstore.New(sqlstore.SQLite, r, w)
+	s.OnClose(checkpointer(r))
+	return s, nil
 }

@@ -41,7 +41,8 @@ func (s *Store) CreateDeviceAuthorization(ctx context.Context, d *keypad.DeviceA
 // GetDeviceAuthorization returns an authorization by device code hash, or
 // ErrNotFound.
 func (s *Store) GetDeviceAuthorization(ctx context.Context, deviceCodeHash []byte) (*keypad.DeviceAuthorization, error) {
-	d, err := scanDevice(s.db.QueryRowContext(ctx,
+	// Prepared once: every pending device poll starts with this read.
+	d, err := scanDevice(s.readRow(ctx,
 		`SELECT `+deviceCols+` FROM device_authorizations WHERE device_code_hash = $1`, deviceCodeHash))
 	if err != nil {
 		return nil, readErr("get device authorization", err)

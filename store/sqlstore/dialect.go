@@ -41,6 +41,9 @@ type Dialect struct {
 	// prefixed with the schema and a colon) delivered when the
 	// transaction commits (PostgreSQL's pg_notify).
 	notify string
+	// rowID names a row's physical address, by which the janitor
+	// deletes expired rows a batch at a time (purge.go).
+	rowID string
 }
 
 // params is the placeholder list of n parameters, numbered from first.
@@ -64,6 +67,7 @@ func (d *Dialect) params(n, first int) string {
 // with _txlock=immediate, so transactions take the write lock up front and
 // concurrent read-modify-writes never deadlock upgrading a read lock.
 var SQLite = &Dialect{
+	rowID:           "rowid",
 	name:            "sqlite",
 	hasVersionTable: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`,
 }
@@ -81,6 +85,7 @@ var Postgres = &Dialect{
 	lockKeys:       `SELECT pg_advisory_xact_lock(1801812337, hashtext(current_schema()))`,
 	importTurn: [2]string{`SELECT pg_advisory_lock(1801812338, hashtext(current_schema()))`,
 		`SELECT pg_advisory_unlock(1801812338, hashtext(current_schema()))`},
+	rowID:           "ctid",
 	hasVersionTable: `SELECT to_regclass('schema_version') IS NOT NULL`,
 	numberedParams:  true,
 	notify:          `SELECT pg_notify($1, current_schema() || ':' || $2)`,

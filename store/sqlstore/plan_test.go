@@ -37,7 +37,7 @@ func TestQueryPlans(t *testing.T) {
 		{"DeleteClientTokens", `DELETE FROM tokens WHERE client_id = $1`, []any{"c"}},
 	}
 	for _, p := range purges {
-		queries = append(queries, query{"Purge_" + p.table, p.query(), []any{1}})
+		queries = append(queries, query{"Purge_" + p.table, p.query(SQLite), []any{1}})
 	}
 	for _, tc := range queries {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,7 +44,18 @@ type Store struct {
 	reads, writes *stmtCache
 	// watch delivers changes for WatchChanges (nil: poll).
 	watch Watcher
+	// onClose runs first in Close: a backend's background work (SQLite's
+	// checkpointer) stops before the pools close.
+	onClose []func()
 }
+
+// OnClose has Close call f before it closes the pools; a backend uses it
+// to stop background work it started on them.
+func (s *Store) OnClose(f func()) { s.onClose = append(s.onClose, f) }
+
+// ReadDB returns the pool that takes reads (the same as DB except on
+// SQLite), for a backend's own maintenance statements.
+func (s *Store) ReadDB() *sql.DB { return s.db }
 
 var _ keypad.Store = (*Store)(nil)
 
@@ -95,6 +106,10 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 
 // Close closes the database pools.
 func (s *Store) Close() error {
+	for _, f := range s.onClose {
+		f()
+	}
+	s.onClose = nil
 	err := s.reads.close()
 	if s.writes != s.reads {
 		err = errors.Join(err, s.writes.close())

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -72,4 +73,29 @@ func testPurge(t *testing.T, newStore func(*testing.T) keypad.Store) {
 	n, err = s.PurgeExpired(ctx, now)
 	must(t, err)
 	mustEqual(t, "records purged the second time", n, 0)
+}
+
+// testPurgeMany purges more expired records than one batch of the
+// janitor's deletes holds (the SQL stores delete 500 rows a statement):
+// all go, and the live ones stay.
+func testPurgeMany(t *testing.T, newStore func(*testing.T) keypad.Store) {
+	s := newStore(t)
+	ctx := t.Context()
+	now := t0.Add(time.Hour)
+	const expired = 1234
+	for i := range expired {
+		must(t, s.RevokeJTI(ctx, fmt.Sprintf("jti-gone-%d", i), now.Add(-time.Second)))
+	}
+	must(t, s.RevokeJTI(ctx, "jti-kept", now.Add(time.Hour)))
+	n, err := s.PurgeExpired(ctx, now)
+	must(t, err)
+	mustEqual(t, "records purged", n, expired)
+	for _, i := range []int{0, 499, 500, 1000, expired - 1} {
+		revoked, err := s.JTIRevoked(ctx, fmt.Sprintf("jti-gone-%d", i))
+		must(t, err)
+		mustEqual(t, fmt.Sprintf("jti-gone-%d still revoked", i), revoked, false)
+	}
+	revoked, err := s.JTIRevoked(ctx, "jti-kept")
+	must(t, err)
+	mustEqual(t, "jti-kept still revoked", revoked, true)
 }

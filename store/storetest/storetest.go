@@ -46,6 +46,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("OTPQueue", func(t *testing.T) { testOTPQueue(t, newStore) })
 	t.Run("CIBA", func(t *testing.T) { testCIBA(t, newStore) })
 	t.Run("PurgeExpired", func(t *testing.T) { testPurge(t, newStore) })
+	t.Run("PurgeExpiredMany", func(t *testing.T) { testPurgeMany(t, newStore) })
 	t.Run("Ping", func(t *testing.T) { must(t, newStore(t).Ping(t.Context())) })
 	t.Run("ErrUnavailable", func(t *testing.T) { testUnavailable(t, newStore) })
 	t.Run("Changes", func(t *testing.T) {

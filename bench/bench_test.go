@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helloEnv) == "1" { // the baseline, started by the test
+		if err := hello(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestRun runs every workload of the bench for a handful of requests
+// (closed and open loop, the soak, and PostgreSQL when there is one):
+// run fails if any answer is not the one the workload expects (200 for
+// tokens and the baseline, 400 authorization_pending or slow_down for
+// the polls), and every row must be in the report.
+func TestRun(t *testing.T) {
+	o := options{
+		duration: time.Second, conns: 4, maxPerRun: 40, devices: 5,
+		rate: 100, soak: 200 * time.Millisecond, soakRate: 100, workersFor: 4,
+	}
+	rows := []string{"client_credentials, JWT, SQLite", "client_credentials, opaque, SQLite",
+		"pending device polls (5 codes), SQLite", "JWT, SQLite, open loop 100/s", "soak: opaque, SQLite"}
+	if os.Getenv("KEYPAD_TEST_POSTGRES") != "" || os.Getenv("KEYPAD_TEST_STRICT") == "1" {
+		o.postgres = pgtest.DSN(t) // fails the test under KEYPAD_TEST_STRICT=1 without one
+		rows = append(rows, "client_credentials, JWT, PostgreSQL", "client_credentials, opaque, PostgreSQL",
+			"pending device polls (5 codes), PostgreSQL")
+	}
+	var out strings.Builder
+	if err := run(t.Context(), &out, o); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	for _, r := range rows {
+		if !strings.Contains(out.String(), "| "+r) {
+			t.Errorf("no row %q in the report:\n%s", r, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "| 0 | ") {
+		t.Errorf("a run reached no requests:\n%s", out.String())
+	}
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// target is what a run sends: request i's method, URL, body and headers,
+// and the status every answer must have.
+type target struct {
+	method, url string
+	// body returns request i's body (nil: none); it may differ per
+	// request, as the device codes of a poll workload do.
+	body   func(i uint64) []byte
+	header http.Header
+	status int
+}
+
+// result is one run's outcome.
+type result struct {
+	n, errs  int
+	firstErr string
+	elapsed  time.Duration
+	lat      []time.Duration // sorted
+}
+
+func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// quantile returns the q-quantile of the latencies (0 with none).
+func (r result) quantile(q float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))]
+}
+
+// newClient returns an HTTP client keeping up to conns keep-alive
+// connections to one host, and no more.
+func newClient(conns int) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+		DisableCompression: true, IdleConnTimeout: time.Minute,
+	}}
+}
+
+// do sends request i and reads the whole answer; it returns an error
+// description when the status is not the expected one.
+func (t *target) do(ctx context.Context, c *http.Client, i uint64) string {
+	var body io.Reader
+	if t.body != nil {
+		body = bytes.NewReader(t.body(i))
+	}
+	req, err := http.NewRequestWithContext(ctx, t.method, t.url, body)
+	if err != nil {
+		return err.Error()
+	}
+	for k, v := range t.header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != t.status {
+		return fmt.Sprintf("status %d, want %d: %.200s", resp.StatusCode, t.status, b)
+	}
+	return ""
+}
+
+// tally collects the latencies and errors of a run's workers.
+type tally struct {
+	mu       sync.Mutex
+	lat      []time.Duration
+	errs     int
+	firstErr string
+}
+
+func (t *tally) add(lat []time.Duration, errs int, firstErr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lat = append(t.lat, lat...)
+	t.errs += errs
+	if t.firstErr == "" {
+		t.firstErr = firstErr
+	}
+}
+
+func (t *tally) result(elapsed time.Duration) result {
+	slices.Sort(t.lat)
+	return result{n: len(t.lat), errs: t.errs, firstErr: t.firstErr, elapsed: elapsed, lat: t.lat}
+}
+
+// closedLoop runs conns workers, each sending its next request as soon
+// as the last one is answered, for d or until max requests were sent
+// (max 0: no limit).
+func closedLoop(ctx context.Context, t *target, conns int, d time.Duration, max uint64) result {
+	c := newClient(conns)
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var next uint64
+	var mu sync.Mutex
+	claim := func() (uint64, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if max > 0 && next >= max {
+			return 0, false
+		}
+		next++
+		return next - 1, true
+	}
+	var all tally
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conns {
+		wg.Go(func() {
+			var lat []time.Duration
+			errs, first := 0, ""
+			for ctx.Err() == nil {
+				i, ok := claim()
+				if !ok {
+					break
+				}
+				t0 := time.Now()
+				e := t.do(ctx, c, i)
+				if ctx.Err() != nil {
+					break // cut off by the deadline: not counted
+				}
+				if e != "" {
+					errs++
+					first = cmpOr(first, e)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			all.add(lat, errs, first)
+		})
+	}
+	wg.Wait()
+	return all.result(time.Since(start))
+}
+
+// openLoop sends rate requests a second for d whatever the answers'
+// pace, from up to workers requests in flight. A request's latency runs
+// from the moment it was due, not from when a worker was free to send
+// it, so a stall counts against every request it delayed (no
+// coordinated omission).
+func openLoop(ctx context.Context, t *target, rate, workers int, d time.Duration) result {
+	c := newClient(workers)
+	defer c.CloseIdleConnections()
+	total := uint64(float64(rate) * d.Seconds())
+	period := time.Second / time.Duration(rate)
+	type job struct {
+		i   uint64
+		due time.Time
+	}
+	jobs := make(chan job, workers)
+	var all tally
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var lat []time.Duration
+			errs, first := 0, ""
+			for j := range jobs {
+				if e := t.do(ctx, c, j.i); e != "" {
+					errs++
+					first = cmpOr(first, e)
+				}
+				lat = append(lat, time.Since(j.due))
+			}
+			all.add(lat, errs, first)
+		})
+	}
+	start := time.Now()
+	for i := range total {
+		due := start.Add(time.Duration(i) * period)
+		if w := time.Until(due); w > 0 {
+			time.Sleep(w)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- job{i, due}
+	}
+	close(jobs)
+	wg.Wait()
+	return all.result(time.Since(start))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,227 @@
+// Command bench measures keypad black-box against a hello-world Go
+// net/http server on the same machine, in the same run:
+//
+//	go run ./bench [-duration 3s] [-conns 32] [-rate 4000] [-postgres DSN] [-soak 0]
+//
+// It builds cmd/keypad, starts it (keypad serve, info-level access log)
+// and the baseline on 127.0.0.1, and drives each workload with a load
+// generator written in Go, running the baseline right before each
+// workload so that both see the same machine: closed loop (conns
+// keep-alive connections, each sending as soon as it is answered) for
+// the rates, open loop (a fixed rate, latency counted from when each
+// request was due) for latencies at a given load. It prints each
+// workload's rate, its ratio to the baseline's and p50/p99. See
+// docs/performance.md.
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// options are the command line.
+type options struct {
+	duration   time.Duration
+	conns      int
+	rate       int
+	soak       time.Duration
+	soakRate   int
+	devices    int
+	postgres   string
+	keypad     string // a prebuilt binary instead of building cmd/keypad
+	maxPerRun  uint64 // stop a closed-loop run after this many requests (tests)
+	workersFor int    // open-loop workers
+}
+
+func main() {
+	if os.Getenv(helloEnv) == "1" {
+		if err := hello(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of each run")
+	flag.IntVar(&o.conns, "conns", 32, "connections of the closed-loop runs")
+	flag.IntVar(&o.rate, "rate", 4000, "requests a second of the open-loop JWT run on SQLite (0: skip it)")
+	flag.DurationVar(&o.soak, "soak", 0, "length of the opaque SQLite soak at -soak-rate (0: skip it; the issue's is 8m)")
+	flag.IntVar(&o.soakRate, "soak-rate", 1000, "requests a second of the soak")
+	flag.IntVar(&o.devices, "devices", 500, "pending device codes polled round robin")
+	flag.StringVar(&o.keypad, "keypad", "", "run this keypad binary instead of building cmd/keypad (to compare two versions)")
+	flag.StringVar(&o.postgres, "postgres", os.Getenv("KEYPAD_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL workloads (default $KEYPAD_BENCH_POSTGRES; empty: skip them)")
+	flag.Parse()
+	o.workersFor = 256
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run builds and starts everything, runs every workload and prints the
+// report to out.
+func run(ctx context.Context, out io.Writer, o options) (err error) {
+	dir, err := os.MkdirTemp("", "keypad-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := o.keypad
+	if bin == "" {
+		if bin, err = buildKeypad(ctx, dir); err != nil {
+			return err
+		}
+	}
+	h, err := startHello()
+	if err != nil {
+		return fmt.Errorf("start the baseline: %w", err)
+	}
+	defer h.stop()
+	r := &report{out: out}
+	r.header(o)
+
+	sq, err := deploy("sqlite", newSQLiteEnv(bin, dir), o.devices)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	defer func() { err = cmp.Or(err, sq.stop()) }()
+	r.closed(ctx, o, h, "client_credentials, JWT, SQLite", sq.jwt)
+	r.closed(ctx, o, h, "client_credentials, opaque, SQLite", sq.opq)
+	r.closed(ctx, o, h, fmt.Sprintf("pending device polls (%d codes), SQLite", o.devices), warmPolls(ctx, o, sq.poll))
+	if o.rate > 0 {
+		r.open(ctx, o, h, fmt.Sprintf("JWT, SQLite, open loop %d/s", o.rate), sq.jwt, o.rate, o.duration)
+	}
+	if o.soak > 0 {
+		r.soak(ctx, o, sq)
+	}
+
+	if o.postgres != "" {
+		env, err := newPostgresEnv(ctx, bin, o.postgres)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		pg, err := deploy("postgres", env, o.devices)
+		if err != nil {
+			env.close()
+			return fmt.Errorf("postgres: %w", err)
+		}
+		defer func() { err = cmp.Or(err, pg.stop()) }()
+		r.closed(ctx, o, h, "client_credentials, JWT, PostgreSQL", pg.jwt)
+		r.closed(ctx, o, h, "client_credentials, opaque, PostgreSQL", pg.opq)
+		r.closed(ctx, o, h, fmt.Sprintf("pending device polls (%d codes), PostgreSQL", o.devices), warmPolls(ctx, o, pg.poll))
+	}
+	r.footer()
+	if r.errs > 0 {
+		return fmt.Errorf("%d requests got an unexpected answer (first: %s)", r.errs, r.firstErr)
+	}
+	return nil
+}
+
+// report prints the runs as a Markdown table.
+type report struct {
+	out      io.Writer
+	errs     int
+	firstErr string
+}
+
+func (r *report) header(o options) {
+	host, _ := os.Hostname()
+	fmt.Fprintf(r.out, "keypad bench, %s, %s, %d CPUs (%s), %s %s/%s\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(r.out, "load average at start: %s; runs of %s, closed loop with %d connections\n\n", loadAvg(), o.duration, o.conns)
+	fmt.Fprintln(r.out, "| workload | keypad req/s | hello-world req/s | ratio | p50 | p99 | p99.9 | errors |")
+	fmt.Fprintln(r.out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+}
+
+func (r *report) footer() {
+	fmt.Fprintf(r.out, "\nload average at end: %s (above the core count means other processes shared the CPUs)\n", loadAvg())
+}
+
+func (r *report) row(name string, k, h result) {
+	r.errs += k.errs + h.errs
+	r.firstErr = cmpOr(r.firstErr, cmpOr(k.firstErr, h.firstErr))
+	ratio := 0.0
+	if h.rate() > 0 {
+		ratio = k.rate() / h.rate()
+	}
+	fmt.Fprintf(r.out, "| %s | %.0f | %.0f | %.3f | %s | %s | %s | %d |\n", name, k.rate(), h.rate(), ratio,
+		ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs+h.errs)
+}
+
+// closed runs the baseline and then the workload, closed loop.
+func (r *report) closed(ctx context.Context, o options, h *process, name string, t *target) {
+	closedLoop(ctx, t, o.conns, o.duration/10, o.maxPerRun) // warm up: connections, caches
+	base := closedLoop(ctx, helloTarget(h.base), o.conns, o.duration, o.maxPerRun)
+	k := closedLoop(ctx, t, o.conns, o.duration, o.maxPerRun)
+	r.row(name, k, base)
+}
+
+// warmPolls polls every device code a dozen times before the polls are
+// measured: a flooding device's first polls each lengthen its interval
+// (a write) until it reaches the cap, and the steady state of a fleet is
+// what the workload measures. It returns t.
+func warmPolls(ctx context.Context, o options, t *target) *target {
+	n := uint64(12 * o.devices)
+	if o.maxPerRun > 0 {
+		n = min(n, o.maxPerRun)
+	}
+	closedLoop(ctx, t, o.conns, time.Minute, n)
+	return t
+}
+
+// open runs the baseline and then the workload at a fixed rate; the
+// ratio column is then the ratio of p99s (keypad's over the baseline's).
+func (r *report) open(ctx context.Context, o options, h *process, name string, t *target, rate int, d time.Duration) {
+	base := openLoop(ctx, helloTarget(h.base), rate, o.workersFor, d)
+	k := openLoop(ctx, t, rate, o.workersFor, d)
+	r.errs += k.errs + base.errs
+	r.firstErr = cmpOr(r.firstErr, cmpOr(k.firstErr, base.firstErr))
+	fmt.Fprintf(r.out, "| %s (hello-world p99 %s; keypad's p99 is %.1f× it) | %.0f | %.0f | — | %s | %s | %s | %d |\n",
+		name, ms(base.quantile(0.99)), float64(k.quantile(0.99))/float64(max(1, base.quantile(0.99))),
+		k.rate(), base.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs+base.errs)
+}
+
+// soak runs opaque client_credentials at a steady rate and reports the
+// tail latencies and keypad's resident memory before and after.
+func (r *report) soak(ctx context.Context, o options, d *deployment) {
+	before := d.proc.rss()
+	k := openLoop(ctx, d.opq, o.soakRate, o.workersFor, o.soak)
+	after := d.proc.rss()
+	r.errs += k.errs
+	r.firstErr = cmpOr(r.firstErr, k.firstErr)
+	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB) | %.0f | — | — | %s | %s | %s | %d |\n",
+		o.soakRate, o.soak, before>>20, after>>20, k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}

@@ -1,0 +1,43 @@
+package token
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"math/big"
+	"testing"
+)
+
+// TestRawECDSA converts library signatures on P-256 and P-384 (r and s
+// of every length, leading zeros included over many runs) and checks the
+// raw form verifies; malformed DER is refused.
+func TestRawECDSA(t *testing.T) {
+	for _, curve := range []elliptic.Curve{elliptic.P256(), elliptic.P384()} {
+		key, err := ecdsa.GenerateKey(curve, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := (curve.Params().BitSize + 7) / 8
+		sum := sha256.Sum256([]byte("payload"))
+		for range 300 {
+			der, err := ecdsa.SignASN1(rand.Reader, key, sum[:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := rawECDSA(der, size)
+			if err != nil {
+				t.Fatalf("%s: %v (DER %x)", curve.Params().Name, err, der)
+			}
+			r, s := new(big.Int).SetBytes(raw[:size]), new(big.Int).SetBytes(raw[size:])
+			if len(raw) != 2*size || !ecdsa.Verify(&key.PublicKey, sum[:], r, s) {
+				t.Fatalf("%s: raw signature %x of DER %x does not verify", curve.Params().Name, raw, der)
+			}
+		}
+	}
+	for _, der := range [][]byte{nil, {0x30}, {0x31, 0}, {0x30, 3, 2, 1, 1}, {0x30, 6, 2, 1, 1, 2, 1, 1, 0}, {0x30, 4, 2, 1, 1, 2}} {
+		if _, err := rawECDSA(der, 32); err == nil {
+			t.Errorf("rawECDSA(%x) accepted malformed DER", der)
+		}
+	}
+}
