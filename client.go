@@ -119,7 +119,18 @@ type ClientOptions struct {
 	// administrator. Used only when AssertionKeys is empty; the two are
 	// exclusive.
 	JWKSURI string `json:"jwks_uri,omitempty"`
+	// DPoP is whether the client must prove possession of a key at the
+	// token endpoint (RFC 9449): "" or DPoPOptional (a proof, when sent,
+	// binds the tokens), or DPoPRequired (a request without one is
+	// refused, so every token of the client is bound).
+	DPoP string `json:"dpop,omitempty"`
 }
+
+// DPoP modes of ClientOptions.DPoP.
+const (
+	DPoPOptional = "optional"
+	DPoPRequired = "required"
+)
 
 // Client authentication methods (RFC 7591 §2, OpenID Connect Core §9), as
 // registered in ClientOptions.TokenEndpointAuthMethod and listed in the
@@ -157,6 +168,12 @@ func (o ClientOptions) Validate() error {
 	default:
 		return &ValidationError{Field: "hint_style", Message: fmt.Sprintf(
 			"unknown hint style %q; use %q (last four digits, first letters) or %q (no digits or letters)", o.HintStyle, HintStyleMasked, HintStyleNone)}
+	}
+	switch o.DPoP {
+	case "", DPoPOptional, DPoPRequired:
+	default:
+		return &ValidationError{Field: "dpop", Message: fmt.Sprintf(
+			"unknown DPoP mode %q; use %q (bind tokens when the client sends a proof) or %q (refuse requests without one)", o.DPoP, DPoPOptional, DPoPRequired)}
 	}
 	if iss := o.AssertionIssuer; iss != "" {
 		if len(iss) > maxAssertionIssuer || strings.TrimSpace(iss) != iss || strings.ContainsFunc(iss, func(r rune) bool { return r < 0x20 || r == 0x7f }) {

@@ -23,6 +23,7 @@ type Store interface {
 	OTPStore
 	OTPQueueStore
 	OutboxStore
+	DPoPStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

@@ -17,6 +17,7 @@ var purges = []purge{
 	{"otp_sessions", "expires_at"},
 	{"otp_sends", "expires_at"},
 	{"counters", "window_end"},
+	{"dpop_proofs", "expires_at"},
 }
 
 type purge struct{ table, column string }

@@ -79,6 +79,13 @@ func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Sto
 			}
 		}
 	})
+	t.Run("UseDPoPProof", func(t *testing.T) {
+		a, b := newPair(t)
+		errs := race(a, b, func(s keypad.Store, i int) error {
+			return s.UseDPoPProof(t.Context(), h("jkt.jti"), t0, t0.Add(time.Minute))
+		})
+		mustBeOneWinner(t, errs, keypad.ErrConflict)
+	})
 	t.Run("CreateCurrentKey", func(t *testing.T) {
 		// Instances starting at once on an empty database: one current key
 		// per algorithm, whichever store each racer uses.
