@@ -68,6 +68,9 @@ type Config struct {
 	Refresh bool
 	// OTP turns on the OTP flow (otp.go); it needs Deps.OTP.
 	OTP *OTPConfig
+	// DPoP bounds the DPoP proofs (RFC 9449) every grant accepts
+	// (dpop.go); the zero value is usable.
+	DPoP DPoPConfig
 }
 
 // Validate checks the configuration and says what to fix.
@@ -87,7 +90,7 @@ func (c *Config) Validate() error {
 	case c.AccessTTL < 0 || c.RefreshTTL < 0 || c.ClientCacheTTL < 0:
 		return errors.New("token lifetimes and the client cache TTL must not be negative")
 	}
-	return nil
+	return c.DPoP.Validate()
 }
 
 // Deps are the server's collaborators. Those of a flow are required
@@ -211,6 +214,7 @@ func (s *Server) Tokens() *token.Issuer { return s.tokens }
 // line here (and its field in Config).
 func (s *Server) installBuiltins(cfg Config, deps Deps) error {
 	s.registerGrant(keypad.GrantClientCredentials, GrantFunc(s.clientCredentials))
+	s.installDPoP()
 	installs := []struct {
 		flow    string // the Config field, for FlowError
 		on      bool
