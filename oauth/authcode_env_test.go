@@ -318,6 +318,13 @@ func (r tokenResponse) str(k string) string { s, _ := r.body[k].(string); return
 // client_id for public ones).
 func (e *flowEnv) post(path, client string, form url.Values) tokenResponse {
 	e.t.Helper()
+	return e.postWith(path, client, form, nil)
+}
+
+// postWith is post with edit changing the request (a header) before it
+// goes.
+func (e *flowEnv) postWith(path, client string, form url.Values, edit func(*http.Request)) tokenResponse {
+	e.t.Helper()
 	if secret := e.secrets[client]; secret == "" {
 		form.Set("client_id", client)
 	}
@@ -326,6 +333,9 @@ func (e *flowEnv) post(path, client string, form url.Values) tokenResponse {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if secret := e.secrets[client]; secret != "" {
 		req.SetBasicAuth(url.QueryEscape(client), url.QueryEscape(secret))
+	}
+	if edit != nil {
+		edit(req)
 	}
 	res, err := http.DefaultClient.Do(req)
 	must(e.t, err)

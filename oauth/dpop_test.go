@@ -121,8 +121,12 @@ func TestDPoPBadProofs(t *testing.T) {
 		{"ErrReplayedJTI", func() []string { return []string{replayed} }},
 		{"ErrWrongHTM", func() []string { return []string{k.Proof(t, "GET", htu, "", now(), nil)} }},
 		{"ErrWrongHTU", func() []string { return []string{k.Proof(t, "POST", testIssuer+PathIntrospect, "", now(), nil)} }},
-		{"ErrHTUOtherHost", func() []string { return []string{k.Proof(t, "POST", "https://evil.example.com"+PathToken, "", now(), nil)} }},
-		{"ErrHTUOtherScheme", func() []string { return []string{k.Proof(t, "POST", "http://auth.example.com"+PathToken, "", now(), nil)} }},
+		{"ErrHTUOtherHost", func() []string {
+			return []string{k.Proof(t, "POST", "https://evil.example.com"+PathToken, "", now(), nil)}
+		}},
+		{"ErrHTUOtherScheme", func() []string {
+			return []string{k.Proof(t, "POST", "http://auth.example.com"+PathToken, "", now(), nil)}
+		}},
 		{"ErrOldIAT", func() []string { return []string{k.Proof(t, "POST", htu, "", now().Add(-61*time.Second), nil)} }},
 		{"ErrFutureIAT", func() []string { return []string{k.Proof(t, "POST", htu, "", now().Add(11*time.Second), nil)} }},
 		{"ErrPrivateKeyInJWK", func() []string {
@@ -240,25 +244,25 @@ func TestDPoPReplayRace(t *testing.T) {
 	secret := e.mustClient(service("svc", keypad.FormatJWT, "read"))
 	k := NewDPoPKey(t, jose.ES256)
 	proof := k.Proof(t, "POST", testIssuer+PathToken, "", e.clk.Now(), nil)
-	statuses := raceProof(t, 16, func() int { return e.dpopPost(secret, proof).status })
+	statuses := raceProof(t, 16, func(int) int { return e.dpopPost(secret, proof).status })
 	if statuses[http.StatusOK] != 1 || statuses[http.StatusBadRequest] != 15 {
 		t.Errorf("statuses = %v, want one 200 and fifteen 400", statuses)
 	}
 }
 
-// raceProof runs do n times at once and counts the statuses.
-func raceProof(t *testing.T, n int, do func() int) map[int]int {
+// raceProof runs do(0) to do(n-1) at once and counts the statuses.
+func raceProof(t *testing.T, n int, do func(i int) int) map[int]int {
 	t.Helper()
 	var mu sync.Mutex
 	statuses := map[int]int{}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for range n {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			s := do()
+			s := do(i)
 			mu.Lock()
 			statuses[s]++
 			mu.Unlock()
@@ -343,5 +347,25 @@ func BenchmarkTokenDPoP(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDPoPMetadata: the metadata lists the proof algorithms (RFC 9449
+// §5.1).
+func TestDPoPMetadata(t *testing.T) {
+	e := newEnv(t).start()
+	res, err := http.Get(e.ts.URL + PathASMetadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m struct {
+		Algs []string `json:"dpop_signing_alg_values_supported"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(m.Algs, " ") != "ES256 RS256 PS256 EdDSA" {
+		t.Errorf("dpop_signing_alg_values_supported = %v, want ES256 RS256 PS256 EdDSA", m.Algs)
 	}
 }
