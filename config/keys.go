@@ -70,6 +70,8 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setDuration(&c.ClientCacheTTL, v) }},
 	{Name: "client_jwks_allow_private", Bool: true, Default: "false", Help: "let private_key_jwt clients' jwks_uri point at loopback and private addresses (tests, clients on the same private network); off, those are never fetched",
 		set: func(c *Config, v string) error { return setBool(&c.ClientJWKSAllowPrivate, v) }},
+	{Name: "dpop_nonce", Bool: true, Default: "false", Help: "require server nonces in DPoP proofs (RFC 9449 section 8): a proof without a current one is answered use_dpop_nonce with a DPoP-Nonce header",
+		set: func(c *Config, v string) error { return setBool(&c.DPoPNonce, v) }},
 	{Name: "shutdown_timeout", Default: "30s", Help: "how long a graceful shutdown waits for in-flight requests (1s to 10m)",
 		set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
 	{Name: "metrics_addr", Default: "127.0.0.1:9090 (a free port when addr's port is 0)", Help: "admin address serving /metrics (host:port, port 0 picks a free one), or off; keep it off the public network",

@@ -50,10 +50,12 @@ type clientJSON struct {
 	AssertionKeys   []assertionKeyJSON `json:"assertion_keys,omitempty"`
 	// AuthMethod is the registered token_endpoint_auth_method, when one
 	// is; JWKSURI where a private_key_jwt client publishes its keys.
-	AuthMethod string    `json:"token_endpoint_auth_method,omitempty"`
-	JWKSURI    string    `json:"jwks_uri,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	AuthMethod string `json:"token_endpoint_auth_method,omitempty"`
+	JWKSURI    string `json:"jwks_uri,omitempty"`
+	// DPoP is optional or required (RFC 9449 sender-constrained tokens).
+	DPoP      string    `json:"dpop"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func newClientJSON(c *keypad.Client, secret string) clientJSON {
@@ -74,6 +76,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		AssertionKeys:             assertionKeysOf(c.Options),
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
+		DPoP:                      dpopMode(c.Options),
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -191,6 +194,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.AuthMethod, "auth-method", "", "the one way the client authenticates: client_secret_basic, client_secret_post, private_key_jwt "+
 		"or none (default: its secret, Basic or in the body; none for --public)")
 	f.StringVar(&spec.AssertionKeys, "jwks", "", "private_key_jwt: FILE with the client's public keys (JWK Set or PEM); the same keys as --assertion-keys")
+	f.StringVar(&spec.DPoP, "dpop", keypad.DPoPOptional, "DPoP (RFC 9449): optional (a proof, when the client sends one, binds its tokens to its key) "+
+		"or required (token requests without a proof are refused, so every token is bound); see docs/dpop.md")
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -445,6 +450,14 @@ func hintStyle(o keypad.ClientOptions) string {
 	return o.HintStyle
 }
 
+// dpopMode is the client's DPoP mode by name, the default included.
+func dpopMode(o keypad.ClientOptions) string {
+	if o.DPoP == "" {
+		return keypad.DPoPOptional
+	}
+	return o.DPoP
+}
+
 // optionsText lists the switches a client has on, as flag names.
 func optionsText(o keypad.ClientOptions) string {
 	var on []string
@@ -459,6 +472,7 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.ExplicitUnknownIdentifier, "explicit-unknown-identifier"},
 		{o.IntrospectAny, "introspect-any"},
 		{o.HintStyle != "", "hint-style=" + o.HintStyle},
+		{o.DPoP != "", "dpop=" + o.DPoP},
 	} {
 		if opt.set {
 			on = append(on, opt.name)

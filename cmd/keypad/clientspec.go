@@ -44,6 +44,8 @@ type clientSpec struct {
 	// Set serves both the jwt-bearer grant and private_key_jwt.
 	AuthMethod string
 	JWKSURI    string
+	// DPoP is --dpop: optional or required (RFC 9449).
+	DPoP string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -63,6 +65,7 @@ func specOf(c *keypad.Client) clientSpec {
 		keptKeys:                  c.Options.AssertionKeys,
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
+		DPoP:                      c.Options.DPoP,
 	}
 }
 
@@ -174,6 +177,10 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	}
 	c.Options.TokenEndpointAuthMethod = s.AuthMethod
 	c.Options.JWKSURI = s.JWKSURI
+	c.Options.DPoP = s.DPoP
+	if c.Options.DPoP == keypad.DPoPOptional {
+		c.Options.DPoP = "" // the default, stored as such
+	}
 	if err := s.assertion(c); err != nil {
 		return nil, err
 	}
