@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keypadauth/keypad/internal/dpoptest"
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/token/jose"
 )
 
 // dpopExchange runs the native app's (public) or the web app's
 // (confidential) sign-in and exchanges the code with a proof of k.
-func (e *flowEnv) dpopSignIn(client string, k *oauth.DPoPKey, scope string) tokenResponse {
+func (e *flowEnv) dpopSignIn(client string, k *dpoptest.Key, scope string) tokenResponse {
 	e.t.Helper()
 	verifier, challenge := pkce()
 	redirect := e.callback.URL + "/callback"
@@ -32,7 +33,7 @@ func (e *flowEnv) dpopSignIn(client string, k *oauth.DPoPKey, scope string) toke
 }
 
 // dpopHeader adds a proof of k (none when k is nil) for method and path.
-func (e *flowEnv) dpopHeader(k *oauth.DPoPKey, method, path, token string) func(*http.Request) {
+func (e *flowEnv) dpopHeader(k *dpoptest.Key, method, path, token string) func(*http.Request) {
 	return func(r *http.Request) {
 		if k != nil {
 			r.Header.Set("DPoP", k.Proof(e.t, method, e.ts.URL+path, token, e.clk.Now(), nil))
@@ -42,7 +43,7 @@ func (e *flowEnv) dpopHeader(k *oauth.DPoPKey, method, path, token string) func(
 
 // dpopUserinfo calls userinfo with scheme and, when k is set, a proof
 // that edit may spoil.
-func (e *flowEnv) dpopUserinfo(scheme, tok string, k *oauth.DPoPKey, edit func(*oauth.ProofParts)) tokenResponse {
+func (e *flowEnv) dpopUserinfo(scheme, tok string, k *dpoptest.Key, edit func(*dpoptest.Parts)) tokenResponse {
 	e.t.Helper()
 	req, err := http.NewRequest("GET", e.ts.URL+oauth.PathUserinfo, nil)
 	must(e.t, err)
@@ -60,7 +61,7 @@ func (e *flowEnv) dpopUserinfo(scheme, tok string, k *oauth.DPoPKey, edit func(*
 // DPoP and a proof of its key naming it in ath (RFC 9449 §7).
 func TestDPoPUserinfo(t *testing.T) {
 	e := newFlowEnv(t)
-	k, other := oauth.NewDPoPKey(t, jose.ES256), oauth.NewDPoPKey(t, jose.ES256)
+	k, other := dpoptest.NewKey(t, jose.ES256), dpoptest.NewKey(t, jose.ES256)
 	at := e.dpopSignIn("webapp", k, "openid profile").str("access_token")
 	bearer := e.signIn("openid").str("access_token")
 	challenge := func(r tokenResponse) string { return r.header.Get("WWW-Authenticate") }
@@ -70,16 +71,16 @@ func TestDPoPUserinfo(t *testing.T) {
 	}
 	tests := []struct {
 		name, scheme, tok string
-		key               *oauth.DPoPKey
-		edit              func(*oauth.ProofParts)
+		key               *dpoptest.Key
+		edit              func(*dpoptest.Parts)
 		want              string // the error in WWW-Authenticate
 	}{
 		{"ErrBoundTokenAsBearer", "Bearer", at, nil, nil, `DPoP algs="ES256 RS256 PS256 EdDSA", error="invalid_token"`},
 		{"ErrNoProof", "DPoP", at, nil, nil, `error="invalid_dpop_proof"`},
-		{"ErrMissingATH", "DPoP", at, k, func(p *oauth.ProofParts) { delete(p.Claims, "ath") }, `error="invalid_dpop_proof"`},
-		{"ErrWrongATH", "DPoP", at, k, func(p *oauth.ProofParts) { p.Claims["ath"] = "x" + p.Claims["ath"].(string)[1:] }, `error="invalid_dpop_proof"`},
-		{"ErrWrongHTM", "DPoP", at, k, func(p *oauth.ProofParts) { p.Claims["htm"] = "POST" }, `error="invalid_dpop_proof"`},
-		{"ErrAnotherKey", "DPoP", at, other, func(p *oauth.ProofParts) {}, `error="invalid_token"`},
+		{"ErrMissingATH", "DPoP", at, k, func(p *dpoptest.Parts) { delete(p.Claims, "ath") }, `error="invalid_dpop_proof"`},
+		{"ErrWrongATH", "DPoP", at, k, func(p *dpoptest.Parts) { p.Claims["ath"] = "x" + p.Claims["ath"].(string)[1:] }, `error="invalid_dpop_proof"`},
+		{"ErrWrongHTM", "DPoP", at, k, func(p *dpoptest.Parts) { p.Claims["htm"] = "POST" }, `error="invalid_dpop_proof"`},
+		{"ErrAnotherKey", "DPoP", at, other, func(p *dpoptest.Parts) {}, `error="invalid_token"`},
 		{"ErrBearerTokenAsDPoP", "DPoP", bearer, k, nil, `error="invalid_token"`},
 	}
 	for _, tt := range tests {
@@ -111,8 +112,8 @@ func TestDPoPUserinfo(t *testing.T) {
 // bound to the key of the refresh request's proof.
 func TestDPoPRefresh(t *testing.T) {
 	e := newFlowEnv(t)
-	k, other := oauth.NewDPoPKey(t, jose.ES256), oauth.NewDPoPKey(t, jose.RS256)
-	refresh := func(client, rt string, key *oauth.DPoPKey) tokenResponse {
+	k, other := dpoptest.NewKey(t, jose.ES256), dpoptest.NewKey(t, jose.RS256)
+	refresh := func(client, rt string, key *dpoptest.Key) tokenResponse {
 		return e.postWith(oauth.PathToken, client, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}},
 			e.dpopHeader(key, "POST", oauth.PathToken, ""))
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/dpoptest"
 	"github.com/keypadauth/keypad/internal/testclock"
 	"github.com/keypadauth/keypad/store/postgres"
 	"github.com/keypadauth/keypad/token"
@@ -73,7 +74,7 @@ func TestDPoPReplayTwoInstancesPostgres(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	k := NewDPoPKey(t, jose.ES256)
+	k := dpoptest.NewKey(t, jose.ES256)
 	htu := testIssuer + PathToken // both instances serve the one issuer
 	p := k.Proof(t, "POST", htu, "", clk.Now(), nil)
 	if s := post(urls[0], p); s != http.StatusOK {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/dpoptest"
 	"github.com/keypadauth/keypad/token"
 	"github.com/keypadauth/keypad/token/jose"
 )
@@ -60,7 +61,7 @@ func TestDPoPTokenEndpoint(t *testing.T) {
 	htu := testIssuer + PathToken
 	for _, alg := range jose.Algorithms() {
 		t.Run("OK"+alg, func(t *testing.T) {
-			k := NewDPoPKey(t, alg)
+			k := dpoptest.NewKey(t, alg)
 			r := wantTokens(t, e.dpopPost(secret, k.Proof(t, "POST", htu, "", e.clk.Now(), nil)))
 			if r.body["token_type"] != "DPoP" {
 				t.Errorf("token_type = %v, want DPoP", r.body["token_type"])
@@ -84,14 +85,14 @@ func TestDPoPTokenEndpoint(t *testing.T) {
 	t.Run("OKHTUNormalised", func(t *testing.T) {
 		// §4.3: query and fragment are ignored; scheme and host compare
 		// case-insensitively; the default port is the same URL.
-		k := NewDPoPKey(t, jose.ES256)
+		k := dpoptest.NewKey(t, jose.ES256)
 		for _, u := range []string{htu + "?x=1#f", "HTTPS://Auth.Example.COM:443" + PathToken} {
 			wantTokens(t, e.dpopPost(secret, k.Proof(t, "POST", u, "", e.clk.Now(), nil)))
 		}
 	})
 	t.Run("OKOpaqueStoresJKT", func(t *testing.T) {
 		osecret := e.mustClient(service("svc-opaque", keypad.FormatOpaque, "read"))
-		k := NewDPoPKey(t, jose.ES256)
+		k := dpoptest.NewKey(t, jose.ES256)
 		r := wantTokens(t, e.post(PathToken, url.Values{"grant_type": {keypad.GrantClientCredentials}}, func(r *http.Request) {
 			basic("svc-opaque", osecret)(r)
 			r.Header.Set("DPoP", k.Proof(t, "POST", htu, "", e.clk.Now(), nil))
@@ -109,8 +110,8 @@ func TestDPoPBadProofs(t *testing.T) {
 	e := newEnv(t).start()
 	secret := e.mustClient(service("svc", keypad.FormatJWT, "read"))
 	htu := testIssuer + PathToken
-	k := NewDPoPKey(t, jose.ES256)
-	other := NewDPoPKey(t, jose.ES256)
+	k := dpoptest.NewKey(t, jose.ES256)
+	other := dpoptest.NewKey(t, jose.ES256)
 	now := e.clk.Now
 	replayed := k.Proof(t, "POST", htu, "", now(), nil)
 	wantTokens(t, e.dpopPost(secret, replayed))
@@ -130,34 +131,34 @@ func TestDPoPBadProofs(t *testing.T) {
 		{"ErrOldIAT", func() []string { return []string{k.Proof(t, "POST", htu, "", now().Add(-61*time.Second), nil)} }},
 		{"ErrFutureIAT", func() []string { return []string{k.Proof(t, "POST", htu, "", now().Add(11*time.Second), nil)} }},
 		{"ErrPrivateKeyInJWK", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { p.Header["jwk"] = k.PrivateJWK(t) })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { p.Header["jwk"] = k.PrivateJWK(t) })}
 		}},
 		{"ErrNoJWK", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { delete(p.Header, "jwk") })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { delete(p.Header, "jwk") })}
 		}},
 		{"ErrAlgNone", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) {
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) {
 				p.Header["alg"] = "none"
 				p.Sign = func([]byte) []byte { return nil }
 			})}
 		}},
 		{"ErrHS256", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { p.Header["alg"] = "HS256"; p.Sign = hs256 })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { p.Header["alg"] = "HS256"; p.Sign = dpoptest.HS256 })}
 		}},
 		{"ErrAlgOfAnotherKeyType", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { p.Header["alg"] = "RS256" })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { p.Header["alg"] = "RS256" })}
 		}},
 		{"ErrBadSignature", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { p.Header["jwk"] = other.jwk })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { p.Header["jwk"] = other.PublicJWK() })}
 		}},
 		{"ErrWrongTyp", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { p.Header["typ"] = "JWT" })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { p.Header["typ"] = "JWT" })}
 		}},
 		{"ErrNoJTI", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { delete(p.Claims, "jti") })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { delete(p.Claims, "jti") })}
 		}},
 		{"ErrNoIAT", func() []string {
-			return []string{k.Proof(t, "POST", htu, "", now(), func(p *ProofParts) { delete(p.Claims, "iat") })}
+			return []string{k.Proof(t, "POST", htu, "", now(), func(p *dpoptest.Parts) { delete(p.Claims, "iat") })}
 		}},
 		{"ErrTwoHeaders", func() []string {
 			return []string{k.Proof(t, "POST", htu, "", now(), nil), k.Proof(t, "POST", htu, "", now(), nil)}
@@ -184,7 +185,7 @@ func TestDPoPRequired(t *testing.T) {
 	c.Options.DPoP = keypad.DPoPRequired
 	secret := e.mustClient(c)
 	wantError(t, e.dpopPost(secret), http.StatusBadRequest, CodeInvalidDPoPProof)
-	k := NewDPoPKey(t, jose.EdDSA)
+	k := dpoptest.NewKey(t, jose.EdDSA)
 	r := wantTokens(t, e.dpopPost(secret, k.Proof(t, "POST", testIssuer+PathToken, "", e.clk.Now(), nil)))
 	if r.body["token_type"] != "DPoP" {
 		t.Errorf("token_type = %v, want DPoP", r.body["token_type"])
@@ -201,9 +202,9 @@ func TestDPoPNonce(t *testing.T) {
 		c.DPoP = DPoPConfig{RequireNonce: true, NoncePeriod: period, NonceKey: []byte(strings.Repeat("n", 32))}
 	}).start()
 	secret := e.mustClient(service("svc", keypad.FormatJWT, "read"))
-	k := NewDPoPKey(t, jose.ES256)
+	k := dpoptest.NewKey(t, jose.ES256)
 	htu := testIssuer + PathToken
-	withNonce := func(n string) func(*ProofParts) { return func(p *ProofParts) { p.Claims["nonce"] = n } }
+	withNonce := func(n string) func(*dpoptest.Parts) { return func(p *dpoptest.Parts) { p.Claims["nonce"] = n } }
 
 	r := e.dpopPost(secret, k.Proof(t, "POST", htu, "", e.clk.Now(), nil))
 	wantError(t, r, http.StatusBadRequest, CodeUseDPoPNonce)
@@ -242,7 +243,7 @@ func TestDPoPNonce(t *testing.T) {
 func TestDPoPReplayRace(t *testing.T) {
 	e := newEnv(t).start()
 	secret := e.mustClient(service("svc", keypad.FormatJWT, "read"))
-	k := NewDPoPKey(t, jose.ES256)
+	k := dpoptest.NewKey(t, jose.ES256)
 	proof := k.Proof(t, "POST", testIssuer+PathToken, "", e.clk.Now(), nil)
 	statuses := raceProof(t, 16, func(int) int { return e.dpopPost(secret, proof).status })
 	if statuses[http.StatusOK] != 1 || statuses[http.StatusBadRequest] != 15 {
@@ -282,9 +283,9 @@ func TestDPoPDeviceFlow(t *testing.T) {
 	dcfg := keyed(DeviceConfig{})
 	e.mustRebuild(func(c *Config, _ *Deps) { c.Device, c.Refresh = &dcfg, true }).start()
 	e.mustClient(tv("tv", "read"))
-	k, other := NewDPoPKey(t, jose.ES256), NewDPoPKey(t, jose.ES256)
+	k, other := dpoptest.NewKey(t, jose.ES256), dpoptest.NewKey(t, jose.ES256)
 	htu := testIssuer + PathToken
-	poll := func(c deviceCodes, key *DPoPKey) response {
+	poll := func(c deviceCodes, key *dpoptest.Key) response {
 		return e.post(PathToken, url.Values{"grant_type": {keypad.GrantDeviceCode}, "client_id": {"tv"}, "device_code": {c.device}},
 			func(r *http.Request) { r.Header.Set("DPoP", key.Proof(t, "POST", htu, "", e.clk.Now(), nil)) })
 	}
@@ -300,7 +301,7 @@ func TestDPoPDeviceFlow(t *testing.T) {
 	wantError(t, poll(c, other), http.StatusBadRequest, CodeInvalidGrant)
 
 	rt := r.body["refresh_token"].(string)
-	refresh := func(key *DPoPKey) response {
+	refresh := func(key *dpoptest.Key) response {
 		return e.post(PathToken, url.Values{"grant_type": {keypad.GrantRefreshToken}, "client_id": {"tv"}, "refresh_token": {rt}},
 			func(r *http.Request) {
 				if key != nil {
@@ -333,7 +334,7 @@ func BenchmarkTokenDPoP(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			e := newEnv(b).start()
 			secret := e.mustClient(service("svc", keypad.FormatJWT, "read"))
-			k := NewDPoPKey(b, jose.ES256)
+			k := dpoptest.NewKey(b, jose.ES256)
 			b.ResetTimer()
 			for b.Loop() {
 				var proofs []string

@@ -1,4 +1,8 @@
-package oauth
+// Package dpoptest makes DPoP proofs (RFC 9449 §4.2) for tests: a
+// client's key of any algorithm keypad accepts, and proofs a test may
+// spoil in any part, so the tests of the server, of resource servers and
+// of clients share one independent signer.
+package dpoptest
 
 import (
 	"crypto"
@@ -18,10 +22,9 @@ import (
 	"github.com/keypadauth/keypad/token/jose"
 )
 
-// DPoPKey is a client's DPoP key in tests (exported for the oauth_test
-// package): it makes proofs (RFC 9449 §4.2) and lets a test spoil any
+// Key is a client's DPoP key: it makes proofs and lets a test spoil any
 // part of one.
-type DPoPKey struct {
+type Key struct {
 	Alg  string
 	priv crypto.Signer
 	// JKT is the key's RFC 7638 thumbprint, computed by token/jose.
@@ -30,8 +33,8 @@ type DPoPKey struct {
 	n   int
 }
 
-// NewDPoPKey makes a fresh key for alg (ES256, RS256, PS256 or EdDSA).
-func NewDPoPKey(t testing.TB, alg string) *DPoPKey {
+// NewKey makes a fresh key for alg (ES256, RS256, PS256 or EdDSA).
+func NewKey(t testing.TB, alg string) *Key {
 	t.Helper()
 	var priv crypto.Signer
 	var err error
@@ -58,12 +61,12 @@ func NewDPoPKey(t testing.TB, alg string) *DPoPKey {
 			jwk[k] = v
 		}
 	}
-	return &DPoPKey{Alg: alg, priv: priv, JKT: m.Thumbprint(), jwk: jwk}
+	return &Key{Alg: alg, priv: priv, JKT: m.Thumbprint(), jwk: jwk}
 }
 
-// ProofParts are the header and claims of a proof before signing; a
+// Parts are the header and claims of a proof before signing; a
 // test's edit may change them.
-type ProofParts struct {
+type Parts struct {
 	Header, Claims map[string]any
 	// Sign, when set, replaces the signature (alg none, HS256, garbage).
 	Sign func(input []byte) []byte
@@ -71,10 +74,10 @@ type ProofParts struct {
 
 // Proof returns a proof for htm and htu at now, with a fresh jti; token,
 // when not empty, is named in ath. edit may spoil it.
-func (k *DPoPKey) Proof(t testing.TB, htm, htu, token string, now time.Time, edit func(*ProofParts)) string {
+func (k *Key) Proof(t testing.TB, htm, htu, token string, now time.Time, edit func(*Parts)) string {
 	t.Helper()
 	k.n++
-	p := &ProofParts{
+	p := &Parts{
 		Header: map[string]any{"typ": "dpop+jwt", "alg": k.Alg, "jwk": k.jwk},
 		Claims: map[string]any{"jti": fmt.Sprintf("jti-%s-%d-%s", k.JKT[:8], k.n, rand.Text()), "htm": htm, "htu": htu, "iat": now.Unix()},
 	}
@@ -102,7 +105,7 @@ func (k *DPoPKey) Proof(t testing.TB, htm, htu, token string, now time.Time, edi
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
-func (k *DPoPKey) sign(t testing.TB, input []byte) []byte {
+func (k *Key) sign(t testing.TB, input []byte) []byte {
 	t.Helper()
 	sum := sha256.Sum256(input)
 	var sig []byte
@@ -127,7 +130,7 @@ func (k *DPoPKey) sign(t testing.TB, input []byte) []byte {
 }
 
 // PrivateJWK returns the key's JWK with its private part "d" (EC keys).
-func (k *DPoPKey) PrivateJWK(t testing.TB) map[string]any {
+func (k *Key) PrivateJWK(t testing.TB) map[string]any {
 	t.Helper()
 	p, ok := k.priv.(*ecdsa.PrivateKey)
 	if !ok {
@@ -144,9 +147,12 @@ func (k *DPoPKey) PrivateJWK(t testing.TB) map[string]any {
 	return m
 }
 
-// hs256 signs with an HMAC key, as an attacker choosing alg would.
-func hs256(input []byte) []byte {
+// HS256 signs with an HMAC key, as an attacker choosing alg would.
+func HS256(input []byte) []byte {
 	m := hmac.New(sha256.New, []byte("guessed"))
 	m.Write(input)
 	return m.Sum(nil)
 }
+
+// PublicJWK returns the key's public JWK, as a proof's header carries it.
+func (k *Key) PublicJWK() map[string]any { return k.jwk }
