@@ -24,6 +24,7 @@ type Store interface {
 	OTPQueueStore
 	OutboxStore
 	DPoPStore
+	PushedRequestStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

@@ -44,6 +44,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("OTP", func(t *testing.T) { testOTP(t, newStore) })
 	t.Run("OTPQueue", func(t *testing.T) { testOTPQueue(t, newStore) })
 	t.Run("DPoP", func(t *testing.T) { testDPoP(t, newStore) })
+	t.Run("PushedRequests", func(t *testing.T) { testPushedRequests(t, newStore) })
 	t.Run("PurgeExpired", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("Ping", func(t *testing.T) { must(t, newStore(t).Ping(t.Context())) })
 	t.Run("ErrUnavailable", func(t *testing.T) { testUnavailable(t, newStore) })

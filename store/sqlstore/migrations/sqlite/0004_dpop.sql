@@ -11,3 +11,15 @@ CREATE TABLE dpop_proofs (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX dpop_proofs_expires ON dpop_proofs (expires_at);
+
+-- Pushed authorization requests (RFC 9126; keypad.PushedRequest), by
+-- SHA-256 of their request_uri; each is used once, within a minute.
+CREATE TABLE pushed_requests (
+    hash       BLOB NOT NULL PRIMARY KEY,
+    client_id  TEXT NOT NULL,
+    params     TEXT NOT NULL,
+    created_at BIGINT,
+    expires_at BIGINT,
+    used_at    BIGINT
+);
+CREATE INDEX pushed_requests_expires ON pushed_requests (expires_at);
