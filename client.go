@@ -124,6 +124,10 @@ type ClientOptions struct {
 	// binds the tokens), or DPoPRequired (a request without one is
 	// refused, so every token of the client is bound).
 	DPoP string `json:"dpop,omitempty"`
+	// RequirePAR makes the client push every authorization request
+	// (RFC 9126): /oauth2/authorize then accepts only a request_uri
+	// from /oauth2/par.
+	RequirePAR bool `json:"require_par,omitempty"`
 }
 
 // DPoP modes of ClientOptions.DPoP.

@@ -209,6 +209,7 @@ func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Ser
 	s.setMetadata("claims_parameter_supported", false)
 	s.setMetadata("request_parameter_supported", false)
 	s.setMetadata("request_uri_parameter_supported", false)
+	f.installPAR()
 	return nil
 }
 
@@ -255,6 +256,12 @@ func (f *authCodeFlow) parse(w http.ResponseWriter, r *http.Request) (*Authoriza
 	if e != nil {
 		return nil, page(e)
 	}
+	pushed := v.Has("request_uri")
+	if pushed {
+		if v, e = f.pushedParams(r, v); e != nil {
+			return nil, page(e)
+		}
+	}
 	for _, name := range []string{"client_id", "redirect_uri"} {
 		if len(v[name]) > 1 {
 			return nil, page(InvalidRequest("parameter '%s' is repeated; send it once", name))
@@ -280,6 +287,9 @@ func (f *authCodeFlow) parse(w http.ResponseWriter, r *http.Request) (*Authoriza
 	if len(state) > maxParamLen {
 		return nil, &authorizeFailure{e: InvalidRequest("state is longer than %d characters", maxParamLen), to: to}
 	}
+	if !pushed && client.Options.RequirePAR {
+		return nil, &authorizeFailure{e: InvalidRequest("this client must push its authorization requests to %s (RFC 9126) and send only client_id and request_uri here", f.s.Endpoint(PathPAR)), to: to, state: state}
+	}
 	req, e := f.parseRest(client, v)
 	if e != nil {
 		return nil, &authorizeFailure{e: e, to: to, state: state}
@@ -303,7 +313,7 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	case v.Has("request"):
 		return nil, NewError(CodeRequestNotSupported, "request objects are not supported; send the parameters in the query")
 	case v.Has("request_uri"):
-		return nil, NewError(CodeRequestURINotSupported, "request_uri is not supported; send the parameters in the query")
+		return nil, NewError(CodeRequestURINotSupported, "request_uri is taken only alone with client_id, as %s gave it out", PathPAR)
 	}
 	if rm := v.Get("response_mode"); rm != "" && rm != "query" {
 		return nil, InvalidRequest("response_mode '%s' is not supported; responses come in the query (response_mode=query)", rm)

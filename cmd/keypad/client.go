@@ -53,9 +53,11 @@ type clientJSON struct {
 	AuthMethod string `json:"token_endpoint_auth_method,omitempty"`
 	JWKSURI    string `json:"jwks_uri,omitempty"`
 	// DPoP is optional or required (RFC 9449 sender-constrained tokens).
-	DPoP      string    `json:"dpop"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	DPoP string `json:"dpop"`
+	// RequirePAR: authorization requests must be pushed (RFC 9126).
+	RequirePAR bool      `json:"require_par"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func newClientJSON(c *keypad.Client, secret string) clientJSON {
@@ -77,6 +79,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
 		DPoP:                      dpopMode(c.Options),
+		RequirePAR:                c.Options.RequirePAR,
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -196,6 +199,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.AssertionKeys, "jwks", "", "private_key_jwt: FILE with the client's public keys (JWK Set or PEM); the same keys as --assertion-keys")
 	f.StringVar(&spec.DPoP, "dpop", keypad.DPoPOptional, "DPoP (RFC 9449): optional (a proof, when the client sends one, binds its tokens to its key) "+
 		"or required (token requests without a proof are refused, so every token is bound); see docs/dpop.md")
+	f.BoolVar(&spec.RequirePAR, "require-par", false, "authorization requests must be pushed to /oauth2/par first (RFC 9126); "+
+		"/oauth2/authorize then takes only client_id and request_uri")
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -473,6 +478,7 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.IntrospectAny, "introspect-any"},
 		{o.HintStyle != "", "hint-style=" + o.HintStyle},
 		{o.DPoP != "", "dpop=" + o.DPoP},
+		{o.RequirePAR, "require-par"},
 	} {
 		if opt.set {
 			on = append(on, opt.name)

@@ -31,3 +31,19 @@ func TestClientDPoP(t *testing.T) {
 		t.Errorf("--dpop always: %v, want a refusal naming --dpop and the modes", err)
 	}
 }
+
+// TestClientRequirePAR: --require-par is stored, shown and switched off.
+func TestClientRequirePAR(t *testing.T) {
+	e := migrated(t)
+	c := mustJSON[clientJSON](t, e, "client", "create", "--name", "Web", "--id", "web", "--grant-types", "authorization_code",
+		"--redirect-uris", "https://app.example/cb", "--require-par", "--json")
+	if !c.RequirePAR {
+		t.Errorf("created %+v, want require_par", c)
+	}
+	if text := mustRun(t, e, "", "client", "get", "web"); !strings.Contains(text, "require-par") {
+		t.Errorf("client get printed\n%s\nwant require-par among the options", text)
+	}
+	if got := mustJSON[clientJSON](t, e, "client", "update", "web", "--require-par=false", "--json"); got.RequirePAR {
+		t.Error("--require-par=false left it on")
+	}
+}

@@ -46,6 +46,8 @@ type clientSpec struct {
 	JWKSURI    string
 	// DPoP is --dpop: optional or required (RFC 9449).
 	DPoP string
+	// RequirePAR is --require-par (RFC 9126).
+	RequirePAR bool
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -66,6 +68,7 @@ func specOf(c *keypad.Client) clientSpec {
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
 		DPoP:                      c.Options.DPoP,
+		RequirePAR:                c.Options.RequirePAR,
 	}
 }
 
@@ -178,6 +181,7 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.TokenEndpointAuthMethod = s.AuthMethod
 	c.Options.JWKSURI = s.JWKSURI
 	c.Options.DPoP = s.DPoP
+	c.Options.RequirePAR = s.RequirePAR
 	if c.Options.DPoP == keypad.DPoPOptional {
 		c.Options.DPoP = "" // the default, stored as such
 	}
