@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/nodetest"
 	"github.com/keypadauth/keypad/oauth"
 )
 
@@ -153,4 +154,24 @@ func TestPARRace(t *testing.T) {
 	if got[http.StatusBadRequest] != n-1 {
 		t.Errorf("statuses %v, want one redirect to sign-in and %d refusals", got, n-1)
 	}
+}
+
+// TestPARInteropOpenIDClient: openid-client 6.8.9's
+// buildAuthorizationUrlWithPAR pushes the request; the URL it gives the
+// browser carries only client_id and request_uri, and leads to a code.
+func TestPARInteropOpenIDClient(t *testing.T) {
+	e := newFlowEnv(t)
+	verifier, challenge := pkce()
+	redirect := e.callback.URL + "/callback"
+	out := nodetest.Run(t, "testdata/par_openid_client.mjs", e.ts.URL, "webapp", e.secrets["webapp"], redirect, challenge, "st-par")
+	u, err := url.Parse(strings.TrimSpace(string(out)))
+	must(t, err)
+	if q := u.Query(); len(q) != 2 || q.Get("client_id") != "webapp" || !strings.HasPrefix(q.Get("request_uri"), "urn:ietf:params:oauth:request_uri:") {
+		t.Fatalf("openid-client's URL %s: want only client_id and request_uri", u)
+	}
+	cb := e.agent().authorize(u.String(), "alice", alicePassword, "approve")
+	if cb.Query().Get("state") != "st-par" {
+		t.Errorf("callback %s: want state st-par", cb)
+	}
+	wantOK(t, e.exchange("webapp", cb.Query().Get("code"), verifier))
 }
