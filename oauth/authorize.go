@@ -207,7 +207,10 @@ func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Ser
 	s.setMetadata("id_token_signing_alg_values_supported", []string{keypad.AlgRS256, keypad.AlgES256})
 	s.setMetadata("claims_supported", claimsSupported)
 	s.setMetadata("claims_parameter_supported", false)
-	s.setMetadata("request_parameter_supported", false)
+	// Request objects by value (jar.go), and request_uri only as the PAR
+	// endpoint gives it out: none by reference to a client's server.
+	s.setMetadata("request_parameter_supported", true)
+	s.setMetadata("request_object_signing_alg_values_supported", requestObjectAlgs)
 	s.setMetadata("request_uri_parameter_supported", false)
 	f.installPAR()
 	return nil
@@ -257,8 +260,15 @@ func (f *authCodeFlow) parse(w http.ResponseWriter, r *http.Request) (*Authoriza
 		return nil, page(e)
 	}
 	pushed := v.Has("request_uri")
-	if pushed {
+	switch {
+	case pushed && v.Has("request"):
+		return nil, page(InvalidRequest("send either request or request_uri, not both"))
+	case pushed:
 		if v, e = f.pushedParams(r, v); e != nil {
+			return nil, page(e)
+		}
+	case v.Has("request"):
+		if v, e = f.signedParams(r, v); e != nil {
 			return nil, page(e)
 		}
 	}
@@ -311,7 +321,7 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	}
 	switch {
 	case v.Has("request"):
-		return nil, NewError(CodeRequestNotSupported, "request objects are not supported; send the parameters in the query")
+		return nil, NewError(CodeRequestNotSupported, "a request object cannot be nested in another or pushed inside the parameters of one")
 	case v.Has("request_uri"):
 		return nil, NewError(CodeRequestURINotSupported, "request_uri is taken only alone with client_id, as %s gave it out", PathPAR)
 	}

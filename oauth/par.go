@@ -77,6 +77,12 @@ func (f *authCodeFlow) push(w http.ResponseWriter, r *http.Request) (string, err
 	if v.Has("request_uri") {
 		return "", InvalidRequest("request_uri cannot be pushed (RFC 9126 section 2.1); push the parameters themselves")
 	}
+	if v.Has("request") {
+		// RFC 9126 §3: a pushed request object; only its parameters count.
+		if v, e = f.requestObject(r.Context(), client, v.Get("request")); e != nil {
+			return "", e
+		}
+	}
 	v.Set("client_id", client.ID)
 	for _, name := range clientAuthParams {
 		v.Del(name)
