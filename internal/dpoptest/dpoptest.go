@@ -156,3 +156,20 @@ func HS256(input []byte) []byte {
 
 // PublicJWK returns the key's public JWK, as a proof's header carries it.
 func (k *Key) PublicJWK() map[string]any { return k.jwk }
+
+// JWT signs header and claims with the key as they are (alg and kid are
+// the caller's to set): a request object, an assertion, any JWS.
+func (k *Key) JWT(t testing.TB, header, claims map[string]any) string {
+	t.Helper()
+	return k.Proof(t, "", "", "", time.Time{}, func(p *Parts) { p.Header, p.Claims = header, claims })
+}
+
+// JWKS returns the key's public JWK Set with kid, as a client registers it.
+func (k *Key) JWKS(kid string) []byte {
+	m := map[string]any{"kid": kid}
+	for n, v := range k.jwk {
+		m[n] = v
+	}
+	b, _ := json.Marshal(map[string]any{"keys": []any{m}})
+	return b
+}
