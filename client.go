@@ -128,6 +128,9 @@ type ClientOptions struct {
 	// (RFC 9126): /oauth2/authorize then accepts only a request_uri
 	// from /oauth2/par.
 	RequirePAR bool `json:"require_par,omitempty"`
+	// Profile is "" or ProfileFAPI2: a security profile the client is
+	// held to (clientprofile.go).
+	Profile string `json:"profile,omitempty"`
 }
 
 // DPoP modes of ClientOptions.DPoP.

@@ -55,7 +55,10 @@ func (c *Client) Validate() error {
 	if c.AllowsGrant(GrantJWTBearer) && len(c.Options.AssertionKeys) == 0 {
 		return &ValidationError{Field: "assertion_keys", Message: "is required with jwt-bearer: a file with the partner's public keys (a JWK Set, or PEM), which its assertions are checked against"}
 	}
-	return c.validateAuthMethod()
+	if err := c.validateAuthMethod(); err != nil {
+		return err
+	}
+	return c.validateProfile()
 }
 
 // validateAuthMethod checks the registered token_endpoint_auth_method

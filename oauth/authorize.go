@@ -297,7 +297,7 @@ func (f *authCodeFlow) parse(w http.ResponseWriter, r *http.Request) (*Authoriza
 	if len(state) > maxParamLen {
 		return nil, &authorizeFailure{e: InvalidRequest("state is longer than %d characters", maxParamLen), to: to}
 	}
-	if !pushed && client.Options.RequirePAR {
+	if !pushed && client.Options.PARRequired() {
 		return nil, &authorizeFailure{e: InvalidRequest("this client must push its authorization requests to %s (RFC 9126) and send only client_id and request_uri here", f.s.Endpoint(PathPAR)), to: to, state: state}
 	}
 	req, e := f.parseRest(client, v)
@@ -353,7 +353,7 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	if e != nil {
 		return nil, e
 	}
-	if challenge == "" && (client.Public || !f.cfg.PKCEOptionalForConfidential) {
+	if challenge == "" && (client.Public || client.Options.FAPI2() || !f.cfg.PKCEOptionalForConfidential) {
 		return nil, InvalidRequest("code_challenge is required: send PKCE with code_challenge_method=S256 (RFC 7636)")
 	}
 	req.CodeChallenge, req.CodeChallengeMethod = challenge, method
@@ -465,7 +465,7 @@ func (s *Server) ApproveAuthorization(ctx context.Context, req *AuthorizationReq
 		AMR:                 a.AMR,
 		GrantID:             grantID,
 		CreatedAt:           now,
-		ExpiresAt:           now.Add(f.cfg.CodeLifetime),
+		ExpiresAt:           now.Add(codeLifetime(client, f.cfg.CodeLifetime)),
 	})
 	if err != nil {
 		return "", fmt.Errorf("approve authorization: %w", err)
@@ -476,6 +476,15 @@ func (s *Server) ApproveAuthorization(ctx context.Context, req *AuthorizationReq
 		params.Set("state", req.State)
 	}
 	return withParams(req.RedirectURI, params), nil
+}
+
+// codeLifetime is the configured code lifetime, at most 60 s for a FAPI
+// 2.0 client (FAPI 2.0 Security Profile §5.3.2.1).
+func codeLifetime(c *keypad.Client, configured time.Duration) time.Duration {
+	if c.Options.FAPI2() {
+		return min(configured, DefaultCodeLifetime)
+	}
+	return configured
 }
 
 // redirectParam is the redirect_uri as the request gave it ("" if it

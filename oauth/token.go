@@ -135,7 +135,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if !client.AllowsGrant(gt) {
 		return nil, UnauthorizedClient("this client is not registered for grant_type '%s'", gt)
 	}
-	if proof == nil && client.Options.DPoP == keypad.DPoPRequired {
+	if proof == nil && client.Options.DPoPRequired() {
 		return nil, dpopError("this client is registered to use DPoP: send a DPoP proof (RFC 9449) with every token request")
 	}
 	// The proof rides in the context to Server.issue, so every grant,
@@ -197,7 +197,9 @@ func (s *Server) issue(ctx context.Context, grantType string, is Issue) (*TokenR
 	jkt, rjkt := "", ""
 	if p := dpopOf(ctx); p != nil {
 		jkt = p.JKT
-		if is.Client.Public {
+		// FAPI 2.0 §5.3.2.1: refresh tokens sender-constrained, so a
+		// FAPI client's are bound to the key too.
+		if is.Client.Public || is.Client.Options.FAPI2() {
 			rjkt = jkt
 		}
 	}

@@ -55,9 +55,11 @@ type clientJSON struct {
 	// DPoP is optional or required (RFC 9449 sender-constrained tokens).
 	DPoP string `json:"dpop"`
 	// RequirePAR: authorization requests must be pushed (RFC 9126).
-	RequirePAR bool      `json:"require_par"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	RequirePAR bool `json:"require_par"`
+	// Profile is "" or fapi2 (docs/fapi.md).
+	Profile   string    `json:"profile,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func newClientJSON(c *keypad.Client, secret string) clientJSON {
@@ -80,6 +82,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		JWKSURI:                   c.Options.JWKSURI,
 		DPoP:                      dpopMode(c.Options),
 		RequirePAR:                c.Options.RequirePAR,
+		Profile:                   c.Options.Profile,
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -201,6 +204,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 		"or required (token requests without a proof are refused, so every token is bound); see docs/dpop.md")
 	f.BoolVar(&spec.RequirePAR, "require-par", false, "authorization requests must be pushed to /oauth2/par first (RFC 9126); "+
 		"/oauth2/authorize then takes only client_id and request_uri")
+	f.StringVar(&spec.Profile, "profile", "", "a security profile the client is held to: fapi2 (FAPI 2.0 Security Profile: needs --auth-method private_key_jwt, "+
+		"--dpop required and --require-par; see docs/fapi.md)"+map[bool]string{false: "", true: `; "" removes it`}[update])
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -479,6 +484,7 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.HintStyle != "", "hint-style=" + o.HintStyle},
 		{o.DPoP != "", "dpop=" + o.DPoP},
 		{o.RequirePAR, "require-par"},
+		{o.Profile != "", "profile=" + o.Profile},
 	} {
 		if opt.set {
 			on = append(on, opt.name)

@@ -48,6 +48,8 @@ type clientSpec struct {
 	DPoP string
 	// RequirePAR is --require-par (RFC 9126).
 	RequirePAR bool
+	// Profile is --profile: "" or fapi2.
+	Profile string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -69,6 +71,7 @@ func specOf(c *keypad.Client) clientSpec {
 		JWKSURI:                   c.Options.JWKSURI,
 		DPoP:                      c.Options.DPoP,
 		RequirePAR:                c.Options.RequirePAR,
+		Profile:                   c.Options.Profile,
 	}
 }
 
@@ -182,6 +185,7 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.JWKSURI = s.JWKSURI
 	c.Options.DPoP = s.DPoP
 	c.Options.RequirePAR = s.RequirePAR
+	c.Options.Profile = s.Profile
 	if c.Options.DPoP == keypad.DPoPOptional {
 		c.Options.DPoP = "" // the default, stored as such
 	}
