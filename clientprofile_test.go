@@ -19,7 +19,11 @@ func TestClientValidateFAPI2(t *testing.T) {
 		t.Fatalf("a client registered as FAPI 2.0 asks: %v", err)
 	}
 	for name, edit := range map[string]func(*Client){
-		"ErrPublic":        func(c *Client) { c.Public, c.SecretHash = true, nil; c.Options.TokenEndpointAuthMethod = AuthMethodNone; c.Options.JWKSURI = "" },
+		"ErrPublic": func(c *Client) {
+			c.Public, c.SecretHash = true, nil
+			c.Options.TokenEndpointAuthMethod = AuthMethodNone
+			c.Options.JWKSURI = ""
+		},
 		"ErrSecret":        func(c *Client) { c.Options.TokenEndpointAuthMethod = AuthMethodSecretBasic; c.Options.JWKSURI = "" },
 		"ErrDPoPOptional":  func(c *Client) { c.Options.DPoP = DPoPOptional },
 		"ErrNoPAR":         func(c *Client) { c.Options.RequirePAR = false },
