@@ -41,10 +41,10 @@ func sqliteFiles(t *testing.T, e env) []byte {
 
 func TestMigrateTwice(t *testing.T) {
 	e := sqliteBackend.env(t)
-	if out := mustRun(t, e, "", "migrate"); !strings.Contains(out, "from schema version 0 to 3") {
+	if out := mustRun(t, e, "", "migrate"); !strings.Contains(out, "from schema version 0 to 4") {
 		t.Errorf("first migrate printed %q", out)
 	}
-	if out := mustRun(t, e, "", "migrate"); !strings.Contains(out, "is up to date (schema version 3)") {
+	if out := mustRun(t, e, "", "migrate"); !strings.Contains(out, "is up to date (schema version 4)") {
 		t.Errorf("second migrate printed %q", out)
 	}
 }
