@@ -128,7 +128,25 @@ type ClientOptions struct {
 	// SAMLIdPs are the IDs of the identity providers (IdP) whose SAML
 	// assertions the client may trade with the saml2-bearer grant.
 	SAMLIdPs []string `json:"saml_idps,omitempty"`
+	// DPoP is whether the client must prove possession of a key at the
+	// token endpoint (RFC 9449): "" or DPoPOptional (a proof, when sent,
+	// binds the tokens), or DPoPRequired (a request without one is
+	// refused, so every token of the client is bound).
+	DPoP string `json:"dpop,omitempty"`
+	// RequirePAR makes the client push every authorization request
+	// (RFC 9126): /oauth2/authorize then accepts only a request_uri
+	// from /oauth2/par.
+	RequirePAR bool `json:"require_par,omitempty"`
+	// Profile is "" or ProfileFAPI2: a security profile the client is
+	// held to (clientprofile.go).
+	Profile string `json:"profile,omitempty"`
 }
+
+// DPoP modes of ClientOptions.DPoP.
+const (
+	DPoPOptional = "optional"
+	DPoPRequired = "required"
+)
 
 // Client authentication methods (RFC 7591 §2, OpenID Connect Core §9), as
 // registered in ClientOptions.TokenEndpointAuthMethod and listed in the
@@ -166,6 +184,12 @@ func (o ClientOptions) Validate() error {
 	default:
 		return &ValidationError{Field: "hint_style", Message: fmt.Sprintf(
 			"unknown hint style %q; use %q (last four digits, first letters) or %q (no digits or letters)", o.HintStyle, HintStyleMasked, HintStyleNone)}
+	}
+	switch o.DPoP {
+	case "", DPoPOptional, DPoPRequired:
+	default:
+		return &ValidationError{Field: "dpop", Message: fmt.Sprintf(
+			"unknown DPoP mode %q; use %q (bind tokens when the client sends a proof) or %q (refuse requests without one)", o.DPoP, DPoPOptional, DPoPRequired)}
 	}
 	if iss := o.AssertionIssuer; iss != "" {
 		if len(iss) > maxAssertionIssuer || strings.TrimSpace(iss) != iss || strings.ContainsFunc(iss, func(r rune) bool { return r < 0x20 || r == 0x7f }) {

@@ -63,7 +63,10 @@ func (c *Client) Validate() error {
 			return &ValidationError{Field: "saml_idps", Message: fmt.Sprintf("%q is not an identity provider ID (idp_ and letters or digits; keypad idp list shows them)", id)}
 		}
 	}
-	return c.validateAuthMethod()
+	if err := c.validateAuthMethod(); err != nil {
+		return err
+	}
+	return c.validateProfile()
 }
 
 // validateAuthMethod checks the registered token_endpoint_auth_method

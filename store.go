@@ -25,6 +25,8 @@ type Store interface {
 	CIBAStore
 	OutboxStore
 	IdPStore
+	DPoPStore
+	PushedRequestStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

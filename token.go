@@ -39,6 +39,11 @@ type Token struct {
 	ExpiresAt time.Time // zero: never expires
 	UsedAt    time.Time // zero: not yet consumed (refresh rotation)
 	RevokedAt time.Time // zero: not revoked
+	// JKT is the RFC 7638 thumbprint of the DPoP key the token is bound
+	// to (RFC 9449 §6): an opaque access token's cnf.jkt, or the key a
+	// public client's refresh token must be presented with. Empty: not
+	// bound.
+	JKT string
 }
 
 // Active reports whether the token can be used at now.
@@ -71,4 +76,15 @@ type TokenStore interface {
 	RevokeJTI(ctx context.Context, jti string, exp time.Time) error
 	// JTIRevoked reports whether a JWT's jti was revoked.
 	JTIRevoked(ctx context.Context, jti string) (bool, error)
+}
+
+// DPoPStore remembers the DPoP proofs seen (RFC 9449 §11.1), so a proof
+// is accepted once, on one instance or on many sharing the store.
+type DPoPStore interface {
+	// UseDPoPProof records a proof by hash (of its key and jti) until
+	// exp, after which its iat is too old to pass anyway and the record
+	// may be purged. Of concurrent callers with one hash exactly one gets
+	// nil; the others, and every later caller until exp, get ErrConflict.
+	// A record past exp counts as gone.
+	UseDPoPProof(ctx context.Context, hash []byte, now, exp time.Time) error
 }

@@ -100,6 +100,12 @@ type Config struct {
 	// SAMLAllowSHA1 accepts SAML assertions signed with SHA-1, which the
 	// saml2-bearer grant refuses by default.
 	SAMLAllowSHA1 bool
+	// DPoPNonce makes every DPoP proof carry a nonce the server gave out
+	// (RFC 9449 §8), which bounds a proof's use to minutes even if the
+	// client's clock is wrong; clients then make one extra request per
+	// nonce period. Every instance derives the same nonces from the
+	// server secret.
+	DPoPNonce bool
 	// ShutdownTimeout bounds how long a graceful shutdown waits for
 	// in-flight requests.
 	ShutdownTimeout time.Duration

@@ -74,6 +74,8 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setDuration(&c.SAMLClockSkew, v) }},
 	{Name: "saml_allow_sha1", Bool: true, Default: "false", Help: "accept SAML assertions signed with SHA-1 (refused by default; only for an IdP being retired)",
 		set: func(c *Config, v string) error { return setBool(&c.SAMLAllowSHA1, v) }},
+	{Name: "dpop_nonce", Bool: true, Default: "false", Help: "require server nonces in DPoP proofs (RFC 9449 section 8): a proof without a current one is answered use_dpop_nonce with a DPoP-Nonce header",
+		set: func(c *Config, v string) error { return setBool(&c.DPoPNonce, v) }},
 	{Name: "shutdown_timeout", Default: "30s", Help: "how long a graceful shutdown waits for in-flight requests (1s to 10m)",
 		set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
 	{Name: "metrics_addr", Default: "127.0.0.1:9090 (a free port when addr's port is 0)", Help: "admin address serving /metrics (host:port, port 0 picks a free one), or off; keep it off the public network",

@@ -48,6 +48,7 @@ func failed(reason, format string, args ...any) *assertionFailure {
 type jws struct {
 	alg, kid string
 	signed   string // header.claims, what the signature covers
+	header   map[string]json.RawMessage
 	sig      []byte
 	claims   map[string]json.RawMessage
 }
@@ -74,7 +75,7 @@ func parseJWS(s string) (*jws, *assertionFailure) {
 	if _, ok := h["crit"]; ok {
 		return nil, failed("malformed", "the assertion's header has crit: keypad understands no JWS extensions")
 	}
-	j := &jws{signed: parts[0] + "." + parts[1], sig: sig}
+	j := &jws{signed: parts[0] + "." + parts[1], sig: sig, header: h}
 	var ok1, ok2 bool
 	j.alg, ok1 = stringMember(h, "alg")
 	j.kid, ok2 = stringMember(h, "kid")

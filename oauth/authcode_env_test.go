@@ -72,6 +72,11 @@ type flowSettings struct {
 	limits   ratelimit.Config
 	// device, when set, turns on the device flow as well.
 	device *oauth.DeviceConfig
+	// dpop bounds DPoP proofs (nonces).
+	dpop oauth.DPoPConfig
+	// now, when set, is the server's clock instead of e.clk: the wall
+	// clock, for clients in another process that sign proofs with theirs.
+	now func() time.Time
 }
 
 type flowOption func(*flowSettings)
@@ -92,29 +97,33 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 		o(&set)
 	}
 
+	now := e.clk.Now
+	if set.now != nil {
+		now = set.now
+	}
 	mux := http.NewServeMux()
 	e.ts = httptest.NewUnstartedServer(mux)
 	issuer := "http://" + e.ts.Listener.Addr().String()
 	sealer, err := token.NewSealer([]byte(strings.Repeat("k", 32)), rand.Reader)
 	must(t, err)
-	keys := token.NewKeyring(st, sealer, token.KeyringOptions{Now: e.clk.Now})
+	keys := token.NewKeyring(st, sealer, token.KeyringOptions{Now: now})
 	must(t, keys.Load(ctx))
 	log := slog.New(slog.NewTextHandler(tWriter{t}, nil))
-	limiter, err := ratelimit.New(st, set.limits, e.clk.Now)
+	limiter, err := ratelimit.New(st, set.limits, now)
 	must(t, err)
 	cfg := oauth.Config{Issuer: issuer, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour,
-		AuthorizationCode: &set.authCode, Password: &oauth.PasswordConfig{}}
+		AuthorizationCode: &set.authCode, Password: &oauth.PasswordConfig{}, DPoP: set.dpop}
 	if set.device != nil {
 		dcfg := *set.device
 		dcfg.UserCodeKey = flowUserCodeKey
 		cfg.Device = &dcfg
 	}
-	e.srv, err = oauth.New(cfg, oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: e.clk.Now}, Logger: log, Metrics: e.metrics, Now: e.clk.Now,
+	e.srv, err = oauth.New(cfg, oauth.Deps{Store: st, Issuer: &token.Issuer{Keys: keys, Store: st, Now: now}, Logger: log, Metrics: e.metrics, Now: now,
 		Limiter: limiter,
 		Pages: func(srv *oauth.Server) (oauth.Interaction, error) {
 			var err error
 			e.pages, err = web.New(web.Config{Issuer: issuer, FormBurst: 100000},
-				web.Deps{Store: st, Flows: srv.Actions(), Logger: log, Metrics: e.metrics, Limiter: limiter, Now: e.clk.Now, Authorizer: srv, UserCodeKey: flowUserCodeKey})
+				web.Deps{Store: st, Flows: srv.Actions(), Logger: log, Metrics: e.metrics, Limiter: limiter, Now: now, Authorizer: srv, UserCodeKey: flowUserCodeKey})
 			return e.pages, err
 		}})
 	must(t, err)
@@ -318,6 +327,13 @@ func (r tokenResponse) str(k string) string { s, _ := r.body[k].(string); return
 // client_id for public ones).
 func (e *flowEnv) post(path, client string, form url.Values) tokenResponse {
 	e.t.Helper()
+	return e.postWith(path, client, form, nil)
+}
+
+// postWith is post with edit changing the request (a header) before it
+// goes.
+func (e *flowEnv) postWith(path, client string, form url.Values, edit func(*http.Request)) tokenResponse {
+	e.t.Helper()
 	if secret := e.secrets[client]; secret == "" {
 		form.Set("client_id", client)
 	}
@@ -326,6 +342,9 @@ func (e *flowEnv) post(path, client string, form url.Values) tokenResponse {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if secret := e.secrets[client]; secret != "" {
 		req.SetBasicAuth(url.QueryEscape(client), url.QueryEscape(secret))
+	}
+	if edit != nil {
+		edit(req)
 	}
 	res, err := http.DefaultClient.Do(req)
 	must(e.t, err)

@@ -207,8 +207,12 @@ func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Ser
 	s.setMetadata("id_token_signing_alg_values_supported", []string{keypad.AlgRS256, keypad.AlgES256})
 	s.setMetadata("claims_supported", claimsSupported)
 	s.setMetadata("claims_parameter_supported", false)
-	s.setMetadata("request_parameter_supported", false)
+	// Request objects by value (jar.go), and request_uri only as the PAR
+	// endpoint gives it out: none by reference to a client's server.
+	s.setMetadata("request_parameter_supported", true)
+	s.setMetadata("request_object_signing_alg_values_supported", requestObjectAlgs)
 	s.setMetadata("request_uri_parameter_supported", false)
+	f.installPAR()
 	return nil
 }
 
@@ -255,6 +259,19 @@ func (f *authCodeFlow) parse(w http.ResponseWriter, r *http.Request) (*Authoriza
 	if e != nil {
 		return nil, page(e)
 	}
+	pushed := v.Has("request_uri")
+	switch {
+	case pushed && v.Has("request"):
+		return nil, page(InvalidRequest("send either request or request_uri, not both"))
+	case pushed:
+		if v, e = f.pushedParams(r, v); e != nil {
+			return nil, page(e)
+		}
+	case v.Has("request"):
+		if v, e = f.signedParams(r, v); e != nil {
+			return nil, page(e)
+		}
+	}
 	for _, name := range []string{"client_id", "redirect_uri"} {
 		if len(v[name]) > 1 {
 			return nil, page(InvalidRequest("parameter '%s' is repeated; send it once", name))
@@ -280,6 +297,9 @@ func (f *authCodeFlow) parse(w http.ResponseWriter, r *http.Request) (*Authoriza
 	if len(state) > maxParamLen {
 		return nil, &authorizeFailure{e: InvalidRequest("state is longer than %d characters", maxParamLen), to: to}
 	}
+	if !pushed && client.Options.PARRequired() {
+		return nil, &authorizeFailure{e: InvalidRequest("this client must push its authorization requests to %s (RFC 9126) and send only client_id and request_uri here", f.s.Endpoint(PathPAR)), to: to, state: state}
+	}
 	req, e := f.parseRest(client, v)
 	if e != nil {
 		return nil, &authorizeFailure{e: e, to: to, state: state}
@@ -301,9 +321,9 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	}
 	switch {
 	case v.Has("request"):
-		return nil, NewError(CodeRequestNotSupported, "request objects are not supported; send the parameters in the query")
+		return nil, NewError(CodeRequestNotSupported, "a request object cannot be nested in another or pushed inside the parameters of one")
 	case v.Has("request_uri"):
-		return nil, NewError(CodeRequestURINotSupported, "request_uri is not supported; send the parameters in the query")
+		return nil, NewError(CodeRequestURINotSupported, "request_uri is taken only alone with client_id, as %s gave it out", PathPAR)
 	}
 	if rm := v.Get("response_mode"); rm != "" && rm != "query" {
 		return nil, InvalidRequest("response_mode '%s' is not supported; responses come in the query (response_mode=query)", rm)
@@ -333,7 +353,7 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	if e != nil {
 		return nil, e
 	}
-	if challenge == "" && (client.Public || !f.cfg.PKCEOptionalForConfidential) {
+	if challenge == "" && (client.Public || client.Options.FAPI2() || !f.cfg.PKCEOptionalForConfidential) {
 		return nil, InvalidRequest("code_challenge is required: send PKCE with code_challenge_method=S256 (RFC 7636)")
 	}
 	req.CodeChallenge, req.CodeChallengeMethod = challenge, method
@@ -445,7 +465,7 @@ func (s *Server) ApproveAuthorization(ctx context.Context, req *AuthorizationReq
 		AMR:                 a.AMR,
 		GrantID:             grantID,
 		CreatedAt:           now,
-		ExpiresAt:           now.Add(f.cfg.CodeLifetime),
+		ExpiresAt:           now.Add(codeLifetime(client, f.cfg.CodeLifetime)),
 	})
 	if err != nil {
 		return "", fmt.Errorf("approve authorization: %w", err)
@@ -456,6 +476,15 @@ func (s *Server) ApproveAuthorization(ctx context.Context, req *AuthorizationReq
 		params.Set("state", req.State)
 	}
 	return withParams(req.RedirectURI, params), nil
+}
+
+// codeLifetime is the configured code lifetime, at most 60 s for a FAPI
+// 2.0 client (FAPI 2.0 Security Profile §5.3.2.1).
+func codeLifetime(c *keypad.Client, configured time.Duration) time.Duration {
+	if c.Options.FAPI2() {
+		return min(configured, DefaultCodeLifetime)
+	}
+	return configured
 }
 
 // redirectParam is the redirect_uri as the request gave it ("" if it

@@ -131,7 +131,9 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"ErrScopeNotAllowed", with(func(v url.Values) { v.Set("scope", "api:write") }), oauth.CodeInvalidScope},
 		{"ErrScopePatternItself", with(func(v url.Values) { v.Set("scope", "device:{id}:read") }), oauth.CodeInvalidScope},
 		{"ErrRepeatedScope", with(func(v url.Values) { v.Add("scope", "openid") }), oauth.CodeInvalidRequest},
-		{"ErrRequestObject", with(func(v url.Values) { v.Set("request", "eyJ.x.y") }), oauth.CodeRequestNotSupported},
+		// A request object that does not verify is shown, not redirected:
+		// the redirect URI inside it cannot be trusted (jar.go).
+		{"ErrRequestObject", with(func(v url.Values) { v.Set("request", "eyJ.x.y") }), ""},
 		{"ErrFragmentMode", with(func(v url.Values) { v.Set("response_mode", "fragment") }), oauth.CodeInvalidRequest},
 		{"ErrPromptNoneWithLogin", with(func(v url.Values) { v.Set("prompt", "none login") }), oauth.CodeInvalidRequest},
 		{"ErrMaxAge", with(func(v url.Values) { v.Set("max_age", "-1") }), oauth.CodeInvalidRequest},

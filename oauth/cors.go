@@ -48,7 +48,7 @@ func allowAnyOrigin(h http.Handler) http.Handler {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		// userinfo's and the token endpoint's errors explain themselves
 		// in WWW-Authenticate (RFC 6750 §3).
-		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce")
 		h.ServeHTTP(w, r)
 	})
 }
@@ -63,7 +63,7 @@ func preflight(methods []string) http.Handler {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Access-Control-Allow-Methods", allow)
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusNoContent)
 	})

@@ -57,7 +57,7 @@ func TestCORS(t *testing.T) {
 		r := e.do(req)
 		h := r.header
 		if r.status != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "*" ||
-			h.Get("Access-Control-Allow-Methods") != tt.methods || h.Get("Access-Control-Allow-Headers") != "Authorization, Content-Type" {
+			h.Get("Access-Control-Allow-Methods") != tt.methods || h.Get("Access-Control-Allow-Headers") != "Authorization, Content-Type, DPoP" {
 			t.Errorf("preflight %s: %d %v; want 204 allowing * %s with Authorization, Content-Type", tt.path, r.status, h, tt.methods)
 		}
 	}

@@ -55,6 +55,12 @@ func (s *Server) refreshGrant(ctx context.Context, req *TokenRequest) (*TokenRes
 	if t.Kind != keypad.KindRefresh || t.ClientID != req.Client.ID {
 		return nil, errRefreshInvalid
 	}
+	// A bound refresh token (a public client's, RFC 9449 §5) is good only
+	// with a proof of its key; a wrong key does not burn the token.
+	if t.JKT != "" && (req.DPoP == nil || req.DPoP.JKT != t.JKT) {
+		s.metrics.Event("refresh", "dpop_key_mismatch")
+		return nil, InvalidGrant("the refresh token is bound to a DPoP key: send a DPoP proof signed with that key")
+	}
 	if idle := req.Client.Options.RefreshIdleTTL; idle > 0 && t.UsedAt.IsZero() && t.RevokedAt.IsZero() && !now.Before(t.IssuedAt.Add(idle)) {
 		s.metrics.Event("refresh", "idle_expired")
 		return nil, errRefreshExpired

@@ -75,6 +75,9 @@ type Config struct {
 	// CIBA turns on OpenID Connect backchannel authentication (ciba.go);
 	// it needs OTP, whose lookup, delivery queue and limits it uses.
 	CIBA *CIBAConfig
+	// DPoP bounds the DPoP proofs (RFC 9449) every grant accepts
+	// (dpop.go); the zero value is usable.
+	DPoP DPoPConfig
 }
 
 // Validate checks the configuration and says what to fix.
@@ -94,7 +97,7 @@ func (c *Config) Validate() error {
 	case c.AccessTTL < 0 || c.RefreshTTL < 0 || c.ClientCacheTTL < 0:
 		return errors.New("token lifetimes and the client cache TTL must not be negative")
 	}
-	return nil
+	return c.DPoP.Validate()
 }
 
 // Deps are the server's collaborators. Those of a flow are required
@@ -221,6 +224,7 @@ func (s *Server) Tokens() *token.Issuer { return s.tokens }
 // line here (and its field in Config).
 func (s *Server) installBuiltins(cfg Config, deps Deps) error {
 	s.registerGrant(keypad.GrantClientCredentials, GrantFunc(s.clientCredentials))
+	s.installDPoP()
 	installs := []struct {
 		flow    string // the Config field, for FlowError
 		on      bool

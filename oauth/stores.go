@@ -49,6 +49,8 @@ type authCodeStore interface {
 	CreateAuthCode(ctx context.Context, c *keypad.AuthCode) error
 	GetAuthCode(ctx context.Context, hash []byte) (*keypad.AuthCode, error)
 	ConsumeAuthCode(ctx context.Context, hash []byte, now time.Time) (*keypad.AuthCode, error)
+	CreatePushedRequest(ctx context.Context, p *keypad.PushedRequest) error
+	ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (*keypad.PushedRequest, error)
 	CreateGrant(ctx context.Context, g *keypad.Grant) error
 	GetGrant(ctx context.Context, id string) (*keypad.Grant, error)
 	ListGrants(ctx context.Context, subject, clientID string) ([]*keypad.Grant, error)

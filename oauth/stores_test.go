@@ -49,7 +49,7 @@ func TestFlowsUseTheirStore(t *testing.T) {
 	flows := map[string][]string{
 		"deviceStore":            {"device.go", "devicecode.go"},
 		"otpStore":               {"otp*.go"},
-		"authCodeStore":          {"authorize.go", "authcode.go"},
+		"authCodeStore":          {"authorize.go", "authcode.go", "par.go"},
 		"refreshStore":           {"refresh.go"},
 		"passwordStore":          {"password.go"},
 		"jwtBearerStore":         {"assertion.go", "assertionjws.go"},

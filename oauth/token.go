@@ -25,6 +25,9 @@ type TokenRequest struct {
 	Form url.Values
 	// HTTP is the request, for its context, remote address and headers.
 	HTTP *http.Request
+	// DPoP is the request's verified DPoP proof (RFC 9449), nil without
+	// one; Server.issue binds the tokens to its key.
+	DPoP *DPoPProof
 }
 
 // TokenResponse is a successful token response (RFC 6749 §5.1).
@@ -92,6 +95,7 @@ func (f GrantFunc) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse
 // client may use the grant, and answers the handler's tokens (§5.1) or
 // error (§5.2).
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	s.setDPoPNonce(w.Header())
 	resp, err := s.token(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -114,6 +118,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if h == nil {
 		return nil, UnsupportedGrantType("grant_type '%s' is not supported here; see grant_types_supported in the server metadata", gt)
 	}
+	proof, err := s.dpopProof(r, "")
+	if err != nil {
+		return nil, err
+	}
 	authenticate := s.authenticateClient
 	if gt == keypad.GrantJWTBearer && !hasClientAuth(r, form) {
 		// RFC 7523 §3.1: the assertion's issuer names the client, and its
@@ -127,7 +135,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if !client.AllowsGrant(gt) {
 		return nil, UnauthorizedClient("this client is not registered for grant_type '%s'", gt)
 	}
-	return h.Grant(r.Context(), &TokenRequest{GrantType: gt, Client: client, AuthMethod: method, Form: form, HTTP: r})
+	if proof == nil && client.Options.DPoPRequired() {
+		return nil, dpopError("this client is registered to use DPoP: send a DPoP proof (RFC 9449) with every token request")
+	}
+	// The proof rides in the context to Server.issue, so every grant,
+	// also one added later, binds what it issues.
+	ctx := withDPoP(r.Context(), proof)
+	return h.Grant(ctx, &TokenRequest{GrantType: gt, Client: client, AuthMethod: method, Form: form, HTTP: r, DPoP: proof})
 }
 
 // Issue describes the tokens a grant decided to issue. Server.issue is
@@ -176,9 +190,22 @@ func (s *Server) issue(ctx context.Context, grantType string, is Issue) (*TokenR
 	if is.AccessAudience != nil {
 		aud = is.AccessAudience
 	}
+	// A DPoP proof at the token endpoint binds the access token to its
+	// key (RFC 9449 §5), and a public client's refresh token too (§5.0:
+	// a confidential client's refresh token is bound to its client
+	// authentication already).
+	jkt, rjkt := "", ""
+	if p := dpopOf(ctx); p != nil {
+		jkt = p.JKT
+		// FAPI 2.0 §5.3.2.1: refresh tokens sender-constrained, so a
+		// FAPI client's are bound to the key too.
+		if is.Client.Public || is.Client.Options.FAPI2() {
+			rjkt = jkt
+		}
+	}
 	at, ttl, err := s.tokens.IssueAccess(ctx, token.AccessRequest{
 		Client: is.Client, Subject: is.Subject, Scopes: scopes,
-		Audience: aud, GrantID: gid,
+		Audience: aud, GrantID: gid, JKT: jkt,
 	})
 	if err != nil {
 		return nil, err
@@ -189,11 +216,15 @@ func (s *Server) issue(ctx context.Context, grantType string, is Issue) (*TokenR
 	}
 	s.metrics.Issued(grantType, format)
 	resp := &TokenResponse{AccessToken: at, ExpiresIn: int64(ttl.Seconds()), Scope: keypad.FormatScope(scopes)}
+	if jkt != "" {
+		resp.TokenType = token.TypeDPoP
+	}
 	if is.Refresh {
 		if rttl, ok := s.refreshTTL(is.Client, is.Grant, is.absoluteEnd); ok {
 			resp.RefreshToken, err = s.tokens.IssueRefresh(ctx, token.RefreshRequest{
 				Client: is.Client, Subject: is.Subject, Scopes: is.Scopes,
 				Audience: is.Audience, GrantID: gid, FamilyID: is.FamilyID, TTL: rttl,
+				JKT: rjkt,
 			})
 			if err != nil {
 				return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/token"
 )
 
 // claimsSupported lists the claims keypad can state (discovery's
@@ -57,11 +58,14 @@ type userinfo struct {
 }
 
 // handleUserinfo answers the claims of the person an access token acts
-// for (Core §5.3): the token comes as a Bearer header (RFC 6750 §2.1), must
-// be active, carry scope openid, act for a person (not a client), and be
-// meant for this server (its aud names the issuer, or is the default).
+// for (Core §5.3): the token comes as a Bearer header (RFC 6750 §2.1), or,
+// when it is bound to a DPoP key, as a DPoP header with a proof of that
+// key naming the token (RFC 9449 §7); it must be active, carry scope
+// openid, act for a person (not a client), and be meant for this server
+// (its aud names the issuer, or is the default).
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	tok, ok := bearerToken(r)
+	s.setDPoPNonce(w.Header())
+	scheme, tok, ok := authorizationToken(r)
 	switch {
 	case !ok && r.Header.Get("Authorization") == "":
 		// RFC 6750 §3.1: no token sent, so no error code, just the
@@ -69,7 +73,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		bearerError(w, http.StatusUnauthorized, "", "")
 		return
 	case !ok:
-		bearerError(w, http.StatusBadRequest, "invalid_request", "send the access token as 'Authorization: Bearer <token>'")
+		bearerError(w, http.StatusBadRequest, "invalid_request", "send the access token as 'Authorization: Bearer <token>', or 'Authorization: DPoP <token>' with a DPoP proof")
 		return
 	}
 	in, err := s.tokens.Introspect(r.Context(), tok)
@@ -78,13 +82,17 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case !in.Active || in.TokenType != "Bearer" || in.GrantID == "":
+	case !in.Active || in.TokenType == "" || in.GrantID == "":
 		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is not valid, or does not act for a person")
 		return
 	case !s.forUserinfo(in.Aud):
 		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is meant for another resource")
 		return
-	case !slices.Contains(strings.Fields(in.Scope), "openid"):
+	}
+	if !s.userinfoDPoP(w, r, scheme, tok, in.Cnf) {
+		return
+	}
+	if !slices.Contains(strings.Fields(in.Scope), "openid") {
 		bearerError(w, http.StatusForbidden, "insufficient_scope", "the access token lacks scope openid")
 		return
 	}
@@ -140,9 +148,25 @@ func (s *Server) forUserinfo(aud []string) bool {
 
 // bearerToken reads an RFC 6750 §2.1 Authorization header.
 func bearerToken(r *http.Request) (string, bool) {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	scheme, tok, ok := authorizationToken(r)
+	return tok, ok && scheme == token.TypeBearer
+}
+
+// authorizationToken reads an Authorization header of scheme Bearer (RFC
+// 6750 §2.1) or DPoP (RFC 9449 §7.1); scheme is returned as
+// token.TypeBearer or token.TypeDPoP.
+func authorizationToken(r *http.Request) (scheme, tok string, ok bool) {
+	scheme, tok, ok = strings.Cut(r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
-	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
+	switch {
+	case !ok || tok == "":
+		return "", "", false
+	case strings.EqualFold(scheme, token.TypeBearer):
+		return token.TypeBearer, tok, true
+	case strings.EqualFold(scheme, token.TypeDPoP):
+		return token.TypeDPoP, tok, true
+	}
+	return "", "", false
 }
 
 // bearerError answers as RFC 6750 §3 says: the error in WWW-Authenticate

@@ -63,6 +63,9 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 		SAML2Bearer: &oauth.SAML2BearerConfig{Skew: cfg.SAMLClockSkew, AllowSHA1: cfg.SAMLAllowSHA1},
 		// Device and OTP clients renew with refresh tokens too.
 		Refresh: true,
+		// Every instance derives the same nonce key, so a nonce one gave
+		// out works at the others.
+		DPoP: oauth.DPoPConfig{RequireNonce: cfg.DPoPNonce, NonceKey: sealer.DeriveKey("dpop-nonce")},
 	}
 	var pages *web.Handler
 	deps := oauth.Deps{

@@ -18,8 +18,9 @@ type Introspection struct {
 	Scope  string `json:"scope,omitempty"`
 	// ClientID is the client the token was issued to.
 	ClientID string `json:"client_id,omitempty"`
-	// TokenType is "Bearer" for access tokens, the RFC 6749 §7.1 type
-	// RFC 7662 §2.2 asks for. A refresh token has no such type, so it is
+	// TokenType is "Bearer" for access tokens, or "DPoP" for those bound
+	// to a DPoP key (RFC 9449 §6.2), the RFC 6749 §7.1 type RFC 7662 §2.2
+	// asks for. A refresh token has no such type, so it is
 	// left out there (an active answer without token_type is a refresh
 	// token).
 	TokenType string   `json:"token_type,omitempty"`
@@ -32,6 +33,9 @@ type Introspection struct {
 	// GrantID is the person's grant the token belongs to (keypad
 	// extension), so a resource server can tell devices apart.
 	GrantID string `json:"gid,omitempty"`
+	// Cnf names the DPoP key a bound token (access or refresh) must be
+	// presented with (RFC 9449 §6.2); nil when not bound.
+	Cnf *Confirmation `json:"cnf,omitempty"`
 }
 
 var inactive = &Introspection{Active: false}
@@ -60,8 +64,12 @@ func (i *Issuer) Introspect(ctx context.Context, tok string) (*Introspection, er
 	}
 	in := &Introspection{
 		Active: true, Scope: keypad.FormatScope(t.Scopes), ClientID: t.ClientID,
-		TokenType: "Bearer", Iat: t.IssuedAt.Unix(), Sub: t.Subject,
+		TokenType: TypeBearer, Iat: t.IssuedAt.Unix(), Sub: t.Subject,
 		Aud: t.Audience, Iss: i.Issuer, GrantID: t.GrantID,
+	}
+	if t.JKT != "" {
+		in.Cnf = &Confirmation{JKT: t.JKT}
+		in.TokenType = TypeDPoP
 	}
 	if t.Kind == keypad.KindRefresh {
 		in.TokenType = ""
@@ -121,11 +129,15 @@ func (i *Issuer) introspectJWT(ctx context.Context, tok string) (*Introspection,
 			return inactive, nil
 		}
 	}
-	return &Introspection{
-		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
+	in := &Introspection{
+		Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: TypeBearer,
 		Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience,
 		Iss: c.Issuer, Jti: c.ID, GrantID: c.GrantID,
-	}, nil
+	}
+	if c.Cnf != nil && c.Cnf.JKT != "" {
+		in.Cnf, in.TokenType = c.Cnf, TypeDPoP
+	}
+	return in, nil
 }
 
 // Revoke revokes tok on behalf of clientID (RFC 7009 §2.1). Only the

@@ -90,6 +90,9 @@ type AccessRequest struct {
 	GrantID string
 	// TTL overrides the lifetime; 0 means the client's, else the default.
 	TTL time.Duration
+	// JKT, when set, binds the token to a DPoP key (RFC 9449 §6): the
+	// JWT's cnf.jkt, or stored with an opaque token.
+	JKT string
 }
 
 // RefreshRequest describes a refresh token to issue.
@@ -104,7 +107,23 @@ type RefreshRequest struct {
 	FamilyID string
 	// TTL overrides the lifetime; 0 means the client's, else the default.
 	TTL time.Duration
+	// JKT, when set, binds the token to a DPoP key: a refresh must prove
+	// possession of that key.
+	JKT string
 }
+
+// Confirmation is the cnf claim (RFC 7800 §3.1) of a DPoP-bound token:
+// the RFC 7638 thumbprint of its key (RFC 9449 §6.1).
+type Confirmation struct {
+	JKT string `json:"jkt"`
+}
+
+// Token types of a token response and of introspection (RFC 6749 §7.1,
+// RFC 9449 §5).
+const (
+	TypeBearer = "Bearer"
+	TypeDPoP   = "DPoP"
+)
 
 // AccessClaims are the claims of a JWT access token (RFC 9068 §2.2).
 type AccessClaims struct {
@@ -119,6 +138,8 @@ type AccessClaims struct {
 	// GrantID is keypad's link to the person's grant, so that revoking a
 	// grant makes its JWTs inactive at introspection.
 	GrantID string `json:"gid,omitempty"`
+	// Cnf binds the token to a DPoP key; nil for a bearer token.
+	Cnf *Confirmation `json:"cnf,omitempty"`
 }
 
 // Audience is an aud value: a string when there is one, an array when
@@ -214,7 +235,7 @@ func (i *Issuer) IssueAccess(ctx context.Context, req AccessRequest) (string, ti
 			Hash: keypad.SecretHash(tok), Kind: keypad.KindAccess,
 			ClientID: req.Client.ID, Subject: req.Subject,
 			Scopes: req.Scopes, Audience: aud, GrantID: req.GrantID,
-			IssuedAt: now, ExpiresAt: now.Add(ttl),
+			IssuedAt: now, ExpiresAt: now.Add(ttl), JKT: req.JKT,
 		})
 		if err != nil {
 			return "", 0, fmt.Errorf("issue access token: %w", err)
@@ -229,12 +250,16 @@ func (i *Issuer) IssueAccess(ctx context.Context, req AccessRequest) (string, ti
 	if err != nil {
 		return "", 0, fmt.Errorf("issue access token: %w", err)
 	}
-	tok, err := i.Keys.Sign(alg, TypAccessToken, AccessClaims{
+	claims := AccessClaims{
 		Issuer: i.Issuer, Subject: req.Subject, Audience: aud,
 		ClientID: req.Client.ID, Scope: keypad.FormatScope(req.Scopes),
 		IssuedAt: now.Unix(), Expiry: now.Add(ttl).Unix(), ID: jti,
 		GrantID: req.GrantID,
-	})
+	}
+	if req.JKT != "" {
+		claims.Cnf = &Confirmation{JKT: req.JKT}
+	}
+	tok, err := i.Keys.Sign(alg, TypAccessToken, claims)
 	if err != nil {
 		return "", 0, fmt.Errorf("issue access token: %w", err)
 	}
@@ -290,7 +315,7 @@ func (i *Issuer) IssueRefresh(ctx context.Context, req RefreshRequest) (string, 
 		Hash: keypad.SecretHash(tok), Kind: keypad.KindRefresh,
 		ClientID: req.Client.ID, Subject: req.Subject,
 		Scopes: req.Scopes, Audience: req.Audience, GrantID: req.GrantID,
-		FamilyID: family, IssuedAt: now, ExpiresAt: exp,
+		FamilyID: family, IssuedAt: now, ExpiresAt: exp, JKT: req.JKT,
 	})
 	if err != nil {
 		return "", fmt.Errorf("issue refresh token: %w", err)

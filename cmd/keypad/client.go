@@ -53,7 +53,13 @@ type clientJSON struct {
 	AuthMethod string `json:"token_endpoint_auth_method,omitempty"`
 	JWKSURI    string `json:"jwks_uri,omitempty"`
 	// SAMLIdPs are the IdPs whose assertions the client may trade.
-	SAMLIdPs  []string  `json:"saml_idps,omitempty"`
+	SAMLIdPs []string `json:"saml_idps,omitempty"`
+	// DPoP is optional or required (RFC 9449 sender-constrained tokens).
+	DPoP string `json:"dpop"`
+	// RequirePAR: authorization requests must be pushed (RFC 9126).
+	RequirePAR bool `json:"require_par"`
+	// Profile is "" or fapi2 (docs/fapi.md).
+	Profile   string    `json:"profile,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -77,6 +83,9 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		AuthMethod:                c.Options.TokenEndpointAuthMethod,
 		JWKSURI:                   c.Options.JWKSURI,
 		SAMLIdPs:                  c.Options.SAMLIdPs,
+		DPoP:                      dpopMode(c.Options),
+		RequirePAR:                c.Options.RequirePAR,
+		Profile:                   c.Options.Profile,
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -203,6 +212,12 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.BoolVar(&spec.CIBAUserCode, "backchannel-user-code-parameter", false, "CIBA: the client sends a user_code (not offered yet: refused with an explanation)")
 	f.BoolVar(&spec.CIBASignIn, "backchannel-require-sign-in", false, "CIBA: the person must be signed in on keypad to approve, not only hold the phone or inbox")
 	f.StringSliceVar(&spec.SAMLIdPs, "saml-idps", nil, "saml2-bearer: IDs of the identity providers whose SAML assertions the client may trade, comma-separated (keypad idp list)")
+	f.StringVar(&spec.DPoP, "dpop", keypad.DPoPOptional, "DPoP (RFC 9449): optional (a proof, when the client sends one, binds its tokens to its key) "+
+		"or required (token requests without a proof are refused, so every token is bound); see docs/dpop.md")
+	f.BoolVar(&spec.RequirePAR, "require-par", false, "authorization requests must be pushed to /oauth2/par first (RFC 9126); "+
+		"/oauth2/authorize then takes only client_id and request_uri")
+	f.StringVar(&spec.Profile, "profile", "", "a security profile the client is held to: fapi2 (FAPI 2.0 Security Profile: needs --auth-method private_key_jwt, "+
+		"--dpop required and --require-par; see docs/fapi.md)"+map[bool]string{false: "", true: `; "" removes it`}[update])
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -463,6 +478,14 @@ func hintStyle(o keypad.ClientOptions) string {
 	return o.HintStyle
 }
 
+// dpopMode is the client's DPoP mode by name, the default included.
+func dpopMode(o keypad.ClientOptions) string {
+	if o.DPoP == "" {
+		return keypad.DPoPOptional
+	}
+	return o.DPoP
+}
+
 // optionsText lists the switches a client has on, as flag names.
 func optionsText(o keypad.ClientOptions) string {
 	var on []string
@@ -480,6 +503,9 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.CIBA.DeliveryMode != "", "backchannel-token-delivery-mode=" + o.CIBA.DeliveryMode},
 		{o.CIBA.NotificationEndpoint != "", "backchannel-client-notification-endpoint=" + o.CIBA.NotificationEndpoint},
 		{o.CIBA.RequireSignIn, "backchannel-require-sign-in"},
+		{o.DPoP != "", "dpop=" + o.DPoP},
+		{o.RequirePAR, "require-par"},
+		{o.Profile != "", "profile=" + o.Profile},
 	} {
 		if opt.set {
 			on = append(on, opt.name)

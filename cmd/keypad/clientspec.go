@@ -50,6 +50,12 @@ type clientSpec struct {
 	// SAMLIdPs is --saml-idps: the IdPs whose SAML assertions the client
 	// may trade (saml2-bearer).
 	SAMLIdPs []string
+	// DPoP is --dpop: optional or required (RFC 9449).
+	DPoP string
+	// RequirePAR is --require-par (RFC 9126).
+	RequirePAR bool
+	// Profile is --profile: "" or fapi2.
+	Profile string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -74,6 +80,9 @@ func specOf(c *keypad.Client) clientSpec {
 		CIBAUserCode:              c.Options.CIBA.UserCodeParameter,
 		CIBASignIn:                c.Options.CIBA.RequireSignIn,
 		SAMLIdPs:                  slices.Clone(c.Options.SAMLIdPs),
+		DPoP:                      c.Options.DPoP,
+		RequirePAR:                c.Options.RequirePAR,
+		Profile:                   c.Options.Profile,
 	}
 }
 
@@ -192,6 +201,12 @@ func (s clientSpec) client() (*keypad.Client, error) {
 				c.Options.SAMLIdPs = append(c.Options.SAMLIdPs, id)
 			}
 		}
+	}
+	c.Options.DPoP = s.DPoP
+	c.Options.RequirePAR = s.RequirePAR
+	c.Options.Profile = s.Profile
+	if c.Options.DPoP == keypad.DPoPOptional {
+		c.Options.DPoP = "" // the default, stored as such
 	}
 	if err := s.assertion(c); err != nil {
 		return nil, err

@@ -46,9 +46,15 @@ type deviceLogin struct {
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) error
 	isTerminal func(w io.Writer) bool
+	// configDir is where --dpop keeps its key (os.UserConfigDir).
+	configDir func() (string, error)
 
 	issuer, clientID, scope, qr string
 	secretStdin                 bool
+	dpop                        bool
+	// key is the DPoP key with --dpop: every token request carries a
+	// proof of it.
+	key *dpopKey
 }
 
 // newDeviceLoginCmd returns `keypad device-login` wired to the real world.
@@ -58,6 +64,7 @@ func newDeviceLoginCmd() *cobra.Command {
 		now:        time.Now,
 		sleep:      sleepContext,
 		isTerminal: isTerminal,
+		configDir:  os.UserConfigDir,
 	}
 	return d.command()
 }
@@ -85,6 +92,8 @@ with --client-secret-stdin.`,
 	f.StringVar(&d.clientID, "client-id", "", "the client to sign in as (required)")
 	f.StringVar(&d.scope, "scope", "", "space-separated scopes to ask for (default: the client's)")
 	f.BoolVar(&d.secretStdin, "client-secret-stdin", false, "read a confidential client's secret from the first line of standard input")
+	f.BoolVar(&d.dpop, "dpop", false, "bind the tokens to a key of this machine (DPoP, RFC 9449), kept in the user's config directory "+
+		"(keypad/dpop/); a refresh must then prove the key, so copied tokens are useless elsewhere")
 	f.StringVar(&d.qr, "qr", "auto", "QR code: auto (drawn when standard error is a terminal), unicode, ascii or none")
 	return cmd
 }
@@ -111,6 +120,7 @@ type oauthError struct {
 	Code        string `json:"error"`
 	Description string `json:"error_description"`
 	status      int
+	nonce       string // DPoP-Nonce of the answer
 }
 
 func (e *oauthError) Error() string {
@@ -155,6 +165,16 @@ func (d *deviceLogin) run(cmd *cobra.Command, _ []string) error {
 	md, err := d.discover(ctx, issuer)
 	if err != nil {
 		return err
+	}
+	if d.dpop {
+		dir, err := d.configDir()
+		if err != nil {
+			return fmt.Errorf("--dpop: no config directory for the key: %w", err)
+		}
+		if d.key, err = loadDPoPKey(dpopKeyPath(dir, issuer, d.clientID)); err != nil {
+			return fmt.Errorf("--dpop: %w", err)
+		}
+		fmt.Fprintf(stderr, "Tokens will be bound to the DPoP key in %s.\n", d.key.path)
 	}
 	form := url.Values{"client_id": {d.clientID}}
 	if d.scope != "" {
@@ -276,7 +296,7 @@ func (d *deviceLogin) wait(ctx context.Context, stderr io.Writer, tokenURL, secr
 			return nil, expired
 		}
 		var tok json.RawMessage
-		err := d.post(ctx, tokenURL, form, secret, &tok)
+		err := d.postToken(ctx, tokenURL, form, secret, &tok)
 		var oe *oauthError
 		switch {
 		case err == nil:
@@ -305,13 +325,43 @@ func (d *deviceLogin) wait(ctx context.Context, stderr io.Writer, tokenURL, secr
 	}
 }
 
+// postToken is post to the token endpoint, with a DPoP proof when there
+// is a key, retried once with the server's nonce on use_dpop_nonce (RFC
+// 9449 §8).
+func (d *deviceLogin) postToken(ctx context.Context, endpoint string, form url.Values, secret string, out any) error {
+	if d.key == nil {
+		return d.post(ctx, endpoint, form, secret, out)
+	}
+	for try := 0; ; try++ {
+		proof, err := d.key.proof(http.MethodPost, endpoint, d.now())
+		if err != nil {
+			return err
+		}
+		err = d.postWith(ctx, endpoint, form, secret, out, proof)
+		var oe *oauthError
+		if try == 0 && errors.As(err, &oe) && oe.Code == "use_dpop_nonce" && oe.nonce != "" {
+			continue
+		}
+		return err
+	}
+}
+
 // post sends form to endpoint (with HTTP Basic client authentication when
 // there is a secret, RFC 6749 §2.3.1) and decodes a 200 JSON answer into
 // out; any other answer becomes an *oauthError.
 func (d *deviceLogin) post(ctx context.Context, endpoint string, form url.Values, secret string, out any) error {
+	return d.postWith(ctx, endpoint, form, secret, out, "")
+}
+
+// postWith is post with a DPoP proof (none when empty); a DPoP-Nonce
+// in the answer is kept for the next proof.
+func (d *deviceLogin) postWith(ctx context.Context, endpoint string, form url.Values, secret string, out any, proof string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
+	}
+	if proof != "" {
+		req.Header.Set("DPoP", proof)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -323,13 +373,17 @@ func (d *deviceLogin) post(ctx context.Context, endpoint string, form url.Values
 		return err
 	}
 	defer resp.Body.Close()
+	nonce := resp.Header.Get("DPoP-Nonce")
+	if d.key != nil && nonce != "" {
+		d.key.nonce = nonce
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
 		return err
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode != http.StatusOK {
-		oe := &oauthError{status: resp.StatusCode}
+		oe := &oauthError{status: resp.StatusCode, nonce: nonce}
 		if mt == "application/json" {
 			json.Unmarshal(body, oe)
 		}

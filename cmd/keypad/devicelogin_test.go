@@ -45,6 +45,8 @@ type loginServer struct {
 	st     *sqlstore.Store
 	clk    *testClock
 	issuer string
+	// configDir is the user's config directory for --dpop ("": none).
+	configDir string
 
 	mu       sync.Mutex
 	polls    int
@@ -223,6 +225,12 @@ func runLogin(t *testing.T, s *loginServer, stdin string, advance func(i int, d 
 			return ctx.Err()
 		},
 		isTerminal: func(io.Writer) bool { return false },
+		configDir: func() (string, error) {
+			if s.configDir == "" {
+				return "", errors.New("test: no config directory")
+			}
+			return s.configDir, nil
+		},
 	}
 	cmd := d.command()
 	var stdout, stderr bytes.Buffer

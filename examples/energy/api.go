@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/keypadauth/keypad/rs"
 )
 
 // meterReadingID names the one meter reading each usage point has: the
@@ -26,7 +28,7 @@ type api struct {
 	cfg   Config
 	scope string
 	log   *slog.Logger
-	v     *verifier
+	v     *rs.Verifier
 
 	mu    sync.Mutex
 	usage map[string]*Usage // by customer key
@@ -123,7 +125,7 @@ func (a *api) point(c Customer) usagePoint {
 
 func (a *api) listUsagePoints(w http.ResponseWriter, r *http.Request) {
 	points := []usagePoint{}
-	if c, ok := a.cfg.Customers(principalFrom(r).subject); ok {
+	if c, ok := a.cfg.Customers(principalFrom(r).Subject); ok {
 		points = append(points, a.point(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"usage_points": points})
@@ -132,7 +134,7 @@ func (a *api) listUsagePoints(w http.ResponseWriter, r *http.Request) {
 // customer returns the token subject's customer if the path names its
 // usage point; anything else, including another customer's, is 404.
 func (a *api) customer(w http.ResponseWriter, r *http.Request) (Customer, bool) {
-	c, ok := a.cfg.Customers(principalFrom(r).subject)
+	c, ok := a.cfg.Customers(principalFrom(r).Subject)
 	if !ok || r.PathValue("id") != UsagePointID(c.Key) {
 		writeError(w, http.StatusNotFound, "not_found", "no such usage point; list yours at /api/usage-points")
 		return Customer{}, false

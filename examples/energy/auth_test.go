@@ -16,6 +16,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/rs"
 )
 
 const listPath = "/api/usage-points"
@@ -162,7 +163,7 @@ func TestJWT(t *testing.T) {
 }
 
 // TestJWTExpiry lets a real token age on the shared clock: keypad's
-// access tokens live an hour, and the API allows clockSkew past exp.
+// access tokens live an hour, and the API allows rs.ClockSkew past exp.
 func TestJWTExpiry(t *testing.T) {
 	e := newEnv(t, nil)
 	tok := e.token(t, "heather")
@@ -173,7 +174,7 @@ func TestJWTExpiry(t *testing.T) {
 	}
 
 	t.Run("OKWithinSkew", func(t *testing.T) {
-		e.clock.Advance(exp.Add(clockSkew - time.Second).Sub(e.clock.Now()))
+		e.clock.Advance(exp.Add(rs.ClockSkew - time.Second).Sub(e.clock.Now()))
 		if resp, body := e.get(t, listPath, tok); resp.StatusCode != 200 {
 			t.Fatalf("status %d (%v) a second before the skew runs out, want 200", resp.StatusCode, body)
 		}
@@ -206,7 +207,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 
 	t.Run("OKNewKidRefreshes", func(t *testing.T) {
-		e.clock.Advance(keyRefreshMin)
+		e.clock.Advance(rs.KeyRefreshMin)
 		e.kp.rotateKeys(t)
 		tok := e.token(t, "heather")
 		if kid(tok) == kid(first) {
@@ -223,7 +224,7 @@ func TestKeyRotation(t *testing.T) {
 		}
 	})
 	t.Run("ErrUnknownKidRateLimited", func(t *testing.T) {
-		e.clock.Advance(keyRefreshMin)
+		e.clock.Advance(rs.KeyRefreshMin)
 		header, claims, _ := jwtSegments(t, e.token(t, "heather"))
 		forged := signWithTestKey(t, changed(header, map[string]any{"kid": "forged"}), claims)
 		before := jwks()
@@ -239,7 +240,7 @@ func TestKeyRotation(t *testing.T) {
 		if body := mustStatus(t, tok, 401); !strings.Contains(body["error_description"].(string), "unknown key") {
 			t.Errorf("error_description = %q, want it to mention the unknown key", body["error_description"])
 		}
-		e.clock.Advance(keyRefreshMin)
+		e.clock.Advance(rs.KeyRefreshMin)
 		mustStatus(t, tok, 200)
 		if n := jwks(); n != before+2 {
 			t.Errorf("JWKS fetched %d times since the forged kid, want 2", n-before)
@@ -247,7 +248,7 @@ func TestKeyRotation(t *testing.T) {
 	})
 	t.Run("OKStaleSetReread", func(t *testing.T) {
 		before := jwks()
-		e.clock.Advance(keyMaxAge)
+		e.clock.Advance(rs.KeyMaxAge)
 		mustStatus(t, e.token(t, "heather"), 200) // issued now, by a known key
 		if n := jwks(); n != before+1 {
 			t.Errorf("an hour-old key set was re-read %d times, want 1", n-before)
@@ -279,7 +280,7 @@ func TestIntrospection(t *testing.T) {
 		if n := intro(); n != before+1 {
 			t.Errorf("3 calls introspected %d times, want 1 (cached)", n-before)
 		}
-		e.clock.Advance(introspectTTL)
+		e.clock.Advance(rs.IntrospectTTL)
 		if resp, body := e.get(t, listPath, tok); resp.StatusCode != 200 {
 			t.Fatalf("status %d (%v), want 200", resp.StatusCode, body)
 		}
@@ -298,7 +299,7 @@ func TestIntrospection(t *testing.T) {
 		if resp, _ := e.get(t, listPath, tok); resp.StatusCode != 200 {
 			t.Errorf("status %d within the cache lifetime, want the cached 200", resp.StatusCode)
 		}
-		e.clock.Advance(introspectTTL)
+		e.clock.Advance(rs.IntrospectTTL)
 		resp, body := e.get(t, listPath, tok)
 		mustInvalidToken(t, resp, body, "not active")
 	})
@@ -362,7 +363,7 @@ func TestChallenges(t *testing.T) {
 		{"NoToken", nil, listPath, 401, `Bearer realm="energy"`},
 		{"OtherScheme", []string{"Basic dXNlcjpwYXNz"}, listPath, 401, `Bearer realm="energy"`},
 		{"EmptyBearer", []string{"Bearer "}, listPath, 400,
-			`Bearer realm="energy", error="invalid_request", error_description="the Authorization header does not hold a bearer token"`},
+			`Bearer realm="energy", error="invalid_request", error_description="the Authorization header does not hold an access token"`},
 		{"TwoHeaders", []string{"Bearer a", "Bearer b"}, listPath, 400,
 			`Bearer realm="energy", error="invalid_request", error_description="send one Authorization header"`},
 		{"TokenInQuery", nil, listPath + "?access_token=x", 400,

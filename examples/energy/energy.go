@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/keypadauth/keypad/rs"
 )
 
 // Customer is what the API knows of one of the utility's customers.
@@ -43,6 +45,14 @@ type Config struct {
 	ClientID, ClientSecret string
 	// Audience, when set, must appear in a token's aud.
 	Audience string
+	// RequireDPoP accepts only DPoP-bound tokens (RFC 9449), each with a
+	// proof of its key: the tokens of clients registered with
+	// `keypad client … --dpop required`. Without it bearer tokens work
+	// too, and a bound token still needs its proof.
+	RequireDPoP bool
+	// PublicURL is the API's base URL as clients call it, which DPoP
+	// proofs name (htu); empty means the scheme and Host of each request.
+	PublicURL string
 	// RequiredScope is the scope every call needs; default "usage:read".
 	RequiredScope string
 	Customers     Customers
@@ -68,10 +78,6 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Customers == nil {
 		return nil, errors.New("energy: Customers is required: say which customer each keypad subject is")
 	}
-	metaURL, err := metadataURL(cfg.Issuer)
-	if err != nil {
-		return nil, errors.New("energy: " + err.Error())
-	}
 	if cfg.RequiredScope == "" {
 		cfg.RequiredScope = "usage:read"
 	}
@@ -96,17 +102,20 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.End.IsZero() {
 		cfg.End = cfg.Now()
 	}
+	v, err := rs.New(rs.Config{
+		Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		Audience: cfg.Audience, RequireDPoP: cfg.RequireDPoP,
+		HTTPClient: cfg.HTTPClient, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, errors.New("energy: " + err.Error())
+	}
 	a := &api{
 		cfg:   cfg,
 		scope: cfg.RequiredScope,
 		log:   cfg.Logger,
 		usage: map[string]*Usage{},
-		v: &verifier{
-			issuer: cfg.Issuer, metaURL: metaURL, audience: cfg.Audience,
-			clientID: cfg.ClientID, clientSecret: cfg.ClientSecret,
-			client: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger,
-			cache: map[[32]byte]introspected{},
-		},
+		v:     v,
 	}
 	return a.routes(), nil
 }

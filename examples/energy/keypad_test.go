@@ -34,6 +34,10 @@ const (
 	appOpaque = "meter-tv"
 	// apiClient is the energy API's own identity, for introspection.
 	apiClient = "energy-api"
+	// appDPoP and appDPoPOpaque are registered --dpop required: their
+	// tokens (JWT, opaque) are all bound to the app's DPoP key.
+	appDPoP       = "meter-app-dpop"
+	appDPoPOpaque = "meter-tv-dpop"
 )
 
 // testPassword is every test person's password.
@@ -145,6 +149,8 @@ func (k *testKeypad) seed(t *testing.T) {
 		app(appJWT, keypad.FormatJWT, ""),
 		app(appRS256, keypad.FormatJWT, keypad.AlgRS256),
 		app(appOpaque, keypad.FormatOpaque, ""),
+		dpopApp(app(appDPoP, keypad.FormatJWT, "")),
+		dpopApp(app(appDPoPOpaque, keypad.FormatOpaque, "")),
 		// A resource server reading other clients' tokens.
 		{ID: apiClient, Name: "Energy usage API", TokenFormat: keypad.FormatJWT,
 			Options: keypad.ClientOptions{IntrospectAny: true}},
@@ -172,6 +178,12 @@ func (k *testKeypad) seed(t *testing.T) {
 			t.Fatalf("create subject %s: %v", p.sub, err)
 		}
 	}
+}
+
+// dpopApp registers c with --dpop required.
+func dpopApp(c *keypad.Client) *keypad.Client {
+	c.Options.DPoP = keypad.DPoPRequired
+	return c
 }
 
 // oauth2Config is the client's configuration in golang.org/x/oauth2.

@@ -19,6 +19,8 @@ var purges = []purge{
 	{"otp_sends", "expires_at"},
 	{"ciba_requests", "expires_at"},
 	{"counters", "window_end"},
+	{"dpop_proofs", "expires_at"},
+	{"pushed_requests", "expires_at"},
 }
 
 type purge struct{ table, column string }

@@ -11,13 +11,13 @@ import (
 )
 
 const tokenCols = `hash, kind, client_id, subject, scopes, audience, grant_id, family_id,
-	issued_at, expires_at, used_at, revoked_at`
+	issued_at, expires_at, used_at, revoked_at, jkt`
 
 func scanToken(r scanner) (*keypad.Token, error) {
 	var t keypad.Token
 	var kind string
 	err := r.Scan(&t.Hash, &kind, &t.ClientID, &t.Subject, js(&t.Scopes), js(&t.Audience),
-		&t.GrantID, &t.FamilyID, tm(&t.IssuedAt), tm(&t.ExpiresAt), tm(&t.UsedAt), tm(&t.RevokedAt))
+		&t.GrantID, &t.FamilyID, tm(&t.IssuedAt), tm(&t.ExpiresAt), tm(&t.UsedAt), tm(&t.RevokedAt), &t.JKT)
 	if err != nil {
 		return nil, err
 	}
@@ -29,9 +29,9 @@ func scanToken(r scanner) (*keypad.Token, error) {
 // the token endpoint's one write, so it is a single INSERT.
 func (s *Store) CreateToken(ctx context.Context, t *keypad.Token) error {
 	_, err := s.exec(ctx, `INSERT INTO tokens (`+tokenCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		t.Hash, string(t.Kind), t.ClientID, t.Subject, dbJSON(t.Scopes), dbJSON(t.Audience),
-		t.GrantID, t.FamilyID, dbTime(t.IssuedAt), dbTime(t.ExpiresAt), dbTime(t.UsedAt), dbTime(t.RevokedAt))
+		t.GrantID, t.FamilyID, dbTime(t.IssuedAt), dbTime(t.ExpiresAt), dbTime(t.UsedAt), dbTime(t.RevokedAt), t.JKT)
 	if err != nil {
 		return insertErr(fmt.Sprintf("create %s token", t.Kind), err)
 	}

@@ -31,10 +31,24 @@ func testPurge(t *testing.T, newStore func(*testing.T) keypad.Store) {
 	_, err = s.Hit(ctx, "ctr-kept", time.Hour, now)
 	must(t, err)
 	must(t, s.CreateGrant(ctx, &keypad.Grant{ID: "g1", CreatedAt: t0}))
+	must(t, s.UseDPoPProof(ctx, h("dpop-gone"), t0, past))
+	must(t, s.UseDPoPProof(ctx, h("dpop-kept"), t0, future))
+	gone, kept := pushed("par-gone"), pushed("par-kept")
+	gone.ExpiresAt, kept.ExpiresAt = past, future
+	must(t, s.CreatePushedRequest(ctx, gone))
+	must(t, s.CreatePushedRequest(ctx, kept))
 
 	n, err := s.PurgeExpired(ctx, now)
 	must(t, err)
-	mustEqual(t, "records purged", n, 8)
+	mustEqual(t, "records purged", n, 10)
+	_, err = s.ConsumePushedRequest(ctx, h("par-gone"), t0)
+	mustBeErrNotFound(t, err)
+	_, err = s.ConsumePushedRequest(ctx, h("par-kept"), t0)
+	must(t, err)
+	// The purged proof's record is gone, so even a caller with a clock
+	// before its expiry may record it again; the kept one is still there.
+	must(t, s.UseDPoPProof(ctx, h("dpop-gone"), t0, future))
+	mustBeErrConflict(t, s.UseDPoPProof(ctx, h("dpop-kept"), t0, future))
 
 	for _, name := range []string{"gone", "gone-at-now"} {
 		_, err = s.GetToken(ctx, h("tok-"+name))

@@ -83,6 +83,22 @@ func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Sto
 			}
 		}
 	})
+	t.Run("ConsumePushedRequest", func(t *testing.T) {
+		a, b := newPair(t)
+		must(t, a.CreatePushedRequest(t.Context(), pushed("ru")))
+		errs := race(a, b, func(s keypad.Store, i int) error {
+			_, err := s.ConsumePushedRequest(t.Context(), h("ru"), t0.Add(time.Second))
+			return err
+		})
+		mustBeOneWinner(t, errs, keypad.ErrConsumed)
+	})
+	t.Run("UseDPoPProof", func(t *testing.T) {
+		a, b := newPair(t)
+		errs := race(a, b, func(s keypad.Store, i int) error {
+			return s.UseDPoPProof(t.Context(), h("jkt.jti"), t0, t0.Add(time.Minute))
+		})
+		mustBeOneWinner(t, errs, keypad.ErrConflict)
+	})
 	t.Run("CreateCurrentKey", func(t *testing.T) {
 		// Instances starting at once on an empty database: one current key
 		// per algorithm, whichever store each racer uses.

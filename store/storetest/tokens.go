@@ -19,6 +19,7 @@ func fullToken(secret string) *keypad.Token {
 		FamilyID:  "fam1",
 		IssuedAt:  t0,
 		ExpiresAt: t0.Add(time.Hour),
+		JKT:       "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
 	}
 }
 

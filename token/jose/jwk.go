@@ -214,3 +214,15 @@ func parsePublicJWK(m map[string]json.RawMessage) (PublicKey, error) {
 	}
 	return k, nil
 }
+
+// ParsePublicJWK reads one public JWK (the "jwk" header of a DPoP proof,
+// RFC 9449 §4.2) under the same rules as a member of ParsePublicKeySet:
+// RSA of 2048 to 8192 bits, EC P-256 or Ed25519, no private or symmetric
+// members, no member named twice.
+func ParsePublicJWK(raw []byte) (PublicKey, error) {
+	m, err := Object(raw)
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("not a JWK: %v", err)
+	}
+	return parsePublicJWK(m)
+}

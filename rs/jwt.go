@@ -1,4 +1,4 @@
-package energy
+package rs
 
 import (
 	"bytes"
@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// clockSkew is how far apart keypad's clock and this API's may be.
-const clockSkew = 30 * time.Second
+// ClockSkew is how far apart keypad's clock and this API's may be.
+const ClockSkew = 30 * time.Second
 
 // audience is the aud claim: a string or an array of strings (RFC 7519
 // §4.1.3).
@@ -54,12 +54,19 @@ type atClaims struct {
 	Nbf      *float64 `json:"nbf"`
 	Scope    string   `json:"scope"`
 	ClientID string   `json:"client_id"`
+	Cnf      cnf      `json:"cnf"`
+}
+
+// cnf is the confirmation claim (RFC 7800) of a DPoP-bound token: the
+// thumbprint of its key (RFC 9449 §6).
+type cnf struct {
+	JKT string `json:"jkt"`
 }
 
 // verifyJWT checks a JWT access token per RFC 9068 §4: an asymmetric
 // signature by one of keypad's published keys, typ at+jwt, our issuer,
 // not expired, our audience when one is configured.
-func (v *verifier) verifyJWT(ctx context.Context, tok string) (*principal, error) {
+func (v *Verifier) verifyJWT(ctx context.Context, tok string) (*Principal, error) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		return nil, invalidToken("the token is not a JWT")
@@ -115,14 +122,14 @@ func (v *verifier) verifyJWT(ctx context.Context, tok string) (*principal, error
 		return nil, invalidToken("the token has no subject")
 	case c.Exp == nil:
 		return nil, invalidToken("the token has no expiry")
-	case !now.Before(unixTime(*c.Exp).Add(clockSkew)):
+	case !now.Before(unixTime(*c.Exp).Add(ClockSkew)):
 		return nil, invalidToken("the token has expired")
-	case c.Nbf != nil && now.Add(clockSkew).Before(unixTime(*c.Nbf)):
+	case c.Nbf != nil && now.Add(ClockSkew).Before(unixTime(*c.Nbf)):
 		return nil, invalidToken("the token is not valid yet")
 	case v.audience != "" && !c.Aud.has(v.audience):
 		return nil, invalidToken("the token is meant for another audience")
 	}
-	return &principal{subject: c.Sub, clientID: c.ClientID, scopes: strings.Fields(c.Scope)}, nil
+	return &Principal{Subject: c.Sub, ClientID: c.ClientID, Scopes: strings.Fields(c.Scope), JKT: c.Cnf.JKT}, nil
 }
 
 func verifySignature(k publicKey, digest, sig []byte) bool {

@@ -1,4 +1,4 @@
-package energy
+package rs
 
 import (
 	"context"
@@ -14,12 +14,12 @@ import (
 )
 
 // Key-set refresh policy: a token naming an unknown kid triggers a fetch
-// (keypad rotated its keys), but at most once per keyRefreshMin, so forged
+// (keypad rotated its keys), but at most once per KeyRefreshMin, so forged
 // kids cannot turn the API into a JWKS-fetching amplifier. Known keys are
-// re-read after keyMaxAge to notice removed ones.
+// re-read after KeyMaxAge to notice removed ones.
 const (
-	keyRefreshMin = 10 * time.Second
-	keyMaxAge     = time.Hour
+	KeyRefreshMin = 10 * time.Second
+	KeyMaxAge     = time.Hour
 )
 
 // publicKey is one verification key from the JWKS.
@@ -44,12 +44,12 @@ type jwk struct {
 // keysFor returns the keys that may have signed a token with this kid and
 // alg (every key of the alg when the token names no kid), refreshing the
 // set when the kid is unknown or the set is old. Callers hold v.mu.
-func (v *verifier) keysFor(ctx context.Context, kid, alg string) ([]publicKey, error) {
+func (v *Verifier) keysFor(ctx context.Context, kid, alg string) ([]publicKey, error) {
 	now := v.now()
 	_, known := v.keys[kid]
-	stale := now.Sub(v.keysFetched) >= keyMaxAge
+	stale := now.Sub(v.keysFetched) >= KeyMaxAge
 	if (kid != "" && !known) || stale || v.keys == nil {
-		if v.keysTried.IsZero() || now.Sub(v.keysTried) >= keyRefreshMin {
+		if v.keysTried.IsZero() || now.Sub(v.keysTried) >= KeyRefreshMin {
 			v.keysTried = now
 			if err := v.fetchKeys(ctx); err != nil && v.keys == nil {
 				return nil, err
@@ -66,7 +66,7 @@ func (v *verifier) keysFor(ctx context.Context, kid, alg string) ([]publicKey, e
 }
 
 // fetchKeys replaces the key set with keypad's current JWKS.
-func (v *verifier) fetchKeys(ctx context.Context) error {
+func (v *Verifier) fetchKeys(ctx context.Context) error {
 	m, err := v.discover(ctx)
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func (v *verifier) fetchKeys(ctx context.Context) error {
 		Keys []jwk `json:"keys"`
 	}
 	if err := v.getJSON(ctx, m.JWKSURI, &set); err != nil {
-		return fmt.Errorf("%w: jwks: %v", errUnavailable, err)
+		return fmt.Errorf("%w: jwks: %v", ErrUnavailable, err)
 	}
 	keys := make(map[string]publicKey, len(set.Keys))
 	for _, j := range set.Keys {
@@ -84,7 +84,7 @@ func (v *verifier) fetchKeys(ctx context.Context) error {
 		}
 		k, err := parseJWK(j)
 		if err != nil {
-			v.log.Warn("energy: skipping a JWKS key", "kid", j.Kid, "err", err)
+			v.log.Warn("rs: skipping a JWKS key", "kid", j.Kid, "err", err)
 			continue
 		}
 		keys[j.Kid] = k

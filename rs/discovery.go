@@ -1,4 +1,4 @@
-package energy
+package rs
 
 import (
 	"context"
@@ -11,10 +11,6 @@ import (
 	"strings"
 	"time"
 )
-
-// errUnavailable means keypad could not be asked (down, or answering
-// nonsense): the API answers 503, not 401, since the token may be fine.
-var errUnavailable = errors.New("authorization server unavailable")
 
 // maxBody bounds what the API reads from keypad.
 const maxBody = 1 << 20
@@ -41,34 +37,34 @@ func metadataURL(issuer string) (string, error) {
 // discover returns keypad's metadata, fetching it once; a failed fetch is
 // retried at most once a second so a down keypad is not hammered.
 // Callers hold v.mu.
-func (v *verifier) discover(ctx context.Context) (*metadata, error) {
+func (v *Verifier) discover(ctx context.Context) (*metadata, error) {
 	if v.meta != nil {
 		return v.meta, nil
 	}
 	now := v.now()
 	if !v.metaTried.IsZero() && now.Sub(v.metaTried) < time.Second {
-		return nil, fmt.Errorf("%w: metadata: %v", errUnavailable, v.metaErr)
+		return nil, fmt.Errorf("%w: metadata: %v", ErrUnavailable, v.metaErr)
 	}
 	v.metaTried = now
 	var m metadata
 	if err := v.getJSON(ctx, v.metaURL, &m); err != nil {
 		v.metaErr = err
-		return nil, fmt.Errorf("%w: metadata: %v", errUnavailable, err)
+		return nil, fmt.Errorf("%w: metadata: %v", ErrUnavailable, err)
 	}
 	if m.Issuer != v.issuer {
 		v.metaErr = fmt.Errorf("metadata names issuer %q, want %q", m.Issuer, v.issuer)
-		return nil, fmt.Errorf("%w: %v", errUnavailable, v.metaErr)
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, v.metaErr)
 	}
 	if m.JWKSURI == "" {
 		v.metaErr = errors.New("metadata has no jwks_uri")
-		return nil, fmt.Errorf("%w: %v", errUnavailable, v.metaErr)
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, v.metaErr)
 	}
 	v.meta = &m
 	return v.meta, nil
 }
 
 // getJSON fetches a JSON document from keypad.
-func (v *verifier) getJSON(ctx context.Context, u string, into any) error {
+func (v *Verifier) getJSON(ctx context.Context, u string, into any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("get %s: %w", u, err)

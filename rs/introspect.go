@@ -1,4 +1,4 @@
-package energy
+package rs
 
 import (
 	"context"
@@ -13,15 +13,16 @@ import (
 
 // Introspection answers are cached briefly, by token hash: long enough to
 // spare keypad a round trip per API call, short enough that a revocation
-// takes effect within seconds.
+// takes effect within seconds. IntrospectTTL is how long an active
+// answer is kept.
 const (
-	introspectTTL      = 30 * time.Second
+	IntrospectTTL      = 30 * time.Second
 	introspectNegative = 5 * time.Second
 	introspectMax      = 10000
 )
 
 type introspected struct {
-	p     *principal // nil: inactive
+	p     *Principal // nil: inactive
 	until time.Time
 }
 
@@ -35,11 +36,12 @@ type introspection struct {
 	Exp       *float64 `json:"exp"`
 	Aud       audience `json:"aud"`
 	TokenType string   `json:"token_type"`
+	Cnf       cnf      `json:"cnf"`
 }
 
 // introspect asks keypad about an opaque token (RFC 7662), authenticating
 // with the API's own client credentials.
-func (v *verifier) introspect(ctx context.Context, tok string) (*principal, error) {
+func (v *Verifier) introspect(ctx context.Context, tok string) (*Principal, error) {
 	if strings.HasPrefix(tok, "kp_rt_") {
 		return nil, invalidToken("a refresh token is not an access token")
 	}
@@ -60,7 +62,7 @@ func (v *verifier) introspect(ctx context.Context, tok string) (*principal, erro
 	}
 	c = introspected{p: p.principal, until: now.Add(introspectNegative)}
 	if p.principal != nil {
-		c.until = now.Add(introspectTTL)
+		c.until = now.Add(IntrospectTTL)
 		if !p.exp.IsZero() && p.exp.Before(c.until) {
 			c.until = p.exp
 		}
@@ -73,12 +75,12 @@ func (v *verifier) introspect(ctx context.Context, tok string) (*principal, erro
 }
 
 type answer struct {
-	principal *principal
+	principal *Principal
 	exp       time.Time
 	why       string // when principal is nil
 }
 
-func (v *verifier) askKeypad(ctx context.Context, tok string) (answer, error) {
+func (v *Verifier) askKeypad(ctx context.Context, tok string) (answer, error) {
 	if v.clientID == "" {
 		return answer{}, invalidToken("this API accepts only JWT access tokens")
 	}
@@ -89,12 +91,12 @@ func (v *verifier) askKeypad(ctx context.Context, tok string) (answer, error) {
 		return answer{}, err
 	}
 	if m.IntrospectionEndpoint == "" {
-		return answer{}, fmt.Errorf("%w: metadata has no introspection_endpoint", errUnavailable)
+		return answer{}, fmt.Errorf("%w: metadata has no introspection_endpoint", ErrUnavailable)
 	}
 	form := url.Values{"token": {tok}, "token_type_hint": {"access_token"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.IntrospectionEndpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return answer{}, fmt.Errorf("%w: introspect: %v", errUnavailable, err)
+		return answer{}, fmt.Errorf("%w: introspect: %v", ErrUnavailable, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -102,15 +104,15 @@ func (v *verifier) askKeypad(ctx context.Context, tok string) (answer, error) {
 	req.SetBasicAuth(url.QueryEscape(v.clientID), url.QueryEscape(v.clientSecret))
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return answer{}, fmt.Errorf("%w: introspect: %v", errUnavailable, err)
+		return answer{}, fmt.Errorf("%w: introspect: %v", ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return answer{}, fmt.Errorf("%w: introspect: status %s", errUnavailable, resp.Status)
+		return answer{}, fmt.Errorf("%w: introspect: status %s", ErrUnavailable, resp.Status)
 	}
 	var in introspection
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&in); err != nil {
-		return answer{}, fmt.Errorf("%w: introspect: decode: %v", errUnavailable, err)
+		return answer{}, fmt.Errorf("%w: introspect: decode: %v", ErrUnavailable, err)
 	}
 	var exp time.Time
 	if in.Exp != nil {
@@ -129,14 +131,14 @@ func (v *verifier) askKeypad(ctx context.Context, tok string) (answer, error) {
 		return answer{why: "the token is meant for another audience"}, nil
 	}
 	return answer{
-		principal: &principal{subject: in.Sub, clientID: in.ClientID, scopes: strings.Fields(in.Scope)},
+		principal: &Principal{Subject: in.Sub, ClientID: in.ClientID, Scopes: strings.Fields(in.Scope), JKT: in.Cnf.JKT},
 		exp:       exp,
 	}, nil
 }
 
 // remember caches an answer, dropping expired entries (or, if they are all
 // fresh, everything) when the cache is full.
-func (v *verifier) remember(key [32]byte, c introspected, now time.Time) {
+func (v *Verifier) remember(key [32]byte, c introspected, now time.Time) {
 	v.cacheMu.Lock()
 	defer v.cacheMu.Unlock()
 	if len(v.cache) >= introspectMax {
