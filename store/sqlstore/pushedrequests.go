@@ -36,9 +36,13 @@ func (s *Store) CreatePushedRequest(ctx context.Context, p *keypad.PushedRequest
 // gets it; otherwise ErrNotFound, or the request with ErrConsumed
 // (checked first) or ErrExpired.
 func (s *Store) ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (*keypad.PushedRequest, error) {
-	p, err := scanPushed(s.w.QueryRowContext(ctx, `UPDATE pushed_requests SET used_at = $2
+	var p *keypad.PushedRequest
+	err := s.retry(ctx, func() (err error) {
+		p, err = scanPushed(s.w.QueryRowContext(ctx, `UPDATE pushed_requests SET used_at = $2
 		WHERE hash = $1 AND used_at IS NULL AND expires_at > $2
 		RETURNING `+pushedCols, hash, dbTime(now)))
+		return err
+	})
 	if err == nil {
 		return p, nil
 	}
