@@ -27,7 +27,11 @@ func (s *Server) watchChanges(ctx context.Context, watching chan<- struct{}) {
 	}
 	var once sync.Once
 	w.WatchChanges(ctx, func(c keypad.Change, err error) {
-		once.Do(func() { close(watching) })
+		// The first report (ChangeAll, as the watch is established) is
+		// handled before New may return: were watching closed first, a
+		// request served meanwhile could have its client read discarded
+		// by this report's ForgetClients and the cache start out cold.
+		defer once.Do(func() { close(watching) })
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("store change watch interrupted; caches dropped", "err", err)
 		}
