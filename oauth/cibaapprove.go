@@ -126,6 +126,7 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 		return ErrCIBANotPending
 	}
 	var g *keypad.Grant
+	var typed string // the binding code typed, for a client that needs one
 	if approve {
 		client, err := s.clients.GetClient(ctx, r.ClientID)
 		if err != nil {
@@ -135,8 +136,8 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 			return ErrCIBASignInRequired
 		}
 		if client.Options.CIBA.RequireBindingCode {
-			if err := c.checkBindingCode(ctx, r, code, ip); err != nil {
-				return err
+			if typed = typedCode(code); typed == "" {
+				return ErrCIBABindingCodeMissing
 			}
 		}
 		if g, err = newGrant(s.rand, "", keypad.GrantCIBA, r.Subject, r.ClientID, r.Scopes, now); err != nil {
@@ -146,7 +147,10 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 			return fmt.Errorf("ciba: create grant: %w", err)
 		}
 	}
-	if err := c.decide(ctx, r, g); err != nil {
+	if err := c.decide(ctx, r, g, typed); err != nil {
+		if errors.Is(err, ErrCIBABindingCodeWrong) {
+			c.record(ctx, "denied", r.ClientID, r.Subject, ip, "wrong binding code")
+		}
 		return err
 	}
 	name := "denied"
@@ -158,16 +162,21 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 }
 
 // decide marks a pending request approved with grant g, or denied when g
-// is nil, in one conditional update, queueing the ping in ping mode. The
-// grant is revoked again if the request was no longer pending.
-func (c *cibaFlow) decide(ctx context.Context, r *keypad.CIBARequest, g *keypad.Grant) error {
+// is nil, in one conditional update, queueing the ping in ping mode. When
+// typed is set (a client with RequireBindingCode) it is compared with the
+// request's code inside that update, so that racing tries get one
+// comparison per request: a wrong code denies (ErrCIBABindingCodeWrong).
+// The grant is revoked again unless the request was approved with it.
+func (c *cibaFlow) decide(ctx context.Context, r *keypad.CIBARequest, g *keypad.Grant, typed string) error {
 	now := c.s.now()
+	var wrong bool
 	_, err := c.store.UpdateCIBARequest(ctx, r.Hash, func(r *keypad.CIBARequest) error {
 		if r.Status != keypad.CIBAPending || !now.Before(r.ExpiresAt) {
 			return ErrCIBANotPending
 		}
 		r.Status = keypad.CIBADenied
-		if g != nil {
+		wrong = g != nil && typed != "" && !bindingCodeMatches(typed, r.BindingMessage)
+		if g != nil && !wrong {
 			r.Status, r.GrantID, r.AuthTime = keypad.CIBAApproved, g.ID, now
 		}
 		if r.Mode == keypad.CIBAModePing {
@@ -175,13 +184,16 @@ func (c *cibaFlow) decide(ctx context.Context, r *keypad.CIBARequest, g *keypad.
 		}
 		return nil
 	})
-	if err == nil {
+	if err == nil && !wrong {
 		return nil
 	}
 	if g != nil {
 		if rerr := c.store.RevokeGrant(ctx, g.ID, now); rerr != nil {
 			c.s.log.ErrorContext(ctx, "oauth: revoke unused ciba grant", "grant", g.ID, "err", rerr)
 		}
+	}
+	if err == nil {
+		return ErrCIBABindingCodeWrong
 	}
 	if errors.Is(err, ErrCIBANotPending) || errors.Is(err, keypad.ErrNotFound) {
 		return ErrCIBANotPending

@@ -2,9 +2,11 @@ package oauth
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,8 +64,8 @@ func TestCIBARequireBindingCode(t *testing.T) {
 			t.Errorf("approve after a wrong code: %v, want ErrCIBANotPending", err)
 		}
 		wantError(t, e.poll(id), http.StatusBadRequest, CodeAccessDenied)
-		if grants, _ := e.st.ListGrants(t.Context(), "sub-heather", ""); len(grants) != 1 {
-			t.Errorf("grants %v: want only the first subtest's", grants)
+		if n := liveGrants(t, e); n != 1 {
+			t.Errorf("%d live grants: want only the first subtest's (a wrong code's grant is revoked)", n)
 		}
 	})
 
@@ -75,4 +77,67 @@ func TestCIBARequireBindingCode(t *testing.T) {
 		}
 		wantError(t, e.poll(id), http.StatusBadRequest, CodeAccessDenied)
 	})
+}
+
+// Racing tries at the code get one comparison per request: exactly one
+// try decides (approves if it was the right code, denies if not), every
+// other one finds the request answered.
+func TestCIBABindingCodeRace(t *testing.T) {
+	e := newCIBAEnv(t, OTPConfig{}, func(c *keypad.Client) { c.Options.CIBA.RequireBindingCode = true })
+	id := e.mustAuthorize(url.Values{"login_hint": {"100-200-300"}, "binding_message": {"583104"}})
+	link := e.link()
+	const racers = 10
+	errs := make([]error, racers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			errs[i] = e.srv.CIBADecide(t.Context(), link, true, fmt.Sprintf("58310%d", i), "", "")
+		})
+	}
+	close(start)
+	wg.Wait()
+	approved, denied := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			approved++
+		case errors.Is(err, ErrCIBABindingCodeWrong):
+			denied++
+		case !errors.Is(err, ErrCIBANotPending):
+			t.Errorf("racer %d: %v", i, err)
+		}
+	}
+	if approved+denied != 1 {
+		t.Fatalf("%d tries approved and %d denied, want exactly one decision", approved, denied)
+	}
+	e.clk.Advance(5 * time.Second)
+	r := e.poll(id)
+	if approved == 1 {
+		if r.status != http.StatusOK {
+			t.Errorf("after the right code won: %d %s, want tokens", r.status, r.raw)
+		}
+	} else {
+		wantError(t, r, http.StatusBadRequest, CodeAccessDenied)
+	}
+	if live := liveGrants(t, e); live != approved {
+		t.Errorf("%d live grants, want %d: the losers' grants must be revoked", live, approved)
+	}
+}
+
+// liveGrants counts Heather's grants that are not revoked.
+func liveGrants(t *testing.T, e *cibaEnv) int {
+	t.Helper()
+	grants, err := e.st.ListGrants(t.Context(), "sub-heather", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := 0
+	for _, g := range grants {
+		if g.RevokedAt.IsZero() {
+			live++
+		}
+	}
+	return live
 }
