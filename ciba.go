@@ -29,6 +29,12 @@ type CIBAOptions struct {
 	// the person the request is for) before Approve counts: holding the
 	// phone or inbox then is not enough.
 	RequireSignIn bool `json:"backchannel_require_sign_in,omitempty"`
+	// RequireBindingCode makes the person type, on the approval page, the
+	// binding code the client shows (a binding_message of 4 to 8 digits,
+	// which the message and the page then never show): approving proves
+	// the person sees the client's screen, not only that they hold the
+	// phone or inbox.
+	RequireBindingCode bool `json:"backchannel_require_binding_code,omitempty"`
 }
 
 // Mode is the delivery mode, poll when none was registered.

@@ -110,12 +110,14 @@ type Config struct {
 	// in-flight requests.
 	ShutdownTimeout time.Duration
 
-	// Device, Web and OTP configure the device flow, the hosted pages and
-	// the OTP flow (flows.go); SMTP, Twilio and Webhook the channels that
-	// deliver one-time codes (delivery.go).
+	// Device, Web, OTP and CIBA configure the device flow, the hosted
+	// pages, the OTP flow and backchannel authentication (flows.go);
+	// SMTP, Twilio and Webhook the channels that deliver one-time codes
+	// (delivery.go).
 	Device  DeviceSettings
 	Web     WebSettings
 	OTP     OTPSettings
+	CIBA    CIBASettings
 	SMTP    SMTPSettings
 	Twilio  TwilioSettings
 	Webhook WebhookSettings
@@ -166,6 +168,7 @@ func Default() Config {
 		Device:          defaultDevice(),
 		Web:             defaultWeb(),
 		OTP:             defaultOTP(),
+		CIBA:            defaultCIBA(),
 	}
 }
 
@@ -227,6 +230,7 @@ func (c Config) Validate() error {
 	v.device(c.Device)
 	v.web(c.Web)
 	v.otp(c)
+	v.ciba(c.CIBA)
 	errs = append(errs, v.errs...)
 	if len(errs) == 0 {
 		return nil

@@ -66,6 +66,22 @@ type WebSettings struct {
 	TrustedOrigins []string
 }
 
+// CIBASettings are backchannel authentication's settings (section
+// "ciba"). CIBA finds and reaches people through the OTP flow, so it runs
+// only when that flow does (see Config.CIBAEnabled); its defaults and
+// bounds are oauth's (DefaultCIBARequestLifetime, DefaultCIBAInterval,
+// CIBABounds).
+type CIBASettings struct {
+	// Enabled turns CIBA on with the OTP flow (default true); false keeps
+	// it off even then.
+	Enabled bool
+	// RequestLifetime is how long a request waits for the person
+	// (expires_in).
+	RequestLifetime time.Duration
+	// Interval is the least wait between two polls, whole seconds.
+	Interval time.Duration
+}
+
 // OTP delivery channel choices (otp.channels.sms, otp.channels.email).
 const (
 	ChannelTwilio  = "twilio"
@@ -126,6 +142,15 @@ func (c Config) OTPEnabled() bool {
 	return c.SMSChannel() != ChannelNone || c.EmailChannel() != ChannelNone
 }
 
+// CIBAEnabled reports whether CIBA runs: ciba.enabled, and the OTP flow
+// it reaches people through is on.
+func (c Config) CIBAEnabled() bool { return c.CIBA.Enabled && c.OTPEnabled() }
+
+// CIBAFlow is CIBA's configuration for package oauth: the ciba section.
+func (c Config) CIBAFlow() oauth.CIBAConfig {
+	return oauth.CIBAConfig{RequestLifetime: c.CIBA.RequestLifetime, Interval: c.CIBA.Interval}
+}
+
 // OTPLoginName is the name sign-in messages use.
 func (c Config) OTPLoginName() string {
 	if c.OTP.LoginName != "" {
@@ -164,6 +189,10 @@ func defaultDevice() DeviceSettings {
 		Lifetime: d.Lifetime, Interval: d.Interval, SlowDownStep: d.SlowDownStep,
 		UserCodeCharset: d.UserCode.Charset, UserCodeLength: d.UserCode.Length,
 	}
+}
+
+func defaultCIBA() CIBASettings {
+	return CIBASettings{Enabled: true, RequestLifetime: oauth.DefaultCIBARequestLifetime, Interval: oauth.DefaultCIBAInterval}
 }
 
 func defaultWeb() WebSettings {
@@ -237,6 +266,15 @@ func (v *validator) device(d DeviceSettings) {
 			key, msg = "device.user_code_charset", rest
 		}
 		v.bad(key, "%s", strings.TrimPrefix(msg, "length: "))
+	}
+}
+
+func (v *validator) ciba(c CIBASettings) {
+	life, iv := oauth.CIBABounds()
+	v.within("ciba.request_lifetime", c.RequestLifetime, life, false)
+	v.within("ciba.interval", c.Interval, iv, true)
+	if c.Interval >= c.RequestLifetime && c.RequestLifetime >= life.Min {
+		v.bad("ciba.interval", "%s is not shorter than ciba.request_lifetime (%s): a client could never poll in time", FormatDuration(c.Interval), FormatDuration(c.RequestLifetime))
 	}
 }
 

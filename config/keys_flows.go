@@ -66,6 +66,13 @@ var flowKeys = []Key{
 		set: func(c *Config, v string) error { c.OTP.LoginName = v; return nil }},
 	{Name: "otp.templates_dir", Default: "none (built-in templates)", Help: "directory of message templates replacing the built-in ones",
 		set: func(c *Config, v string) error { c.OTP.TemplatesDir = v; return nil }},
+
+	{Name: "ciba.enabled", Bool: true, Default: "true (runs whenever the OTP flow does)", Help: "serve CIBA (backchannel authentication) when the OTP flow is on; false keeps it off",
+		set: func(c *Config, v string) error { return setBool(&c.CIBA.Enabled, v) }},
+	{Name: "ciba.request_lifetime", Default: "10m", Help: "how long a CIBA request waits for the person, expires_in (1m to 1h)",
+		set: func(c *Config, v string) error { return setDuration(&c.CIBA.RequestLifetime, v) }},
+	{Name: "ciba.interval", Default: "5s", Help: "least wait between two CIBA token polls (whole seconds, 1s to 1m)",
+		set: func(c *Config, v string) error { return setDuration(&c.CIBA.Interval, v) }},
 }
 
 // deliveryKeys are the settings of the channels that deliver codes.

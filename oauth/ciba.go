@@ -273,6 +273,9 @@ func (c *cibaFlow) parse(ctx context.Context, client *keypad.Client, form url.Va
 	if p.binding, err = bindingMessage(form.Get("binding_message")); err != nil {
 		return nil, err
 	}
+	if client.Options.CIBA.RequireBindingCode && !bindingCode.MatchString(p.binding) {
+		return nil, NewError(CodeInvalidBindingMessage, "this client is registered to have the person type its code: binding_message must be 4 to 8 digits, shown on the client's screen and never sent to the person")
+	}
 	if v := form.Get("requested_expiry"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || time.Duration(n)*time.Second < MinCIBARequestedExpiry || time.Duration(n)*time.Second > c.cfg.RequestLifetime {
@@ -513,6 +516,10 @@ func preferredChannel(chs []OTPChannelHint, want string) string {
 // message renders the text or email: who asks, for what, the binding
 // message and the link.
 func (c *cibaFlow) message(ctx context.Context, p *cibaParams, ch keypad.OTPChannel, link string, life time.Duration) (notify.Message, error) {
+	binding := p.binding
+	if p.client.Options.CIBA.RequireBindingCode {
+		binding = "" // the person must read it off the client's screen
+	}
 	name := p.client.Name
 	if name == "" {
 		name = p.client.ID
@@ -522,7 +529,7 @@ func (c *cibaFlow) message(ctx context.Context, p *cibaParams, ch keypad.OTPChan
 		return notify.Message{}, err
 	}
 	m, err := notify.CIBAMessage(ch.Type, ch.Destination, notify.CIBAData{
-		ClientName: name, ScopeDescriptions: words, BindingMessage: p.binding,
+		ClientName: name, ScopeDescriptions: words, BindingMessage: binding,
 		Link: c.s.Endpoint(PathCIBAApproval) + "?t=" + link, ExpiresIn: life,
 	})
 	if err != nil {

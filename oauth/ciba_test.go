@@ -138,10 +138,10 @@ func TestCIBAPollApprove(t *testing.T) {
 	e.clk.Advance(15 * time.Second)
 	wantError(t, e.poll(id), http.StatusBadRequest, CodeAuthorizationPending)
 
-	if err := e.srv.CIBADecide(t.Context(), link, true, "", "192.0.2.1"); err != nil {
+	if err := e.srv.CIBADecide(t.Context(), link, true, "", "", "192.0.2.1"); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
-	if err := e.srv.CIBADecide(t.Context(), link, false, "", "192.0.2.1"); !errors.Is(err, ErrCIBANotPending) {
+	if err := e.srv.CIBADecide(t.Context(), link, false, "", "", "192.0.2.1"); !errors.Is(err, ErrCIBANotPending) {
 		t.Errorf("second decision: %v, want ErrCIBANotPending", err)
 	}
 	e.clk.Advance(15 * time.Second)
@@ -185,7 +185,7 @@ func TestCIBADenyAndExpiry(t *testing.T) {
 		if link == nil {
 			t.Fatalf("no link in the email %s", text)
 		}
-		if err := e.srv.CIBADecide(t.Context(), link[1], false, "", ""); err != nil {
+		if err := e.srv.CIBADecide(t.Context(), link[1], false, "", "", ""); err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, e.poll(id), http.StatusBadRequest, CodeAccessDenied)
@@ -198,7 +198,7 @@ func TestCIBADenyAndExpiry(t *testing.T) {
 		link := e.link()
 		e.clk.Advance(120 * time.Second)
 		wantError(t, e.poll(r.body["auth_req_id"].(string)), http.StatusBadRequest, CodeExpiredToken)
-		if err := e.srv.CIBADecide(t.Context(), link, true, "", ""); !errors.Is(err, ErrCIBANotPending) {
+		if err := e.srv.CIBADecide(t.Context(), link, true, "", "", ""); !errors.Is(err, ErrCIBANotPending) {
 			t.Errorf("late approval: %v, want ErrCIBANotPending", err)
 		}
 	})
@@ -285,7 +285,7 @@ func TestCIBACaps(t *testing.T) {
 func TestCIBARace(t *testing.T) {
 	e := newCIBAEnv(t, OTPConfig{})
 	id := e.mustAuthorize(hint("100-200-300"))
-	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", ""); err != nil {
+	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	const racers = 16
@@ -351,7 +351,7 @@ func TestCIBAPing(t *testing.T) {
 	if n, err := e.srv.DeliverCIBAPings(t.Context()); err != nil || n != 0 {
 		t.Fatalf("pings before a decision: %d, %v", n, err)
 	}
-	if err := e.srv.CIBADecide(t.Context(), link, true, "", ""); err != nil {
+	if err := e.srv.CIBADecide(t.Context(), link, true, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := e.srv.DeliverCIBAPings(t.Context()); n != 1 {
@@ -426,7 +426,7 @@ func TestCIBARequireSignIn(t *testing.T) {
 		t.Fatalf("view = %+v, %v; want sign-in required for Heather", v, err)
 	}
 	for _, who := range []string{"", "sub-someone-else"} {
-		if err := e.srv.CIBADecide(t.Context(), link, true, who, ""); !errors.Is(err, ErrCIBASignInRequired) {
+		if err := e.srv.CIBADecide(t.Context(), link, true, "", who, ""); !errors.Is(err, ErrCIBASignInRequired) {
 			t.Errorf("approval signed in as %q: %v, want ErrCIBASignInRequired", who, err)
 		}
 	}
@@ -434,7 +434,7 @@ func TestCIBARequireSignIn(t *testing.T) {
 	if grants, _ := e.st.ListGrants(t.Context(), "sub-heather", ""); len(grants) != 0 {
 		t.Errorf("refused approvals left grants %v", grants)
 	}
-	if err := e.srv.CIBADecide(t.Context(), link, true, "sub-heather", ""); err != nil {
+	if err := e.srv.CIBADecide(t.Context(), link, true, "", "sub-heather", ""); err != nil {
 		t.Fatalf("approval signed in as Heather: %v", err)
 	}
 	e.clk.Advance(5 * time.Second)

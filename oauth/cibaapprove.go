@@ -41,6 +41,9 @@ type CIBAView struct {
 	Status keypad.CIBAStatus
 	// RequireSignIn: Approve counts only from the person, signed in.
 	RequireSignIn bool
+	// RequireBindingCode: Approve counts only with the code the client
+	// shows typed in; BindingMessage is then empty, never shown.
+	RequireBindingCode bool
 	// Subject is the person the request is for (to compare with the
 	// signed-in person).
 	Subject string
@@ -69,11 +72,16 @@ func (s *Server) CIBARequest(ctx context.Context, linkToken string) (*CIBAView, 
 	if name == "" {
 		name = client.ID
 	}
-	return &CIBAView{
+	v := &CIBAView{
 		ClientID: client.ID, ClientName: name, Scopes: words, BindingMessage: r.BindingMessage,
 		RequestedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Status: r.Status,
 		RequireSignIn: client.Options.CIBA.RequireSignIn, Subject: r.Subject,
-	}, nil
+		RequireBindingCode: client.Options.CIBA.RequireBindingCode,
+	}
+	if v.RequireBindingCode {
+		v.BindingMessage = "" // the person types it from the client's screen
+	}
+	return v, nil
 }
 
 func (c *cibaFlow) byLink(ctx context.Context, linkToken string) (*keypad.CIBARequest, error) {
@@ -99,9 +107,12 @@ func (c *cibaFlow) byLink(ctx context.Context, linkToken string) (*keypad.CIBARe
 // ping mode the client's notification is queued with it. signedIn is the
 // person signed in on the page ("" for nobody); a client with
 // RequireSignIn needs it to be the request's person to approve
-// (ErrCIBASignInRequired); denying needs nobody. ErrCIBANotPending when
-// the request was decided or expired meanwhile.
-func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool, signedIn, ip string) error {
+// (ErrCIBASignInRequired); denying needs nobody. code is the binding code
+// typed on the page, which a client with RequireBindingCode needs to
+// approve (ErrCIBABindingCodeMissing; a wrong one denies the request,
+// ErrCIBABindingCodeWrong). ErrCIBANotPending when the request was
+// decided or expired meanwhile.
+func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool, code, signedIn, ip string) error {
 	c, err := s.ciba()
 	if err != nil {
 		return err
@@ -115,6 +126,7 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 		return ErrCIBANotPending
 	}
 	var g *keypad.Grant
+	var typed string // the binding code typed, for a client that needs one
 	if approve {
 		client, err := s.clients.GetClient(ctx, r.ClientID)
 		if err != nil {
@@ -123,6 +135,11 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 		if client.Options.CIBA.RequireSignIn && signedIn != r.Subject {
 			return ErrCIBASignInRequired
 		}
+		if client.Options.CIBA.RequireBindingCode {
+			if typed = typedCode(code); typed == "" {
+				return ErrCIBABindingCodeMissing
+			}
+		}
 		if g, err = newGrant(s.rand, "", keypad.GrantCIBA, r.Subject, r.ClientID, r.Scopes, now); err != nil {
 			return fmt.Errorf("ciba: %w", err)
 		}
@@ -130,29 +147,11 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 			return fmt.Errorf("ciba: create grant: %w", err)
 		}
 	}
-	_, err = c.store.UpdateCIBARequest(ctx, r.Hash, func(r *keypad.CIBARequest) error {
-		if r.Status != keypad.CIBAPending || !now.Before(r.ExpiresAt) {
-			return ErrCIBANotPending
+	if err := c.decide(ctx, r, g, typed); err != nil {
+		if errors.Is(err, ErrCIBABindingCodeWrong) {
+			c.record(ctx, "denied", r.ClientID, r.Subject, ip, "wrong binding code")
 		}
-		r.Status = keypad.CIBADenied
-		if g != nil {
-			r.Status, r.GrantID, r.AuthTime = keypad.CIBAApproved, g.ID, now
-		}
-		if r.Mode == keypad.CIBAModePing {
-			r.PingStatus, r.PingDueAt, r.PingAttempts = keypad.CIBAPingDue, now, 0
-		}
-		return nil
-	})
-	if err != nil {
-		if g != nil {
-			if rerr := c.store.RevokeGrant(ctx, g.ID, now); rerr != nil {
-				s.log.ErrorContext(ctx, "oauth: revoke unused ciba grant", "grant", g.ID, "err", rerr)
-			}
-		}
-		if errors.Is(err, ErrCIBANotPending) || errors.Is(err, keypad.ErrNotFound) {
-			return ErrCIBANotPending
-		}
-		return fmt.Errorf("ciba: decide: %w", err)
+		return err
 	}
 	name := "denied"
 	if approve {
@@ -160,4 +159,44 @@ func (s *Server) CIBADecide(ctx context.Context, linkToken string, approve bool,
 	}
 	c.record(ctx, name, r.ClientID, r.Subject, ip, "")
 	return nil
+}
+
+// decide marks a pending request approved with grant g, or denied when g
+// is nil, in one conditional update, queueing the ping in ping mode. When
+// typed is set (a client with RequireBindingCode) it is compared with the
+// request's code inside that update, so that racing tries get one
+// comparison per request: a wrong code denies (ErrCIBABindingCodeWrong).
+// The grant is revoked again unless the request was approved with it.
+func (c *cibaFlow) decide(ctx context.Context, r *keypad.CIBARequest, g *keypad.Grant, typed string) error {
+	now := c.s.now()
+	var wrong bool
+	_, err := c.store.UpdateCIBARequest(ctx, r.Hash, func(r *keypad.CIBARequest) error {
+		if r.Status != keypad.CIBAPending || !now.Before(r.ExpiresAt) {
+			return ErrCIBANotPending
+		}
+		r.Status = keypad.CIBADenied
+		wrong = g != nil && typed != "" && !bindingCodeMatches(typed, r.BindingMessage)
+		if g != nil && !wrong {
+			r.Status, r.GrantID, r.AuthTime = keypad.CIBAApproved, g.ID, now
+		}
+		if r.Mode == keypad.CIBAModePing {
+			r.PingStatus, r.PingDueAt, r.PingAttempts = keypad.CIBAPingDue, now, 0
+		}
+		return nil
+	})
+	if err == nil && !wrong {
+		return nil
+	}
+	if g != nil {
+		if rerr := c.store.RevokeGrant(ctx, g.ID, now); rerr != nil {
+			c.s.log.ErrorContext(ctx, "oauth: revoke unused ciba grant", "grant", g.ID, "err", rerr)
+		}
+	}
+	if err == nil {
+		return ErrCIBABindingCodeWrong
+	}
+	if errors.Is(err, ErrCIBANotPending) || errors.Is(err, keypad.ErrNotFound) {
+		return ErrCIBANotPending
+	}
+	return fmt.Errorf("ciba: decide: %w", err)
 }

@@ -105,16 +105,19 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 		otp := cfg.OTPFlow()
 		ocfg.OTP = &otp
 		deps.OTP = oauth.OTPDeps{Router: router, Templates: tmpl, Key: sealer.DeriveKey("otp"), Sealer: sealer}
-		// CIBA reaches people through the OTP flow: on with it, at its
-		// defaults (docs/ciba.md).
-		ocfg.CIBA = &oauth.CIBAConfig{}
+		// CIBA reaches people through the OTP flow: on with it unless
+		// ciba.enabled is false (docs/ciba.md).
+		if cfg.CIBAEnabled() {
+			ciba := cfg.CIBAFlow()
+			ocfg.CIBA = &ciba
+		}
 	}
 	srv, err := oauth.New(ocfg, deps)
 	if err != nil {
 		return nil, nil, flowError(err)
 	}
 	if cfg.OTPEnabled() {
-		s.log.Info("OTP flow enabled", "sms", cfg.SMSChannel(), "email", cfg.EmailChannel())
+		s.log.Info("OTP flow enabled", "sms", cfg.SMSChannel(), "email", cfg.EmailChannel(), "ciba", cfg.CIBAEnabled())
 	} else {
 		s.log.Info("OTP flow off: no delivery channel configured; set otp.channels.sms or otp.channels.email (see docs/configuration.md), or try it with --dev")
 	}

@@ -19,7 +19,7 @@ import (
 // from the page (CSRF-protected like every form) that calls CIBADecide.
 type CIBAApprover interface {
 	CIBARequest(ctx context.Context, linkToken string) (*oauth.CIBAView, error)
-	CIBADecide(ctx context.Context, linkToken string, approve bool, signedIn, ip string) error
+	CIBADecide(ctx context.Context, linkToken string, approve bool, code, signedIn, ip string) error
 }
 
 var _ CIBAApprover = (*oauth.Server)(nil)
@@ -39,6 +39,9 @@ type cibaData struct {
 	// NeedSignIn: the client wants the person signed in to approve, and
 	// they are not (as the person the request is for).
 	NeedSignIn bool
+	// NeedCode: the client wants the person to type the code it shows;
+	// CodeMissing says Approve was pressed without it.
+	NeedCode, CodeMissing bool
 }
 
 var (
@@ -47,6 +50,13 @@ var (
 		Heading: "This request has expired or was already answered",
 		Lines: []string{
 			"Nothing more can be done with this link. If you still want to go ahead, start again where you were asked, and use the new message you receive.",
+		},
+	}
+	msgCIBACodeWrong = msg{
+		Kind:    "error",
+		Heading: "The code did not match",
+		Lines: []string{
+			"The code you typed is not the one shown where you were asked, so the request was denied to keep your account safe. If it was you, start again there and type the new code it shows.",
 		},
 	}
 	msgCIBAInvalid = msg{
@@ -66,10 +76,10 @@ func (h *Handler) cibaPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderCIBA(w, r, tok, v)
+	h.renderCIBA(w, r, tok, v, false)
 }
 
-func (h *Handler) renderCIBA(w http.ResponseWriter, r *http.Request, tok string, v *oauth.CIBAView) {
+func (h *Handler) renderCIBA(w http.ResponseWriter, r *http.Request, tok string, v *oauth.CIBAView, codeMissing bool) {
 	signedIn, err := h.signedInSubject(r)
 	if err != nil {
 		h.internalError(w, r, err)
@@ -83,6 +93,7 @@ func (h *Handler) renderCIBA(w http.ResponseWriter, r *http.Request, tok string,
 		ExpiresIn:   minutes(left),
 		Token:       tok,
 		NeedSignIn:  v.RequireSignIn && signedIn != v.Subject,
+		NeedCode:    v.RequireBindingCode, CodeMissing: codeMissing,
 	})
 }
 
@@ -122,7 +133,7 @@ func (h *Handler) cibaSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	approve := r.PostFormValue("action") == "approve"
 	if !approve && r.PostFormValue("action") != "deny" {
-		h.renderCIBA(w, r, tok, v)
+		h.renderCIBA(w, r, tok, v, false)
 		return
 	}
 	signedIn, err := h.signedInSubject(r)
@@ -130,10 +141,16 @@ func (h *Handler) cibaSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
-	err = h.ciba.CIBADecide(r.Context(), tok, approve, signedIn, ip)
+	err = h.ciba.CIBADecide(r.Context(), tok, approve, r.PostFormValue("code"), signedIn, ip)
 	switch {
 	case errors.Is(err, oauth.ErrCIBASignInRequired):
-		h.renderCIBA(w, r, tok, v)
+		h.renderCIBA(w, r, tok, v, false)
+		return
+	case errors.Is(err, oauth.ErrCIBABindingCodeMissing):
+		h.renderCIBA(w, r, tok, v, true)
+		return
+	case errors.Is(err, oauth.ErrCIBABindingCodeWrong):
+		h.message(w, r, http.StatusForbidden, msgCIBACodeWrong)
 		return
 	case errors.Is(err, oauth.ErrCIBANotPending), errors.Is(err, oauth.ErrCIBALinkInvalid):
 		h.message(w, r, http.StatusGone, msgCIBAGone)

@@ -211,6 +211,7 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.CIBAEndpoint, "backchannel-client-notification-endpoint", "", "CIBA ping mode: https URL (http only to loopback) keypad POSTs {\"auth_req_id\":...} to once the person decided")
 	f.BoolVar(&spec.CIBAUserCode, "backchannel-user-code-parameter", false, "CIBA: the client sends a user_code (not offered yet: refused with an explanation)")
 	f.BoolVar(&spec.CIBASignIn, "backchannel-require-sign-in", false, "CIBA: the person must be signed in on keypad to approve, not only hold the phone or inbox")
+	f.BoolVar(&spec.CIBABindingCode, "backchannel-require-binding-code", false, "CIBA: the person must type the code the client shows (binding_message, 4 to 8 digits; never sent to them) to approve")
 	f.StringSliceVar(&spec.SAMLIdPs, "saml-idps", nil, "saml2-bearer: IDs of the identity providers whose SAML assertions the client may trade, comma-separated (keypad idp list)")
 	f.StringVar(&spec.DPoP, "dpop", keypad.DPoPOptional, "DPoP (RFC 9449): optional (a proof, when the client sends one, binds its tokens to its key) "+
 		"or required (token requests without a proof are refused, so every token is bound); see docs/dpop.md")
@@ -503,6 +504,7 @@ func optionsText(o keypad.ClientOptions) string {
 		{o.CIBA.DeliveryMode != "", "backchannel-token-delivery-mode=" + o.CIBA.DeliveryMode},
 		{o.CIBA.NotificationEndpoint != "", "backchannel-client-notification-endpoint=" + o.CIBA.NotificationEndpoint},
 		{o.CIBA.RequireSignIn, "backchannel-require-sign-in"},
+		{o.CIBA.RequireBindingCode, "backchannel-require-binding-code"},
 		{o.DPoP != "", "dpop=" + o.DPoP},
 		{o.RequirePAR, "require-par"},
 		{o.Profile != "", "profile=" + o.Profile},

@@ -47,6 +47,7 @@ type clientSpec struct {
 	// The CIBA flags (keypad.CIBAOptions).
 	CIBAMode, CIBAEndpoint   string
 	CIBAUserCode, CIBASignIn bool
+	CIBABindingCode          bool
 	// SAMLIdPs is --saml-idps: the IdPs whose SAML assertions the client
 	// may trade (saml2-bearer).
 	SAMLIdPs []string
@@ -79,6 +80,7 @@ func specOf(c *keypad.Client) clientSpec {
 		CIBAEndpoint:              c.Options.CIBA.NotificationEndpoint,
 		CIBAUserCode:              c.Options.CIBA.UserCodeParameter,
 		CIBASignIn:                c.Options.CIBA.RequireSignIn,
+		CIBABindingCode:           c.Options.CIBA.RequireBindingCode,
 		SAMLIdPs:                  slices.Clone(c.Options.SAMLIdPs),
 		DPoP:                      c.Options.DPoP,
 		RequirePAR:                c.Options.RequirePAR,
@@ -191,6 +193,7 @@ func (s clientSpec) client() (*keypad.Client, error) {
 	c.Options.CIBA = keypad.CIBAOptions{
 		DeliveryMode: s.CIBAMode, NotificationEndpoint: s.CIBAEndpoint,
 		UserCodeParameter: s.CIBAUserCode, RequireSignIn: s.CIBASignIn,
+		RequireBindingCode: s.CIBABindingCode,
 	}
 	if c.Options.CIBA.DeliveryMode == keypad.CIBAModePoll && !slices.Contains(c.GrantTypes, keypad.GrantCIBA) {
 		c.Options.CIBA.DeliveryMode = "" // the default, stored as such

@@ -17,9 +17,10 @@ func (m *Main) outboxCommand() *cobra.Command {
 		Use:   "outbox [--json] [--limit N]",
 		Short: "Show the one-time codes `serve --dev` kept instead of sending",
 		Long: `Show the messages of the dev outbox, newest first: with --dev (and no real
-channel configured) keypad keeps the texts and emails of the OTP flow in its
-database instead of sending them. The same list is at /dev/outbox on the
-running server.`,
+channel configured) keypad keeps the texts and emails of the OTP flow and of
+CIBA in its database instead of sending them. A CIBA approval link is shown
+on its own line (Link:, and "link" in the JSON). The same list is at
+/dev/outbox on the running server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if limit < 1 || limit > server.MaxOutboxLimit {
@@ -60,6 +61,11 @@ running server.`,
 				fmt.Fprintln(w)
 				if msg.Subject != "" {
 					fmt.Fprintf(w, "  Subject: %s\n", printable(msg.Subject))
+				}
+				// A CIBA approval link on a line of its own, to copy into a
+				// browser as if opening it on the phone.
+				if msg.Link != "" {
+					fmt.Fprintf(w, "  Link: %s\n", printable(msg.Link))
 				}
 				for _, line := range strings.Split(strings.TrimRight(msg.Body, "\n"), "\n") {
 					fmt.Fprintf(w, "  | %s\n", printable(line))
