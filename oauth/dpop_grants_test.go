@@ -72,3 +72,26 @@ func TestDPoPSAML2Bearer(t *testing.T) {
 		t.Errorf("cnf.jkt = %q, want the proof key's %q", got, k.JKT)
 	}
 }
+
+// TestCIBAAudiences: a CIBA client that registered audiences must name
+// one at the token endpoint; a poll without one, or naming another, is
+// refused before the approved request is used up, and the token's aud is
+// the one named.
+func TestCIBAAudiences(t *testing.T) {
+	const energy = "https://energy.example.com/api"
+	e := newCIBAEnv(t, OTPConfig{}, func(c *keypad.Client) { c.Options.Audiences = []string{energy} })
+	id := e.mustAuthorize(hint("(415) 867-4821"))
+	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", "192.0.2.1"); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	poll := func(resource ...string) response {
+		form := url.Values{"grant_type": {keypad.GrantCIBA}, "auth_req_id": {id}, "resource": resource}
+		return e.post(PathToken, form, basic(e.tv.ID, e.secret))
+	}
+	wantError(t, poll(), http.StatusBadRequest, CodeInvalidTarget)
+	wantError(t, poll("https://evil.example.com/"), http.StatusBadRequest, CodeInvalidTarget)
+	r := wantTokens(t, poll(energy))
+	if aud := jwtClaims(t, r.body["access_token"].(string))["aud"]; aud != energy {
+		t.Errorf("aud = %v, want %s", aud, energy)
+	}
+}
