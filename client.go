@@ -145,7 +145,7 @@ type ClientOptions struct {
 	// pushed, device authorization and token request must name one of
 	// them with resource (or follow an authorization that did), and the
 	// access token's aud is what it named: no token of the client is
-	// resource-less (FAPI 2.0 Security Profile §5.3.2.2).
+	// resource-less (FAPI 2.0 Security Profile §5.3.2).
 	Audiences []string `json:"audiences,omitempty"`
 }
 

@@ -199,6 +199,9 @@ func Start(ctx context.Context, cfg Config) (_ *Demo, err error) {
 	apiHandler, err := energy.New(energy.Config{
 		Issuer: d.KeypadURL, ClientID: EnergyClientID, ClientSecret: seeded.EnergySecret,
 		RequiredScope: ScopeUsage, Customers: seeded.EnergyCustomers(),
+		// The TV app is registered --dpop required: a copied token of it
+		// is no use without the TV's key.
+		DPoPClients: []string{TVClientID},
 		Seed: seeded.Seed, Months: UsageMonths, End: d.UsageEnd,
 		Now: cfg.Now, Logger: log.With("program", "energy"),
 	})
