@@ -202,7 +202,7 @@ func Start(ctx context.Context, cfg Config) (_ *Demo, err error) {
 		// The TV app is registered --dpop required: a copied token of it
 		// is no use without the TV's key.
 		DPoPClients: []string{TVClientID},
-		Seed: seeded.Seed, Months: UsageMonths, End: d.UsageEnd,
+		Seed:        seeded.Seed, Months: UsageMonths, End: d.UsageEnd,
 		Now: cfg.Now, Logger: log.With("program", "energy"),
 	})
 	if err != nil {
