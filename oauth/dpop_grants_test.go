@@ -95,3 +95,17 @@ func TestCIBAAudiences(t *testing.T) {
 		t.Errorf("aud = %v, want %s", aud, energy)
 	}
 }
+
+// TestDeviceAudiences: a device client that registered audiences must
+// name one at device authorization; the token's aud is what it named,
+func TestDeviceAudiences(t *testing.T) {
+	e := newDeviceEnv(t, DeviceConfig{})
+	c := tv("tv", "read")
+	c.Options.Audiences = []string{meterAPI}
+	e.mustClient(c)
+	wantError(t, e.deviceAuthResources(), http.StatusBadRequest, CodeInvalidTarget)
+	wantError(t, e.deviceAuthResources(otherAPI), http.StatusBadRequest, CodeInvalidTarget)
+	codes := e.approvedWithResources(t, meterAPI)
+	r := wantTokens(t, e.pollResource(codes, "-"))
+	wantAudience(t, e, r.body["access_token"].(string), meterAPI)
+}
