@@ -97,7 +97,7 @@ func TestCIBAAudiences(t *testing.T) {
 }
 
 // TestDeviceAudiences: a device client that registered audiences must
-// name one at device authorization; the token's aud is what it named,
+// name one at device authorization, and the token's aud is what it named.
 func TestDeviceAudiences(t *testing.T) {
 	e := newDeviceEnv(t, DeviceConfig{})
 	c := tv("tv", "read")
