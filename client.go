@@ -140,6 +140,13 @@ type ClientOptions struct {
 	// Profile is "" or ProfileFAPI2: a security profile the client is
 	// held to (clientprofile.go).
 	Profile string `json:"profile,omitempty"`
+	// Audiences are the resources (RFC 8707 resource indicators) the
+	// client's access tokens may be for. When set, every authorization,
+	// pushed, device authorization and token request must name one of
+	// them with resource (or follow an authorization that did), and the
+	// access token's aud is what it named: no token of the client is
+	// resource-less (FAPI 2.0 Security Profile §5.3.2).
+	Audiences []string `json:"audiences,omitempty"`
 }
 
 // DPoP modes of ClientOptions.DPoP.
@@ -203,6 +210,9 @@ func (o ClientOptions) Validate() error {
 		}
 	}
 	if err := o.CIBA.Validate(); err != nil {
+		return err
+	}
+	if err := o.validateAudiences(); err != nil {
 		return err
 	}
 	if len(o.AssertionKeys) == 0 {

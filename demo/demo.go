@@ -199,7 +199,10 @@ func Start(ctx context.Context, cfg Config) (_ *Demo, err error) {
 	apiHandler, err := energy.New(energy.Config{
 		Issuer: d.KeypadURL, ClientID: EnergyClientID, ClientSecret: seeded.EnergySecret,
 		RequiredScope: ScopeUsage, Customers: seeded.EnergyCustomers(),
-		Seed: seeded.Seed, Months: UsageMonths, End: d.UsageEnd,
+		// The TV app is registered --dpop required: a copied token of it
+		// is no use without the TV's key.
+		DPoPClients: []string{TVClientID},
+		Seed:        seeded.Seed, Months: UsageMonths, End: d.UsageEnd,
 		Now: cfg.Now, Logger: log.With("program", "energy"),
 	})
 	if err != nil {

@@ -206,6 +206,9 @@ func clients(s *Seeded) []*keypad.Client {
 			Scopes:      []string{ScopeUsage, "device:{id}:control"},
 			// Opaque, so the energy API shows introspection at work.
 			TokenFormat: keypad.FormatOpaque,
+			// A TV keeps its refresh token for years: every token is
+			// bound to a key the TV holds (keypad device-login --dpop).
+			Options: keypad.ClientOptions{DPoP: keypad.DPoPRequired},
 		},
 		{
 			ID: CLIClientID, Name: "Green Valley Power command line",

@@ -371,6 +371,9 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	if req.Resources, e = f.s.parseResources(v["resource"]); e != nil {
 		return nil, e
 	}
+	if e = clientAudiences(client, req.Resources); e != nil {
+		return nil, e
+	}
 	return req, nil
 }
 

@@ -35,6 +35,12 @@ func (c *cibaFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse
 	if id == "" {
 		return nil, InvalidRequest("auth_req_id is missing: send the auth_req_id the backchannel authentication endpoint returned")
 	}
+	// RFC 8707 §2: the resource the access token is for, checked before
+	// the request is used up.
+	aud, err := c.s.directAudience(req.Form)
+	if err != nil {
+		return nil, err
+	}
 	now := c.s.now()
 	var verdict *Error
 	r, err := c.store.UpdateCIBARequest(ctx, keypad.SecretHash(id), func(r *keypad.CIBARequest) error {
@@ -76,7 +82,7 @@ func (c *cibaFlow) Grant(ctx context.Context, req *TokenRequest) (*TokenResponse
 	}
 	c.record(ctx, "redeemed", r.ClientID, r.Subject, "", "")
 	is := Issue{
-		Client: req.Client, Subject: r.Subject, Scopes: r.Scopes, Grant: g,
+		Client: req.Client, Subject: r.Subject, Scopes: r.Scopes, Audience: aud, Grant: g,
 		Refresh: wantsRefresh(req.Client, r.Scopes),
 	}
 	if hasScope(r.Scopes, "openid") {

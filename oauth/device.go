@@ -216,6 +216,9 @@ func (f *deviceFlow) authorize(w http.ResponseWriter, r *http.Request) (*deviceA
 	if e != nil {
 		return nil, e
 	}
+	if e := clientAudiences(client, resources); e != nil {
+		return nil, e
+	}
 	deviceCode, userCode, err := f.create(r.Context(), client, scopes, resources)
 	if err != nil {
 		return nil, err

@@ -138,6 +138,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if proof == nil && client.Options.DPoPRequired() {
 		return nil, dpopError("this client is registered to use DPoP: send a DPoP proof (RFC 9449) with every token request")
 	}
+	if e := tokenAudiences(client, gt, form); e != nil {
+		return nil, e
+	}
 	// The proof rides in the context to Server.issue, so every grant,
 	// also one added later, binds what it issues.
 	ctx := withDPoP(r.Context(), proof)
@@ -189,6 +192,9 @@ func (s *Server) issue(ctx context.Context, grantType string, is Issue) (*TokenR
 	}
 	if is.AccessAudience != nil {
 		aud = is.AccessAudience
+	}
+	if e := clientAudiences(is.Client, aud); e != nil {
+		return nil, e
 	}
 	// A DPoP proof at the token endpoint binds the access token to its
 	// key (RFC 9449 §5), and a public client's refresh token too (§5.0:

@@ -59,7 +59,9 @@ type clientJSON struct {
 	// RequirePAR: authorization requests must be pushed (RFC 9126).
 	RequirePAR bool `json:"require_par"`
 	// Profile is "" or fapi2 (docs/fapi.md).
-	Profile   string    `json:"profile,omitempty"`
+	Profile string `json:"profile,omitempty"`
+	// Audiences are the resources the client's tokens may be for.
+	Audiences []string  `json:"audiences,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -86,6 +88,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 		DPoP:                      dpopMode(c.Options),
 		RequirePAR:                c.Options.RequirePAR,
 		Profile:                   c.Options.Profile,
+		Audiences:                 c.Options.Audiences,
 		CreatedAt:                 c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if j.AssertionKeys != nil {
@@ -219,6 +222,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 		"/oauth2/authorize then takes only client_id and request_uri")
 	f.StringVar(&spec.Profile, "profile", "", "a security profile the client is held to: fapi2 (FAPI 2.0 Security Profile: needs --auth-method private_key_jwt, "+
 		"--dpop required and --require-par; see docs/fapi.md)"+map[bool]string{false: "", true: `; "" removes it`}[update])
+	f.StringSliceVar(&spec.Audiences, "audiences", nil, "the resources (RFC 8707) the client's access tokens may be for, comma-separated URLs: "+
+		"every request must then name one with resource, and the token's aud is it (docs/fapi.md)"+map[bool]string{false: "", true: `; "" removes them`}[update])
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "private_key_jwt: https URL where the client publishes its JWK Set; fetched and cached by the server"+
 		map[bool]string{false: "", true: `; "" removes it`}[update])
 }
@@ -458,6 +463,9 @@ func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON 
 	}
 	if len(j.SAMLIdPs) > 0 {
 		fmt.Fprintf(tw, "saml_idps:\t%s\n", strings.Join(j.SAMLIdPs, " "))
+	}
+	if len(j.Audiences) > 0 {
+		fmt.Fprintf(tw, "audiences:\t%s\n", strings.Join(j.Audiences, " "))
 	}
 	if opts := optionsText(c.Options); opts != "" {
 		fmt.Fprintf(tw, "options:\t%s\n", opts)

@@ -47,3 +47,27 @@ func TestClientRequirePAR(t *testing.T) {
 		t.Error("--require-par=false left it on")
 	}
 }
+
+// TestClientAudiences: --audiences is stored, shown, replaced and
+// removed; a relative URL is refused naming the flag's field.
+func TestClientAudiences(t *testing.T) {
+	e := migrated(t)
+	c := mustJSON[clientJSON](t, e, "client", "create", "--name", "Svc", "--id", "svc", "--grant-types", "client_credentials",
+		"--audiences", "https://energy.example.com/api,https://billing.example.com/", "--json")
+	if len(c.Audiences) != 2 || c.Audiences[0] != "https://energy.example.com/api" || c.Audiences[1] != "https://billing.example.com/" {
+		t.Errorf("created audiences %v", c.Audiences)
+	}
+	if text := mustRun(t, e, "", "client", "get", "svc"); !strings.Contains(text, "audiences:") || !strings.Contains(text, "https://billing.example.com/") {
+		t.Errorf("client get printed\n%s\nwant the audiences", text)
+	}
+	if got := mustJSON[clientJSON](t, e, "client", "update", "svc", "--audiences", "https://energy.example.com/api", "--json"); len(got.Audiences) != 1 {
+		t.Errorf("after update: audiences %v, want one", got.Audiences)
+	}
+	if got := mustJSON[clientJSON](t, e, "client", "update", "svc", "--audiences", "", "--json"); len(got.Audiences) != 0 {
+		t.Errorf(`after --audiences "": %v, want none`, got.Audiences)
+	}
+	_, err := run(t, e, "", "client", "update", "svc", "--audiences", "/api")
+	if err == nil || !strings.Contains(err.Error(), "audiences") || !strings.Contains(err.Error(), "absolute URI") {
+		t.Errorf("--audiences /api: %v, want a refusal naming audiences", err)
+	}
+}

@@ -57,6 +57,9 @@ type clientSpec struct {
 	RequirePAR bool
 	// Profile is --profile: "" or fapi2.
 	Profile string
+	// Audiences is --audiences: the resources the client's tokens may be
+	// for (keypad.ClientOptions.Audiences).
+	Audiences []string
 }
 
 // specOf is the spec that would create c (ID and Public included), for
@@ -85,6 +88,7 @@ func specOf(c *keypad.Client) clientSpec {
 		DPoP:                      c.Options.DPoP,
 		RequirePAR:                c.Options.RequirePAR,
 		Profile:                   c.Options.Profile,
+		Audiences:                 slices.Clone(c.Options.Audiences),
 	}
 }
 
@@ -202,6 +206,13 @@ func (s clientSpec) client() (*keypad.Client, error) {
 		for _, id := range strings.Split(id, ",") {
 			if id = strings.TrimSpace(id); id != "" && !slices.Contains(c.Options.SAMLIdPs, id) {
 				c.Options.SAMLIdPs = append(c.Options.SAMLIdPs, id)
+			}
+		}
+	}
+	for _, a := range s.Audiences {
+		for _, a := range strings.Split(a, ",") {
+			if a = strings.TrimSpace(a); a != "" && !slices.Contains(c.Options.Audiences, a) {
+				c.Options.Audiences = append(c.Options.Audiences, a)
 			}
 		}
 	}

@@ -156,17 +156,19 @@ What to try:
    tell who is a customer.
 
 4. Sign in a TV with the device flow. In another terminal run
-     %s device-login --issuer %s --client-id %s
+     %s device-login --issuer %s --client-id %s --dpop > tv.json
    open the page it shows, type the code, and sign in as %s / %s.
-   Then read the usage with the access token it prints:
-     curl -H "Authorization: Bearer ACCESS_TOKEN" %s/api/usage-points
+   The tokens are bound to a key kept on this machine (DPoP). Read the usage
+   with them, each call signed with that key:
+     %s call --issuer %s --client-id %s --tokens tv.json %s/api/usage-points
+   The same access token copied into curl as a Bearer token is refused.
 
 `, demo.SiteName, thousands(len(d.Seeded.Customers)),
 		d.KeypadURL, d.KioskURL, d.EnergyURL, d.PhoneURL(),
 		d.KioskURL, strings.Split(h.Address, ",")[0], phoneHint(h.Phone),
 		demo.SharedAddress, s.Name, s.Account,
 		self, d.KeypadURL, demo.TVClientID, h.Username, demo.HeatherPassword,
-		d.EnergyURL)
+		self, d.KeypadURL, demo.TVClientID, d.EnergyURL)
 	if removed {
 		fmt.Fprintf(w, "Data: %s (removed when the demo stops; --keep keeps it)\n", dir)
 	} else {

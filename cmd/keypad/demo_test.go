@@ -397,7 +397,8 @@ func TestDemo(t *testing.T) {
 
 	t.Run("OKDeviceLogin", func(t *testing.T) {
 		b.t = t
-		tokens := d.deviceLogin(t, func(verificationURI, userCode string) {
+		configDir := t.TempDir()
+		tokens := d.deviceLogin(t, configDir, func(verificationURI, userCode string) {
 			b.do("open the TV's page", chromedp.Navigate(verificationURI), chromedp.SendKeys(chromedp.ID("user_code"), userCode))
 			b.submit("enter the TV's code", cardButton)
 			b.do("type the name and password",
@@ -409,22 +410,10 @@ func TestDemo(t *testing.T) {
 			mustRead(t, "done", b.text(), "You can return to your device")
 		})
 		tok, _ := tokens["access_token"].(string)
-		if !strings.HasPrefix(tok, "kp_at_") || tokens["refresh_token"] == nil {
-			t.Fatalf("device-login printed %v, want an opaque access token and a refresh token", tokens)
+		if !strings.HasPrefix(tok, "kp_at_") || tokens["refresh_token"] == nil || tokens["token_type"] != "DPoP" {
+			t.Fatalf("device-login --dpop printed %v, want an opaque DPoP-bound access token and a refresh token", tokens)
 		}
-		// The energy API introspects the TV's opaque token and answers
-		// with Heather's usage point.
-		req, _ := http.NewRequest(http.MethodGet, d.energy+"/api/usage-points", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), energy.UsagePointID(demo.Heather.Account)) {
-			t.Errorf("energy API with the TV's token: %d %s, want Heather's usage point %s", resp.StatusCode, body, energy.UsagePointID(demo.Heather.Account))
-		}
+		d.walkTVWithDPoP(t, configDir, tokens)
 	})
 	b.t = t
 
@@ -450,7 +439,7 @@ func TestDemo(t *testing.T) {
 // demo, in this process. approve plays the person: it gets the page and
 // the code the command showed, while the command polls. The command's
 // waits advance the demo's clock instead of sleeping.
-func (d *runningDemo) deviceLogin(t *testing.T, approve func(verificationURI, userCode string)) map[string]any {
+func (d *runningDemo) deviceLogin(t *testing.T, configDir string, approve func(verificationURI, userCode string)) map[string]any {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	shown := make(chan [2]string, 1)
@@ -460,6 +449,7 @@ func (d *runningDemo) deviceLogin(t *testing.T, approve func(verificationURI, us
 		client:     &http.Client{Timeout: 30 * time.Second},
 		now:        d.clk.Now,
 		isTerminal: func(io.Writer) bool { return false },
+		configDir:  func() (string, error) { return configDir, nil },
 		sleep: func(ctx context.Context, wait time.Duration) error {
 			sleeps++
 			switch sleeps {
@@ -484,7 +474,7 @@ func (d *runningDemo) deviceLogin(t *testing.T, approve func(verificationURI, us
 		},
 	}
 	cmd := dl.command()
-	cmd.SetArgs([]string{"--issuer", d.keypad, "--client-id", demo.TVClientID, "--qr", "none"})
+	cmd.SetArgs([]string{"--issuer", d.keypad, "--client-id", demo.TVClientID, "--qr", "none", "--dpop"})
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -538,5 +528,64 @@ func TestDemoPortTaken(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("a demo that did not start left %d entries in TMPDIR", len(left))
+	}
+}
+
+// walkTVWithDPoP is the TV story's last step: `keypad call` reads
+// Heather's usage from the energy API with the DPoP-bound token
+// device-login got and a fresh proof of its key (the energy API
+// introspects the opaque token and checks the proof), while the same
+// token sent as Bearer, or with a proof of another key, is refused.
+func (d *runningDemo) walkTVWithDPoP(t *testing.T, configDir string, tokens map[string]any) {
+	t.Helper()
+	tok := tokens["access_token"].(string)
+	usage := d.energy + "/api/usage-points"
+	file := filepath.Join(t.TempDir(), "tv.json")
+	raw, _ := json.Marshal(tokens)
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCall := func(dir string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		c := &call{client: &http.Client{Timeout: 30 * time.Second}, now: d.clk.Now,
+			configDir: func() (string, error) { return dir, nil }}
+		cmd := c.command()
+		cmd.SetArgs([]string{"--issuer", d.keypad, "--client-id", demo.TVClientID, "--tokens", file, usage})
+		cmd.SetOut(&stdout)
+		cmd.SetErr(&stderr)
+		err := cmd.ExecuteContext(context.Background())
+		return stdout.String(), err
+	}
+	body, err := runCall(configDir)
+	if err != nil || !strings.Contains(body, energy.UsagePointID(demo.Heather.Account)) {
+		t.Errorf("keypad call with the TV's key: %v, %q; want Heather's usage point %s", err, body, energy.UsagePointID(demo.Heather.Account))
+	}
+
+	// The token copied off the TV, sent as a bearer token.
+	req, _ := http.NewRequest(http.MethodGet, usage, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(copied), energy.UsagePointID(demo.Heather.Account)) {
+		t.Errorf("the TV's token as Bearer: %d %s, want 401", resp.StatusCode, copied)
+	}
+
+	// The token copied to another machine, with that machine's key: a
+	// key device-login made there for the same issuer and client.
+	other := t.TempDir()
+	if _, err := loadDPoPKey(dpopKeyPath(other, d.keypad, demo.TVClientID)); err != nil {
+		t.Fatal(err)
+	}
+	if body, err := runCall(other); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("keypad call with another key: %v, %q; want a 401 refusal", err, body)
+	}
+
+	// A key of nobody: call makes none and says what to do.
+	if _, err := runCall(t.TempDir()); err == nil || !strings.Contains(err.Error(), "device-login --dpop") {
+		t.Errorf("keypad call without a key: %v, want a refusal naming device-login --dpop", err)
 	}
 }

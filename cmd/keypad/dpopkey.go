@@ -81,11 +81,21 @@ func loadDPoPKey(path string) (*dpopKey, error) {
 
 // proof signs a proof for a request of method to url at now (§4.2).
 func (k *dpopKey) proof(method, url string, now time.Time) (string, error) {
+	return k.proofFor(method, url, "", now)
+}
+
+// proofFor signs a proof for a request to a resource server that sends
+// accessToken: the proof carries its hash, ath (§4.2, §7).
+func (k *dpopKey) proofFor(method, url, accessToken string, now time.Time) (string, error) {
 	jti := make([]byte, 16)
 	rand.Read(jti)
 	claims := map[string]any{"jti": base64.RawURLEncoding.EncodeToString(jti), "htm": method, "htu": url, "iat": now.Unix()}
 	if k.nonce != "" {
 		claims["nonce"] = k.nonce
+	}
+	if accessToken != "" {
+		sum := sha256.Sum256([]byte(accessToken))
+		claims["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
 	h, err := json.Marshal(map[string]any{"typ": "dpop+jwt", "alg": jose.ES256, "jwk": k.jwk})
 	if err != nil {

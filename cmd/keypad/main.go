@@ -97,7 +97,7 @@ then KEYPAD_* environment variables, then flags. See docs/configuration.md.`,
 	root.AddCommand(m.tokenCommand(), m.grantCommand())
 	root.AddCommand(m.outboxCommand())
 	root.AddCommand(m.idpCommand())
-	root.AddCommand(newDeviceLoginCmd())
+	root.AddCommand(newDeviceLoginCmd(), newCallCmd())
 	root.AddCommand(m.demoCommand())
 	root.AddCommand(m.backupCommand(), m.restoreCommand(), m.healthcheckCommand())
 	return root

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keypadauth/keypad/rs"
@@ -43,6 +44,11 @@ func (a *api) protect(next http.HandlerFunc) http.HandlerFunc {
 			w.Header().Set("Retry-After", "5")
 			writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable",
 				"the authorization server cannot be reached; try again shortly")
+			return
+		}
+		if p.JKT == "" && slices.Contains(a.cfg.DPoPClients, p.ClientID) {
+			a.challenge(w, http.StatusUnauthorized, rs.CodeInvalidToken,
+				"this client's tokens are accepted only bound to its DPoP key (RFC 9449); get a DPoP-bound token and send it with a proof", "")
 			return
 		}
 		if !p.HasScope(a.scope) {

@@ -130,3 +130,24 @@ func TestDPoPOptional(t *testing.T) {
 		t.Errorf("bound token with its proof: %d, want 200", status)
 	}
 }
+
+// TestDPoPClients: a client listed in DPoPClients gets nothing for a
+// bearer token, while other clients' bearer tokens still work and a
+// bound token of a listed client works with its proof.
+func TestDPoPClients(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.DPoPClients = []string{appJWT, appDPoP} })
+	path := "/api/usage-points"
+	status, ch := e.call(t, path, "Bearer", e.token(t, "heather"), nil, nil, "")
+	if status != http.StatusUnauthorized || !strings.Contains(ch, `error="invalid_token"`) {
+		t.Errorf("bearer token of a DPoP client: %d %q, want 401 invalid_token", status, ch)
+	}
+	if status, ch := e.call(t, path, "Bearer", e.kp.token(t, appOpaque, "heather", ""), nil, nil, ""); status != http.StatusOK {
+		t.Errorf("bearer token of another client: %d %q, want 200", status, ch)
+	}
+	key := dpoptest.NewKey(t, jose.ES256)
+	_, body := e.kp.dpopToken(t, appDPoP, "heather", key, true)
+	tok, _ := body["access_token"].(string)
+	if status, ch := e.call(t, path, "DPoP", tok, key, nil, ""); status != http.StatusOK {
+		t.Errorf("bound token of a DPoP client with its proof: %d %q, want 200", status, ch)
+	}
+}

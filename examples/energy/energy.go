@@ -50,6 +50,11 @@ type Config struct {
 	// `keypad client … --dpop required`. Without it bearer tokens work
 	// too, and a bound token still needs its proof.
 	RequireDPoP bool
+	// DPoPClients are clients whose tokens are accepted only DPoP-bound,
+	// with a proof, while other clients' bearer tokens still work: the
+	// clients registered `--dpop required`, so that a bearer token one of
+	// them got before it was (or from a keypad that forgot) is refused.
+	DPoPClients []string
 	// PublicURL is the API's base URL as clients call it, which DPoP
 	// proofs name (htu); empty means the scheme and Host of each request.
 	PublicURL string
