@@ -26,7 +26,7 @@ func withProof(t *testing.T, e *env, k *dpoptest.Key, edit func(*http.Request)) 
 func TestDPoPCIBA(t *testing.T) {
 	e := newCIBAEnv(t, OTPConfig{}, func(c *keypad.Client) { c.Options.DPoP = keypad.DPoPRequired })
 	id := e.mustAuthorize(hint("(415) 867-4821"))
-	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", "192.0.2.1"); err != nil {
+	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", "", "192.0.2.1"); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	form := url.Values{"grant_type": {keypad.GrantCIBA}, "auth_req_id": {id}}
@@ -81,7 +81,7 @@ func TestCIBAAudiences(t *testing.T) {
 	const energy = "https://energy.example.com/api"
 	e := newCIBAEnv(t, OTPConfig{}, func(c *keypad.Client) { c.Options.Audiences = []string{energy} })
 	id := e.mustAuthorize(hint("(415) 867-4821"))
-	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", "192.0.2.1"); err != nil {
+	if err := e.srv.CIBADecide(t.Context(), e.link(), true, "", "", "192.0.2.1"); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	poll := func(resource ...string) response {
