@@ -3,10 +3,8 @@ package oauth
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -33,16 +31,7 @@ func TestCIBATimingDistribution(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	worker := make(chan struct{})
 	go func() { e.srv.RunOTPQueue(ctx); close(worker) }()
-	type task struct {
-		i     int
-		known bool
-	}
-	var tasks []task
-	for i := range n {
-		tasks = append(tasks, task{i, true}, task{i, false})
-	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	rng.Shuffle(len(tasks), func(a, b int) { tasks[a], tasks[b] = tasks[b], tasks[a] })
+	tasks := interleaved(n, 3)
 	times := map[string][]time.Duration{}
 	for _, tk := range tasks {
 		kind, phone := "known", fmt.Sprintf("(415) 867-%04d", tk.i)
@@ -63,11 +52,5 @@ func TestCIBATimingDistribution(t *testing.T) {
 	if got := len(e.twilio.Accepted()); got != n {
 		t.Errorf("texts delivered = %d, want %d (one per known person, none for unknown hints)", got, n)
 	}
-	fmt.Printf("%-22s %6s %10s %10s %10s\n", "bc-authorize", "n", "p10", "median", "p90")
-	for _, k := range []string{"known", "unknown"} {
-		d := times[k]
-		slices.Sort(d)
-		q := func(p float64) time.Duration { return d[int(p*float64(len(d)-1))].Round(time.Microsecond) }
-		fmt.Printf("%-22s %6d %10s %10s %10s\n", k, len(d), q(0.1), q(0.5), q(0.9))
-	}
+	printTimings("bc-authorize", times, "known", "unknown")
 }
