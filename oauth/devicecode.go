@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 	mem, memEarly := f.polls.early(hash, req.Client.ID, now)
 	if req.Form.Get("resource") == "" {
 		if verdict, done, err := f.quickPoll(ctx, req, hash, mem, memEarly, now); done || err != nil {
-			return nil, cmpOr(err, verdict)
+			return nil, cmp.Or(err, verdict)
 		}
 	}
 	var verdict error
@@ -97,16 +98,6 @@ func (f *deviceFlow) grant(ctx context.Context, req *TokenRequest) (*TokenRespon
 		return nil, verdict
 	}
 	return f.issue(ctx, req.Client, d, aud)
-}
-
-// cmpOr returns the first of errs that is not nil.
-func cmpOr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // quickPoll answers a poll of a pending code that changes nothing in the

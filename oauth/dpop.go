@@ -110,6 +110,18 @@ func dpopError(format string, args ...any) *Error {
 // accessToken, when not empty, is the token the proof must name in ath
 // (at a resource, §7).
 func (s *Server) dpopProof(r *http.Request, accessToken string) (*DPoPProof, error) {
+	p, err := s.checkDPoPProof(r, accessToken)
+	if p == nil || err != nil {
+		return nil, err
+	}
+	return s.useDPoPProof(r.Context(), p)
+}
+
+// checkDPoPProof is dpopProof without recording the jti: the checks that
+// need no store, so that a request refused for another reason afterwards
+// (the token endpoint's client authentication, grant and audience
+// checks) neither writes nor uses up the proof.
+func (s *Server) checkDPoPProof(r *http.Request, accessToken string) (*dpop.Proof, error) {
 	p, err := dpop.Parse(r.Header.Values("DPoP"))
 	if err != nil {
 		return nil, dpopError("%v", err)
@@ -127,12 +139,13 @@ func (s *Server) dpopProof(r *http.Request, accessToken string) (*DPoPProof, err
 	if cfg.RequireNonce && !s.dpopNonceValid(p.Nonce, now) {
 		return nil, NewError(CodeUseDPoPNonce, "use the nonce of the DPoP-Nonce response header in the DPoP proof")
 	}
-	return s.useDPoPProof(r.Context(), p)
+	return p, nil
 }
 
 // useDPoPProof records the proof's jti for its key; a second use, here
 // or on another instance, is a replay. It runs after every other check,
-// so a bad proof never uses up a jti.
+// so a bad proof, or a request refused for another reason, never uses up
+// a jti.
 func (s *Server) useDPoPProof(ctx context.Context, p *dpop.Proof) (*DPoPProof, error) {
 	sum := sha256.Sum256([]byte("dpop\x00" + p.JKT + "\x00" + p.JTI))
 	// A proof passes the iat check until iat+ProofMaxAge; after that it

@@ -118,7 +118,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if h == nil {
 		return nil, UnsupportedGrantType("grant_type '%s' is not supported here; see grant_types_supported in the server metadata", gt)
 	}
-	proof, err := s.dpopProof(r, "")
+	checked, err := s.checkDPoPProof(r, "")
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +135,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, 
 	if !client.AllowsGrant(gt) {
 		return nil, UnauthorizedClient("this client is not registered for grant_type '%s'", gt)
 	}
-	if proof == nil && client.Options.DPoPRequired() {
+	if checked == nil && client.Options.DPoPRequired() {
 		return nil, dpopError("this client is registered to use DPoP: send a DPoP proof (RFC 9449) with every token request")
 	}
 	if e := tokenAudiences(client, gt, form); e != nil {
 		return nil, e
+	}
+	// Only a request that passed every check above records its proof's
+	// jti (the one store write DPoP adds).
+	var proof *DPoPProof
+	if checked != nil {
+		if proof, err = s.useDPoPProof(r.Context(), checked); err != nil {
+			return nil, err
+		}
 	}
 	// The proof rides in the context to Server.issue, so every grant,
 	// also one added later, binds what it issues.
