@@ -15,7 +15,6 @@ const MaxIdPMetadataSize = 1 << 20
 
 const (
 	nsSAMLMetadata = "urn:oasis:names:tc:SAML:2.0:metadata"
-	nsXMLDSig      = "http://www.w3.org/2000/09/xmldsig#"
 )
 
 // IdPMetadata is what keypad takes from an IdP's SAML metadata

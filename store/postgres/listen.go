@@ -38,13 +38,24 @@ const ListenerApplicationName = "keypad-listen"
 func listener(dsn string) sqlstore.Watcher {
 	return func(ctx context.Context, fn func(keypad.Change, error)) {
 		backoff := minBackoff
+		// An outage is reported once, not at every failed reconnection:
+		// the caches are already dropped, and the ChangeAll that follows a
+		// successful LISTEN drops them again.
+		reported := false
+		heard := func(c keypad.Change, err error) {
+			reported = false
+			fn(c, err)
+		}
 		for {
 			started := time.Now()
-			err := listenOnce(ctx, dsn, fn)
+			err := listenOnce(ctx, dsn, heard)
 			if ctx.Err() != nil {
 				return
 			}
-			fn(keypad.ChangeAll, fmt.Errorf("listen for changes: %w (reconnecting)", err))
+			if !reported {
+				fn(keypad.ChangeAll, fmt.Errorf("listen for changes: %w (reconnecting)", err))
+				reported = true
+			}
 			if time.Since(started) > maxBackoff {
 				backoff = minBackoff
 			}

@@ -51,7 +51,7 @@ func (s *Store) CreateCIBARequest(ctx context.Context, c *keypad.CIBARequest) er
 // GetCIBARequest returns a request by the hash of its auth_req_id, or
 // ErrNotFound.
 func (s *Store) GetCIBARequest(ctx context.Context, hash []byte) (*keypad.CIBARequest, error) {
-	c, err := scanCIBA(s.db.QueryRowContext(ctx, `SELECT `+cibaCols+` FROM ciba_requests WHERE hash = $1`, hash))
+	c, err := scanCIBA(s.readRow(ctx, `SELECT `+cibaCols+` FROM ciba_requests WHERE hash = $1`, hash))
 	if err != nil {
 		return nil, readErr("get ciba request", err)
 	}
@@ -61,7 +61,7 @@ func (s *Store) GetCIBARequest(ctx context.Context, hash []byte) (*keypad.CIBARe
 // GetCIBARequestByLink returns a request by the hash of its approval
 // link's token, or ErrNotFound.
 func (s *Store) GetCIBARequestByLink(ctx context.Context, linkHash []byte) (*keypad.CIBARequest, error) {
-	c, err := scanCIBA(s.db.QueryRowContext(ctx, `SELECT `+cibaCols+` FROM ciba_requests WHERE link_hash = $1`, linkHash))
+	c, err := scanCIBA(s.readRow(ctx, `SELECT `+cibaCols+` FROM ciba_requests WHERE link_hash = $1`, linkHash))
 	if err != nil {
 		return nil, readErr("get ciba request by link", err)
 	}

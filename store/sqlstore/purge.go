@@ -44,8 +44,9 @@ func (p purge) query(d *Dialect) string {
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for _, p := range purges {
+		query := p.query(s.d)
 		for {
-			res, err := s.exec(ctx, p.query(s.d), now.UnixMicro())
+			res, err := s.exec(ctx, query, now.UnixMicro())
 			if err != nil {
 				return total, fmt.Errorf("purge %s: %w", p.table, dbErr(err))
 			}
