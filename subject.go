@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // IdentifierType names what kind of fact identifies a person.
@@ -42,8 +44,14 @@ type Subject struct {
 	Email        string // delivery channel and OIDC claim, normalised
 	Phone        string // delivery channel and OIDC claim, E.164
 	Identifiers  []Identifier
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PreferredLanguage is a BCP 47 tag ("es", "en-US") for the pages,
+	// texts and emails the person gets; "" means the server's default.
+	PreferredLanguage string
+	// Disabled is set for a person who may no longer sign in or be found
+	// (SCIM's active: false); their data is kept.
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Validate checks a person before they are stored: an ID, and names and
@@ -62,6 +70,11 @@ func (s *Subject) Validate() error {
 	} {
 		if hasControl(f.v) {
 			return &ValidationError{Field: f.field, Message: fmt.Sprintf("%q contains a control character (such as a line break); it appears in emails and text messages, so use printable text on one line", f.v)}
+		}
+	}
+	if s.PreferredLanguage != "" {
+		if _, err := language.Parse(s.PreferredLanguage); err != nil {
+			return &ValidationError{Field: "preferred_language", Message: fmt.Sprintf("%q is not a language tag: use a BCP 47 tag such as es or en-US", s.PreferredLanguage)}
 		}
 	}
 	for _, id := range s.Identifiers {

@@ -13,12 +13,13 @@ import (
 // subject_identifiers keyed by (type, value, subject_id), which is what
 // FindSubjects searches.
 
-const subjectCols = `id, external_id, username, password_hash, name, email, phone, identifiers, created_at, updated_at`
+const subjectCols = `id, external_id, username, password_hash, name, email, phone, identifiers, created_at, updated_at, preferred_language, disabled`
 
 func scanSubject(r scanner) (*keypad.Subject, error) {
 	var s keypad.Subject
 	err := r.Scan(&s.ID, txt(&s.ExternalID), txt(&s.Username), &s.PasswordHash, &s.Name,
-		&s.Email, &s.Phone, js(&s.Identifiers), tm(&s.CreatedAt), tm(&s.UpdatedAt))
+		&s.Email, &s.Phone, js(&s.Identifiers), tm(&s.CreatedAt), tm(&s.UpdatedAt),
+		&s.PreferredLanguage, &s.Disabled)
 	if err != nil {
 		return nil, err
 	}
@@ -31,9 +32,10 @@ func (s *Store) CreateSubject(ctx context.Context, sub *keypad.Subject) error {
 	what := fmt.Sprintf("create subject %q", sub.ID)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO subjects (`+subjectCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
-			sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt))
+			sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
+			sub.PreferredLanguage, sub.Disabled)
 		if err != nil {
 			return insertErr(what, err)
 		}
@@ -87,9 +89,10 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
 			password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
-			created_at = $9, updated_at = $10 WHERE id = $1`,
+			created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`,
 			sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
-			sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt))
+			sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
+			sub.PreferredLanguage, sub.Disabled)
 		if err := mustAffect(what, res, err); err != nil {
 			return err
 		}

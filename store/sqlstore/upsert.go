@@ -199,6 +199,12 @@ func merged(old, in *keypad.Subject) *keypad.Subject {
 	if sub.PasswordHash == "" {
 		sub.PasswordHash = old.PasswordHash
 	}
+	if sub.PreferredLanguage == "" {
+		sub.PreferredLanguage = old.PreferredLanguage
+	}
+	// An import does not say whether a person is enabled: a disabled
+	// person stays disabled.
+	sub.Disabled = old.Disabled
 	return &sub
 }
 
@@ -207,6 +213,7 @@ func merged(old, in *keypad.Subject) *keypad.Subject {
 func sameSubject(a, b *keypad.Subject) bool {
 	return a.ExternalID == b.ExternalID && a.Username == b.Username && a.PasswordHash == b.PasswordHash &&
 		a.Name == b.Name && a.Email == b.Email && a.Phone == b.Phone &&
+		a.PreferredLanguage == b.PreferredLanguage && a.Disabled == b.Disabled &&
 		sameIdentifiers(a.Identifiers, b.Identifiers)
 }
 
@@ -217,7 +224,8 @@ func sameIdentifiers(a, b []keypad.Identifier) bool {
 }
 
 const updateSubject = `UPDATE subjects SET username = $2, password_hash = $3, name = $4,
-	email = $5, phone = $6, identifiers = $7, updated_at = $8 WHERE id = $1`
+	email = $5, phone = $6, identifiers = $7, updated_at = $8, preferred_language = $9,
+	disabled = $10 WHERE id = $1`
 
 // writeSubjects writes the subjects' rows in batch order: each run of new
 // subjects as multi-row INSERTs, each update on its own.
@@ -239,7 +247,8 @@ func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) 
 		sub := op.sub
 		if op.insert {
 			run = append(run, []any{sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash,
-				sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt)})
+				sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
+				sub.PreferredLanguage, sub.Disabled})
 			continue
 		}
 		if err := flush(); err != nil {
@@ -255,7 +264,8 @@ func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) 
 			defer update.Close()
 		}
 		_, err := update.ExecContext(ctx, sub.ID, nullable(sub.Username), sub.PasswordHash,
-			sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.UpdatedAt))
+			sub.Name, sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.UpdatedAt),
+			sub.PreferredLanguage, sub.Disabled)
 		if err != nil {
 			return fmt.Errorf("update subject %q: %w", sub.ID, dbErr(err))
 		}

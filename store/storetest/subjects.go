@@ -27,8 +27,10 @@ func fullSubject(id string) *keypad.Subject {
 			{Type: keypad.IdentifierAccount, Value: "acct-" + id},
 			mainStreet,
 		},
-		CreatedAt: t0,
-		UpdatedAt: t0.Add(time.Minute),
+		PreferredLanguage: "es-MX",
+		Disabled:          true,
+		CreatedAt:         t0,
+		UpdatedAt:         t0.Add(time.Minute),
 	}
 }
 
