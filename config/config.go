@@ -26,6 +26,7 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/token"
+	"golang.org/x/text/language"
 )
 
 // Bounds on lifetimes. An access token is a bearer credential that
@@ -109,6 +110,18 @@ type Config struct {
 	// ShutdownTimeout bounds how long a graceful shutdown waits for
 	// in-flight requests.
 	ShutdownTimeout time.Duration
+	// AdminPublic serves the management interfaces (the admin API and
+	// SCIM) on the public listener too, not only on the admin listener
+	// (metrics_addr, loopback by default). They always require an access
+	// token with an admin scope.
+	AdminPublic bool
+	// DefaultLanguage is the BCP 47 tag of the language pages, texts and
+	// emails use when neither the person nor the request says another.
+	DefaultLanguage string
+	// TimeZone is the IANA zone in which pages and messages show times;
+	// TimeLocation is it loaded.
+	TimeZone     string
+	TimeLocation *time.Location
 
 	// Device, Web, OTP and CIBA configure the device flow, the hosted
 	// pages, the OTP flow and backchannel authentication (flows.go);
@@ -163,6 +176,9 @@ func Default() Config {
 		AccessTTL:       time.Hour,
 		RefreshTTL:      30 * 24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
+		DefaultLanguage: "en",
+		TimeZone:        "UTC",
+		TimeLocation:    time.UTC,
 		ClientCacheTTL:  DefaultClientCacheTTL,
 		SAMLClockSkew:   oauth.DefaultSAMLSkew,
 		Device:          defaultDevice(),
@@ -184,6 +200,13 @@ func (c Config) Validate() error {
 	host, _, addrErr := splitAddr(c.Addr)
 	if addrErr != nil {
 		bad("addr", "%q is not host:port with a port from 0 to 65535 (e.g. 127.0.0.1:8080)", c.Addr)
+	}
+
+	if _, err := language.Parse(c.DefaultLanguage); err != nil || c.DefaultLanguage == "" {
+		bad("default_language", "%q is not a language tag: use a BCP 47 tag such as en or es", c.DefaultLanguage)
+	}
+	if c.TimeLocation == nil {
+		bad("time_zone", "%q is not an IANA time zone such as America/Los_Angeles or UTC", c.TimeZone)
 	}
 
 	if m := c.MetricsAddr; m != "" && m != MetricsOff {

@@ -64,6 +64,8 @@ func TestValidate(t *testing.T) {
 		{"ErrClientCacheTTL", func(c *Config) { c.ClientCacheTTL = time.Hour }, "client_cache_ttl", "1h is out of range: allowed 0s to 5m"},
 		{"ErrShutdownTimeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown_timeout", "0s is out of range: allowed 1s to 10m"},
 		{"ErrSAMLClockSkewLong", func(c *Config) { c.SAMLClockSkew = 6 * time.Minute }, "saml_clock_skew", "6m is out of range: allowed 1s to 5m"},
+		{"ErrDefaultLanguage", func(c *Config) { c.DefaultLanguage = "english!" }, "default_language", `"english!" is not a language tag`},
+		{"ErrTimeZone", func(c *Config) { setTimeZone(c, "Mars/Olympus") }, "time_zone", `"Mars/Olympus" is not an IANA time zone`},
 		{"ErrSAMLClockSkewZero", func(c *Config) { c.SAMLClockSkew = 0 }, "saml_clock_skew", "0s is out of range: allowed 1s to 5m"},
 
 		{"OKDeviceShortCode", func(c *Config) { c.Device.UserCodeCharset = "0123456789"; c.Device.UserCodeLength = 10 }, "", ""},

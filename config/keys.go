@@ -76,6 +76,12 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setBool(&c.SAMLAllowSHA1, v) }},
 	{Name: "dpop_nonce", Bool: true, Default: "false", Help: "require server nonces in DPoP proofs (RFC 9449 section 8): a proof without a current one is answered use_dpop_nonce with a DPoP-Nonce header",
 		set: func(c *Config, v string) error { return setBool(&c.DPoPNonce, v) }},
+	{Name: "admin_public", Bool: true, Default: "false", Help: "serve the admin API and SCIM on the public listener too, not only on the admin listener (metrics_addr); they always need an access token with an admin scope",
+		set: func(c *Config, v string) error { return setBool(&c.AdminPublic, v) }},
+	{Name: "default_language", Default: "en", Help: "language (BCP 47 tag) of pages, texts and emails when neither the person nor the request names one",
+		set: func(c *Config, v string) error { c.DefaultLanguage = strings.TrimSpace(v); return nil }},
+	{Name: "time_zone", Default: "UTC", Help: "IANA time zone in which pages and messages show times (e.g. America/Los_Angeles)",
+		set: func(c *Config, v string) error { return setTimeZone(c, v) }},
 	{Name: "shutdown_timeout", Default: "30s", Help: "how long a graceful shutdown waits for in-flight requests (1s to 10m)",
 		set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
 	{Name: "metrics_addr", Default: "127.0.0.1:9090 (a free port when addr's port is 0)", Help: "admin address serving /metrics (host:port, port 0 picks a free one), or off; keep it off the public network",
@@ -185,4 +191,15 @@ func formatIn(d time.Duration, days bool) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// setTimeZone reads an IANA zone name; a bad one leaves TimeLocation nil
+// for Validate to report.
+func setTimeZone(c *Config, v string) error {
+	c.TimeZone = strings.TrimSpace(v)
+	c.TimeLocation = nil
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
+		c.TimeLocation = loc
+	}
+	return nil
 }
