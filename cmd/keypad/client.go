@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/server"
 	"github.com/keypadauth/keypad/token"
 	"github.com/spf13/cobra"
@@ -139,22 +139,17 @@ hash of each secret. See docs/configuration.md.`,
 				return err
 			}
 			defer closeStore(st, &err)
-			if err := checkSAMLIdPs(cmd.Context(), st, c); err != nil {
-				return usageError(cmd, "%v", err)
+			if err := manage.CheckSAMLIdPs(cmd.Context(), st, c); err != nil {
+				return usageError(cmd, "%v", flagError(err))
 			}
 			if c.ID == "" {
 				if c.ID, err = m.newID(""); err != nil {
 					return err
 				}
 			}
-			var secret string
-			// A private_key_jwt client proves itself with its keys: a
-			// secret it could not use would only be something to leak.
-			if !c.Public && c.Options.TokenEndpointAuthMethod != keypad.AuthMethodPrivateKeyJWT {
-				if secret, err = token.NewSecret(m.Rand, keypad.PrefixClientSecret); err != nil {
-					return err
-				}
-				c.SecretHash = keypad.SecretHash(secret)
+			secret, err := manage.IssueSecret(m.Rand, c)
+			if err != nil {
+				return err
 			}
 			c.CreatedAt = m.Now().UTC()
 			c.UpdatedAt = c.CreatedAt
@@ -191,8 +186,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 	f.StringVar(&spec.TokenFormat, "token-format", format, "access token format: jwt or opaque")
 	f.StringVar(&spec.SigningAlg, "signing-alg", alg, "JWT signing algorithm: ES256 or RS256")
 	f.StringVar(&spec.AccessTTL, "access-ttl", "", "access token lifetime, 1m to 24h; with --token-format opaque up to "+
-		durationText(token.MaxOpaqueAccessTTL, "")+", for devices that cannot refresh (default: the server's access_ttl)")
-	f.StringVar(&spec.RefreshTTL, "refresh-ttl", "", "absolute refresh token lifetime, 1h to "+durationText(token.MaxRefreshTTL, "")+
+		manage.DurationText(token.MaxOpaqueAccessTTL, "")+", for devices that cannot refresh (default: the server's access_ttl)")
+	f.StringVar(&spec.RefreshTTL, "refresh-ttl", "", "absolute refresh token lifetime, 1h to "+manage.DurationText(token.MaxRefreshTTL, "")+
 		", e.g. 90d (default: the server's refresh_ttl)")
 	f.StringVar(&spec.RefreshIdleTTL, "refresh-idle-ttl", "", "end a refresh token not used for this long, e.g. 30d (default: no idle limit)")
 	f.BoolVar(&spec.RefreshNoExpiry, "refresh-no-expiry", false, "refresh tokens live until revoked (long-lived devices); not with --refresh-ttl")
@@ -249,8 +244,8 @@ client_cache_ttl set, within that time).`,
 				if err != nil {
 					return usageError(cmd, "%v", err)
 				}
-				if err := checkSAMLIdPs(cmd.Context(), st, c); err != nil {
-					return usageError(cmd, "%v", err)
+				if err := manage.CheckSAMLIdPs(cmd.Context(), st, c); err != nil {
+					return usageError(cmd, "%v", flagError(err))
 				}
 				c.UpdatedAt = m.Now().UTC()
 				if err := st.UpdateClient(cmd.Context(), c); err != nil {
@@ -380,17 +375,16 @@ with client_cache_ttl set, within that time). The new one is printed this once.`
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withClient(cmd, args[0], func(st server.Store, c *keypad.Client) error {
-				if c.Public {
+				switch {
+				case c.Public:
 					return fmt.Errorf("client %s is public: it has no secret to rotate", c.ID)
-				}
-				if c.Options.TokenEndpointAuthMethod == keypad.AuthMethodPrivateKeyJWT {
+				case !manage.TakesSecret(c):
 					return fmt.Errorf("client %s authenticates with private_key_jwt, so a secret would not be accepted: change its keys with `keypad client update %s --jwks FILE` (or --jwks-uri), or first switch it to --auth-method client_secret_basic", c.ID, c.ID)
 				}
-				secret, err := token.NewSecret(m.Rand, keypad.PrefixClientSecret)
+				secret, err := manage.IssueSecret(m.Rand, c)
 				if err != nil {
 					return err
 				}
-				c.SecretHash = keypad.SecretHash(secret)
 				c.UpdatedAt = m.Now().UTC()
 				if err := st.UpdateClient(cmd.Context(), c); err != nil {
 					return clientErr(c.ID, err)
@@ -533,12 +527,6 @@ func clientErr(id string, err error) error {
 	return fmt.Errorf("client %s: %w", id, err)
 }
 
-// newID returns a random identifier: prefix and 16 random bytes in
-// lower-case base32 (easy to read, type and put in a URL).
-func (m *Main) newID(prefix string) (string, error) {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(m.Rand, b); err != nil {
-		return "", fmt.Errorf("read randomness: %w", err)
-	}
-	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
-}
+// newID returns a random identifier (manage.NewID) from the CLI's
+// randomness.
+func (m *Main) newID(prefix string) (string, error) { return manage.NewID(m.Rand, prefix) }

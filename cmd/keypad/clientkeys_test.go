@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2/jwt"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/manage"
 )
 
 // testKeys are a partner's keys; RSA keys are slow to make, so the tests
@@ -190,7 +191,7 @@ func TestClientAssertionKeysRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := clientSpec{Name: "Acme", GrantTypes: []string{"jwt-bearer"}, AssertionIssuer: tt.issuer}
+			spec := clientSpec{ClientSpec: manage.ClientSpec{Name: "Acme", GrantTypes: []string{"jwt-bearer"}, AssertionIssuer: tt.issuer}}
 			if tt.file != nil {
 				spec.AssertionKeys = tempFile(t, "keys", tt.file)
 			}

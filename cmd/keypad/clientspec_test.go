@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/manage"
 )
 
 func TestClientSpec(t *testing.T) {
-	base := clientSpec{Name: "svc", GrantTypes: []string{"client_credentials"}}
+	base := clientSpec{ClientSpec: manage.ClientSpec{Name: "svc", GrantTypes: []string{"client_credentials"}}}
 	with := func(f func(s *clientSpec)) clientSpec {
 		s := base
 		f(&s)
@@ -105,12 +106,12 @@ func TestClientSpec(t *testing.T) {
 }
 
 func TestClientSpecBuildsClient(t *testing.T) {
-	c, err := clientSpec{
+	c, err := clientSpec{ClientSpec: manage.ClientSpec{
 		Name: " TV app ", Public: true, GrantTypes: []string{"device_code", "refresh_token,device"},
 		Scopes: "profile, device:abc:control profile", TokenFormat: "opaque", SigningAlg: "rs256",
 		AccessTTL: "30m", RefreshTTL: "3650d", RefreshIdleTTL: "90d",
 		AlwaysConsent: true, AllowPlainPKCE: true, ExplicitUnknownIdentifier: true, IntrospectAny: true,
-	}.client()
+	}}.client()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keypadauth/keypad"
-	"github.com/keypadauth/keypad/server"
 )
 
 // idpJSON is a trusted identity provider as `--json` prints it.
@@ -296,18 +294,6 @@ func idpErr(id string, err error) error {
 		return fmt.Errorf("no identity provider %q: see `keypad idp list`", id)
 	}
 	return fmt.Errorf("idp %s: %w", id, err)
-}
-
-// checkSAMLIdPs refuses a client naming an IdP that is not registered.
-func checkSAMLIdPs(ctx context.Context, st server.Store, c *keypad.Client) error {
-	for _, id := range c.Options.SAMLIdPs {
-		if _, err := st.GetIdP(ctx, id); errors.Is(err, keypad.ErrNotFound) {
-			return fmt.Errorf("--saml-idps: no identity provider %q: register it with `keypad idp add --metadata FILE`, see `keypad idp list`", id)
-		} else if err != nil {
-			return fmt.Errorf("--saml-idps: %w", err)
-		}
-	}
-	return nil
 }
 
 func printIdP(w io.Writer, p *keypad.IdP, asJSON bool) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/identifier"
+	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
@@ -204,19 +205,14 @@ func (m *Main) userSetPasswordCommand() *cobra.Command {
 	}
 }
 
-// identify normalises what a person is found by into s: the identifiers,
-// and the email and phone that codes are sent to.
+// identify is manage.Identify with its errors worded as flags.
 func identify(s *keypad.Subject, rec identifier.Record, region string) error {
-	ids, err := rec.Identifiers(identifier.Normalizer{DefaultRegion: region})
-	if err != nil {
-		var re *identifier.RowError
-		if errors.As(err, &re) && re.Field != "" {
-			return fmt.Errorf("--%s: %s", re.Field, re.Reason)
-		}
-		return err
+	err := manage.Identify(s, rec, region)
+	var ve *keypad.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("--%s: %s", ve.Field, ve.Message)
 	}
-	s.SetIdentifiers(ids)
-	return nil
+	return err
 }
 
 // readPassword reads one line from standard input, checks it against the
