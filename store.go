@@ -27,6 +27,8 @@ type Store interface {
 	IdPStore
 	DPoPStore
 	PushedRequestStore
+	ConditionalStore
+	IdempotencyStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

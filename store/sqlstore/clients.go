@@ -58,24 +58,43 @@ func (s *Store) ListClients(ctx context.Context) ([]*keypad.Client, error) {
 
 // UpdateClient replaces a stored client; ErrNotFound if there is none.
 func (s *Store) UpdateClient(ctx context.Context, c *keypad.Client) error {
+	return s.updateClient(ctx, c, nil)
+}
+
+// updateClient replaces a stored client, when read is set only if its
+// updated_at is still *read (the condition is the UPDATE's own, see
+// ConditionalStore); ErrNotFound, ErrStale.
+func (s *Store) updateClient(ctx context.Context, c *keypad.Client, read *time.Time) error {
 	what := fmt.Sprintf("update client %q", c.ID)
-	return s.execChange(ctx, keypad.ChangeClients, func(res sql.Result, err error) error {
-		return mustAffect(what, res, err)
-	}, `UPDATE clients SET name = $2, description = $3,
+	args := []any{c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
+		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
+		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt)}
+	cond, args := versionCond(read, args)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE clients SET name = $2, description = $3,
 		secret_hash = $4, is_public = $5, grant_types = $6, scopes = $7, redirect_uris = $8,
 		token_format = $9, access_ttl = $10, refresh_ttl = $11, options = $12,
-		created_at = $13, updated_at = $14 WHERE id = $1`,
-		c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
-		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
+		created_at = $13, updated_at = $14 WHERE id = $1`+cond, args...)
+		if err := mustAffectIf(ctx, tx, what, "clients", c.ID, res, err); err != nil {
+			return err
+		}
+		return s.bump(ctx, tx, keypad.ChangeClients)
+	})
 }
 
 // DeleteClient removes a client with its grants, tokens and pending codes,
 // device authorizations and OTP sessions; ErrNotFound if there is none.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	return s.deleteClient(ctx, id, nil)
+}
+
+// deleteClient is DeleteClient, when read is set only if the client's
+// updated_at is still *read; ErrNotFound, ErrStale.
+func (s *Store) deleteClient(ctx context.Context, id string, read *time.Time) error {
+	cond, args := versionCond(read, []any{id})
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = $1`, id)
-		if err := mustAffect(fmt.Sprintf("delete client %q", id), res, err); err != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = $1`+cond, args...)
+		if err := mustAffectIf(ctx, tx, fmt.Sprintf("delete client %q", id), "clients", id, res, err); err != nil {
 			return err
 		}
 		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "otp_sessions"} {

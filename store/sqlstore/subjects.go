@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/keypadauth/keypad"
 )
@@ -85,15 +86,21 @@ func (s *Store) GetSubjectByExternalID(ctx context.Context, externalID string) (
 // UpdateSubject replaces a subject and its identifiers; ErrNotFound if
 // there is none, ErrConflict if the new username or external ID is taken.
 func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
+	return s.updateSubject(ctx, sub, nil)
+}
+
+// updateSubject is UpdateSubject, when read is set only if the subject's
+// updated_at is still *read; also ErrStale.
+func (s *Store) updateSubject(ctx context.Context, sub *keypad.Subject, read *time.Time) error {
 	what := fmt.Sprintf("update subject %q", sub.ID)
+	cond, args := versionCond(read, []any{sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
+		sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
+		sub.PreferredLanguage, sub.Disabled})
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
 			password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
-			created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`,
-			sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
-			sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
-			sub.PreferredLanguage, sub.Disabled)
-		if err := mustAffect(what, res, err); err != nil {
+			created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`+cond, args...)
+		if err := mustAffectIf(ctx, tx, what, "subjects", sub.ID, res, err); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
@@ -107,14 +114,21 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 // tokens, codes, device authorizations, sessions and OTP sessions.
 // ErrNotFound if there is none.
 func (s *Store) DeleteSubject(ctx context.Context, id string) error {
+	return s.deleteSubject(ctx, id, nil)
+}
+
+// deleteSubject is DeleteSubject, when read is set only if the subject's
+// updated_at is still *read; also ErrStale.
+func (s *Store) deleteSubject(ctx context.Context, id string, read *time.Time) error {
 	what := fmt.Sprintf("delete subject %q", id)
+	cond, args := versionCond(read, []any{id})
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM subjects WHERE id = $1`+cond, args...)
+		if err := mustAffectIf(ctx, tx, what, "subjects", id, res, err); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, id); err != nil {
 			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM subjects WHERE id = $1`, id)
-		if err := mustAffect(what, res, err); err != nil {
-			return err
 		}
 		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "sessions", "otp_sessions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE subject = $1`, id); err != nil {

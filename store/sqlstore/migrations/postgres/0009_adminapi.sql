@@ -1,0 +1,14 @@
+-- The admin API's idempotency keys (keypad.IdempotencyRecord): by SHA-256
+-- of the caller, the key and the endpoint, the SHA-256 of the first
+-- request and, once it was answered, its status, headers and body (never
+-- a client secret), kept for 24 hours.
+CREATE TABLE idempotency_keys (
+    key_hash     BYTEA NOT NULL PRIMARY KEY,
+    request_hash BYTEA NOT NULL,
+    status       INTEGER NOT NULL DEFAULT 0,
+    header       TEXT NOT NULL DEFAULT '{}',
+    body         BYTEA,
+    created_at   BIGINT,
+    expires_at   BIGINT NOT NULL
+);
+CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
