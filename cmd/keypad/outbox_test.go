@@ -43,7 +43,7 @@ func TestUserCreateIdentifiers(t *testing.T) {
 		}
 	})
 	t.Run("ErrPhone", func(t *testing.T) {
-		if _, err := run(t, e, "", "user", "create", "--name", "X", "--phone", "12"); err == nil || !strings.Contains(err.Error(), "--phone:") {
+		if _, err := run(t, e, "", "user", "create", "--name", "X", "--phone", "12"); err == nil || !strings.Contains(err.Error(), "--phone is not a valid phone number") {
 			t.Errorf("user create --phone 12 = %v, want an error naming --phone", err)
 		}
 	})

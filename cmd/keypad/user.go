@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
-	"github.com/keypadauth/keypad/identifier"
 	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/server"
@@ -55,8 +54,7 @@ func (m *Main) userCommand() *cobra.Command {
 }
 
 func (m *Main) userCreateCommand() *cobra.Command {
-	var s keypad.Subject
-	var rec identifier.Record
+	var spec manage.PersonSpec
 	var pwStdin, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "create [--username NAME] [--password-stdin] [--name N] [--email E] [--phone P] [--address A] [--account N]",
@@ -72,10 +70,10 @@ person by (phone and email are also where codes go); they are normalised as
 ` + "`keypad user import`" + ` does, phone numbers without a country code in otp.region.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			s.Username = strings.TrimSpace(s.Username)
-			if s.Username == "" && rec.Email == "" && rec.Phone == "" && rec.Address == "" && rec.Account == "" {
-				return usageError(cmd, "give at least one of --username, --email, --phone, --address, --account: something the person is found by")
+			if err := spec.Findable(); err != nil {
+				return usageError(cmd, "%v", flagError(err))
 			}
+			var s keypad.Subject
 			if pwStdin {
 				if s.PasswordHash, err = m.readPassword(cmd); err != nil {
 					return err
@@ -86,13 +84,10 @@ person by (phone and email are also where codes go); they are normalised as
 				return err
 			}
 			defer closeStore(st, &err)
-			if err := identify(&s, rec, cfg.OTP.Region); err != nil {
-				return usageError(cmd, "%v", err)
-			}
 			if s.ID, err = m.newID(""); err != nil {
 				return err
 			}
-			if err := s.Validate(); err != nil {
+			if err := spec.Apply(&s, cfg.OTP.Region); err != nil {
 				return usageError(cmd, "%v", flagError(err))
 			}
 			s.CreatedAt = m.Now().UTC()
@@ -107,12 +102,12 @@ person by (phone and email are also where codes go); they are normalised as
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&s.Username, "username", "", "sign-in name")
-	f.StringVar(&s.Name, "name", "", "display name")
-	f.StringVar(&rec.Email, "email", "", "email address (a delivery channel for codes)")
-	f.StringVar(&rec.Phone, "phone", "", "phone number, e.g. +14155550123 (a delivery channel for codes)")
-	f.StringVar(&rec.Address, "address", "", `service address, e.g. "123 Main St, Springfield 62701"`)
-	f.StringVar(&rec.Account, "account", "", "account number")
+	f.StringVar(&spec.Username, "username", "", "sign-in name")
+	f.StringVar(&spec.Name, "name", "", "display name")
+	f.StringVar(&spec.Email, "email", "", "email address (a delivery channel for codes)")
+	f.StringVar(&spec.Phone, "phone", "", "phone number, e.g. +14155550123 (a delivery channel for codes)")
+	f.StringVar(&spec.Address, "address", "", `service address, e.g. "123 Main St, Springfield 62701"`)
+	f.StringVar(&spec.Account, "account", "", "account number")
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -203,16 +198,6 @@ func (m *Main) userSetPasswordCommand() *cobra.Command {
 			})
 		},
 	}
-}
-
-// identify is manage.Identify with its errors worded as flags.
-func identify(s *keypad.Subject, rec identifier.Record, region string) error {
-	err := manage.Identify(s, rec, region)
-	var ve *keypad.ValidationError
-	if errors.As(err, &ve) {
-		return fmt.Errorf("--%s: %s", ve.Field, ve.Message)
-	}
-	return err
 }
 
 // readPassword reads one line from standard input, checks it against the
