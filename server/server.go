@@ -29,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keypadauth/keypad/admin"
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/metrics"
 	"github.com/keypadauth/keypad/oauth"
@@ -82,16 +83,18 @@ type Server struct {
 	log *slog.Logger
 	// logBuf buffers the log when the server built its own logger
 	// (logbuffer.go); nil otherwise.
-	logBuf  *logBuffer
-	now     func() time.Time
-	ln      net.Listener
-	issuer  string
-	store   Store
-	keys    *token.Keyring
-	oauth   *oauth.Server
-	metrics *metrics.Metrics
-	handler http.Handler
-	http    *http.Server
+	logBuf *logBuffer
+	now    func() time.Time
+	ln     net.Listener
+	issuer string
+	store  Store
+	keys   *token.Keyring
+	oauth  *oauth.Server
+	// adminAPI serves /admin/v1/ (adminapi.go).
+	adminAPI *admin.API
+	metrics  *metrics.Metrics
+	handler  http.Handler
+	http     *http.Server
 	// adminLn and admin serve /metrics apart from the public listener;
 	// both are nil when metrics are off.
 	adminLn net.Listener
@@ -183,6 +186,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	}
 	var pages *web.Handler
 	if s.oauth, pages, err = s.buildOAuth(tokens, sealer, opts.Rand); err != nil {
+		return nil, err
+	}
+	if s.adminAPI, err = s.buildAdminAPI(opts.Rand); err != nil {
 		return nil, err
 	}
 	mux := s.routes(pages)

@@ -1,0 +1,145 @@
+package admin
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/oauth"
+)
+
+// Prefix is the path every admin API route starts with.
+const Prefix = "/admin/v1/"
+
+// Store is what the admin API reads and writes.
+type Store interface {
+	keypad.ClientStore
+	keypad.SubjectStore
+	keypad.IdPStore
+	keypad.ConditionalStore
+	keypad.IdempotencyStore
+}
+
+// OAuth is what the API asks of the protocol server, *oauth.Server.
+type OAuth interface {
+	// AuthorizeAdmin checks a management request's access token and
+	// answers the RFC 6750 error itself when it fails.
+	AuthorizeAdmin(w http.ResponseWriter, r *http.Request, scope string) (*oauth.AdminCaller, bool)
+	// ForgetClient drops a client from this instance's cache after a
+	// change, so the change holds here at once (other instances hear of
+	// it from the store's change watch).
+	ForgetClient(id string)
+}
+
+// Config is everything the admin API needs, passed in once.
+type Config struct {
+	Store Store
+	OAuth OAuth
+	// Now is the clock (time.Now when nil); Rand the randomness for IDs
+	// and client secrets (crypto/rand when nil).
+	Now  func() time.Time
+	Rand io.Reader
+	// Region is where phone numbers without a country code are read
+	// (otp.region), as the CLI reads them.
+	Region string
+	// Log receives the unexpected errors (slog.Default when nil).
+	Log *slog.Logger
+}
+
+// API serves the admin API.
+type API struct {
+	store  Store
+	oauth  OAuth
+	now    func() time.Time
+	rand   io.Reader
+	region string
+	log    *slog.Logger
+}
+
+// New builds the API from cfg; Store and Auth are required.
+func New(cfg Config) (*API, error) {
+	if cfg.Store == nil || cfg.OAuth == nil {
+		return nil, errors.New("admin: Config needs a Store and an OAuth")
+	}
+	a := &API{store: cfg.Store, oauth: cfg.OAuth, now: cfg.Now, rand: cfg.Rand, region: cfg.Region, log: cfg.Log}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.rand == nil {
+		a.rand = rand.Reader
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	return a, nil
+}
+
+// route is one operation: its method and path (a ServeMux pattern), the
+// scope it needs besides keypad:admin, and whether it honours
+// Idempotency-Key (the creates).
+type route struct {
+	method, path, scope string
+	idempotent          bool
+	handle              func(*API, http.ResponseWriter, *http.Request)
+}
+
+// routes is every operation the API serves; Register mounts them and the
+// tests hold them to openapi.json.
+var routes = []route{
+	{"POST", "/admin/v1/clients", oauth.ScopeClients, true, (*API).createClient},
+	{"GET", "/admin/v1/clients", oauth.ScopeClients, false, (*API).listClients},
+	{"GET", "/admin/v1/clients/{id}", oauth.ScopeClients, false, (*API).getClient},
+	{"PUT", "/admin/v1/clients/{id}", oauth.ScopeClients, false, (*API).updateClient},
+	{"PATCH", "/admin/v1/clients/{id}", oauth.ScopeClients, false, (*API).updateClient},
+	{"DELETE", "/admin/v1/clients/{id}", oauth.ScopeClients, false, (*API).deleteClient},
+	{"POST", "/admin/v1/clients/{id}/secret", oauth.ScopeClients, false, (*API).rotateSecret},
+
+	{"POST", "/admin/v1/people", oauth.ScopeUsers, true, (*API).createPerson},
+	{"GET", "/admin/v1/people", oauth.ScopeUsers, false, (*API).listPeople},
+	{"GET", "/admin/v1/people/{id}", oauth.ScopeUsers, false, (*API).getPerson},
+	{"PUT", "/admin/v1/people/{id}", oauth.ScopeUsers, false, (*API).updatePerson},
+	{"PATCH", "/admin/v1/people/{id}", oauth.ScopeUsers, false, (*API).updatePerson},
+	{"DELETE", "/admin/v1/people/{id}", oauth.ScopeUsers, false, (*API).deletePerson},
+	{"PUT", "/admin/v1/people/{id}/password", oauth.ScopeUsers, false, (*API).setPassword},
+	{"GET", "/admin/v1/people/{id}/channels", oauth.ScopeUsers, false, (*API).listChannels},
+}
+
+// Register mounts every route on mux, and the OpenAPI document at
+// /admin/v1/openapi.json (no token needed: it describes, it holds no
+// data).
+func (a *API) Register(mux *http.ServeMux) {
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+rt.path, a.handler(rt))
+	}
+	mux.HandleFunc("GET "+Prefix+"openapi.json", serveOpenAPI)
+}
+
+// Routes lists every operation as "METHOD path", the OpenAPI document's
+// included.
+func Routes() []string {
+	out := make([]string, 0, len(routes)+1)
+	for _, rt := range routes {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return append(out, "GET "+Prefix+"openapi.json")
+}
+
+// handler authorises a request for rt's scope and serves it.
+func (a *API) handler(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		caller, ok := a.oauth.AuthorizeAdmin(w, r, rt.scope)
+		if !ok {
+			return
+		}
+		if rt.idempotent {
+			a.idempotent(w, r, caller, func(w http.ResponseWriter) { rt.handle(a, w, r) })
+			return
+		}
+		rt.handle(a, w, r)
+	})
+}

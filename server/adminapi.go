@@ -1,0 +1,18 @@
+package server
+
+import (
+	"io"
+
+	"github.com/keypadauth/keypad/admin"
+)
+
+// buildAdminAPI builds the admin API (package admin) on the server's
+// store and oauth's gate for management requests. routes mounts it on
+// the public listener with admin_public; adminServer always mounts it on
+// the admin listener.
+func (s *Server) buildAdminAPI(rnd io.Reader) (*admin.API, error) {
+	return admin.New(admin.Config{
+		Store: s.store, OAuth: s.oauth, Now: s.now, Rand: rnd,
+		Region: s.cfg.OTP.Region, Log: s.log,
+	})
+}
