@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/pgtest"
 	"github.com/keypadauth/keypad/oauth"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -229,8 +230,15 @@ func countClients(t *testing.T, e *env) int {
 
 // TestClientsIdempotency: the same key and body replay the first answer
 // (without the secret, which is never kept); another body is 422.
-func TestClientsIdempotency(t *testing.T) {
-	e := newEnv(t, sqliteDB(t), nil)
+func TestClientsIdempotency(t *testing.T) { testIdempotency(t, sqliteDB(t)) }
+
+// TestClientsIdempotencyPostgres is TestClientsIdempotency on PostgreSQL.
+func TestClientsIdempotencyPostgres(t *testing.T) {
+	testIdempotency(t, pgtest.Schema(t, "keypad_admin"))
+}
+
+func testIdempotency(t *testing.T, db string) {
+	e := newEnv(t, db, nil)
 	tok := e.token("ops", oauth.ScopeClients)
 	body := map[string]any{"name": "Kiosk", "grant_types": []string{"client_credentials"}}
 	first := e.call(tok, "POST", "/admin/v1/clients", body, "Idempotency-Key", "k-1")
@@ -277,6 +285,12 @@ func TestClientsIdempotency(t *testing.T) {
 // exactly one wins, the others get 412.
 func TestClientsConcurrentUpdates(t *testing.T) {
 	testConcurrentUpdates(t, sqliteDB(t))
+}
+
+// TestClientsConcurrentUpdatesPostgres races the writers on PostgreSQL,
+// where they are truly concurrent transactions.
+func TestClientsConcurrentUpdatesPostgres(t *testing.T) {
+	testConcurrentUpdates(t, pgtest.Schema(t, "keypad_admin"))
 }
 
 func testConcurrentUpdates(t *testing.T, db string) {

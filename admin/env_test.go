@@ -105,6 +105,7 @@ func newEnv(t *testing.T, db string, edit func(*config.Config)) *env {
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DB = db
+	cfg.SecretFile = filepath.Join(t.TempDir(), "keypad.secret")
 	cfg.AutoMigrate = true
 	if edit != nil {
 		edit(&cfg)
