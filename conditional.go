@@ -35,6 +35,13 @@ type ConditionalStore interface {
 	// DeleteSubjectIf deletes a subject as DeleteSubject does, if its
 	// UpdatedAt is still read. Returns ErrNotFound or ErrStale.
 	DeleteSubjectIf(ctx context.Context, id string, read time.Time) error
+	// PutScopeIf replaces an existing scope's description if it is still
+	// read (a scope's version is its description). Returns ErrNotFound or
+	// ErrStale.
+	PutScopeIf(ctx context.Context, s *Scope, read string) error
+	// DeleteScopeIf removes a scope if its description is still read.
+	// Returns ErrNotFound or ErrStale.
+	DeleteScopeIf(ctx context.Context, name, read string) error
 }
 
 // NextUpdatedAt is the UpdatedAt of a record written at now whose

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -19,6 +20,10 @@ const Prefix = "/admin/v1/"
 type Store interface {
 	keypad.ClientStore
 	keypad.SubjectStore
+	keypad.ScopeStore
+	keypad.GrantStore
+	keypad.AuditStore
+	keypad.KeyStore
 	keypad.IdPStore
 	keypad.ConditionalStore
 	keypad.IdempotencyStore
@@ -35,10 +40,17 @@ type OAuth interface {
 	ForgetClient(id string)
 }
 
+// Keys rotates the signing keys: the server's *token.Keyring, so that
+// this instance signs with the new keys at once.
+type Keys interface {
+	Rotate(ctx context.Context) error
+}
+
 // Config is everything the admin API needs, passed in once.
 type Config struct {
 	Store Store
 	OAuth OAuth
+	Keys  Keys
 	// Now is the clock (time.Now when nil); Rand the randomness for IDs
 	// and client secrets (crypto/rand when nil).
 	Now  func() time.Time
@@ -54,6 +66,7 @@ type Config struct {
 type API struct {
 	store  Store
 	oauth  OAuth
+	keys   Keys
 	now    func() time.Time
 	rand   io.Reader
 	region string
@@ -62,10 +75,10 @@ type API struct {
 
 // New builds the API from cfg; Store and Auth are required.
 func New(cfg Config) (*API, error) {
-	if cfg.Store == nil || cfg.OAuth == nil {
-		return nil, errors.New("admin: Config needs a Store and an OAuth")
+	if cfg.Store == nil || cfg.OAuth == nil || cfg.Keys == nil {
+		return nil, errors.New("admin: Config needs a Store, an OAuth and Keys")
 	}
-	a := &API{store: cfg.Store, oauth: cfg.OAuth, now: cfg.Now, rand: cfg.Rand, region: cfg.Region, log: cfg.Log}
+	a := &API{store: cfg.Store, oauth: cfg.OAuth, keys: cfg.Keys, now: cfg.Now, rand: cfg.Rand, region: cfg.Region, log: cfg.Log}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -106,6 +119,19 @@ var routes = []route{
 	{"DELETE", "/admin/v1/people/{id}", oauth.ScopeUsers, false, (*API).deletePerson},
 	{"PUT", "/admin/v1/people/{id}/password", oauth.ScopeUsers, false, (*API).setPassword},
 	{"GET", "/admin/v1/people/{id}/channels", oauth.ScopeUsers, false, (*API).listChannels},
+
+	{"GET", "/admin/v1/scopes", oauth.ScopeClients, false, (*API).listScopes},
+	{"GET", "/admin/v1/scopes/{name}", oauth.ScopeClients, false, (*API).getScope},
+	{"PUT", "/admin/v1/scopes/{name}", oauth.ScopeClients, false, (*API).putScope},
+	{"DELETE", "/admin/v1/scopes/{name}", oauth.ScopeClients, false, (*API).deleteScope},
+
+	{"GET", "/admin/v1/grants", oauth.ScopeGrants, false, (*API).listGrants},
+	{"GET", "/admin/v1/grants/{id}", oauth.ScopeGrants, false, (*API).getGrant},
+	{"DELETE", "/admin/v1/grants/{id}", oauth.ScopeGrants, false, (*API).revokeGrant},
+	{"POST", "/admin/v1/tokens/revoke", oauth.ScopeGrants, false, (*API).revokeTokens},
+
+	{"GET", "/admin/v1/keys", oauth.ScopeKeys, false, (*API).listKeys},
+	{"POST", "/admin/v1/keys/rotate", oauth.ScopeKeys, false, (*API).rotateKeys},
 }
 
 // Register mounts every route on mux, and the OpenAPI document at
@@ -136,10 +162,20 @@ func (a *API) handler(rt route) http.Handler {
 		if !ok {
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, caller))
 		if rt.idempotent {
 			a.idempotent(w, r, caller, func(w http.ResponseWriter) { rt.handle(a, w, r) })
 			return
 		}
 		rt.handle(a, w, r)
 	})
+}
+
+// callerKey keys the request's *oauth.AdminCaller in its context.
+type callerKey struct{}
+
+// callerOf is the admin client a request acts for.
+func callerOf(r *http.Request) *oauth.AdminCaller {
+	c, _ := r.Context().Value(callerKey{}).(*oauth.AdminCaller)
+	return c
 }

@@ -16,8 +16,13 @@ import (
 
 // scopeOf is the area scope each route needs, by its path.
 func scopeOf(path string) string {
-	if strings.HasPrefix(path, "/admin/v1/people") {
-		return oauth.ScopeUsers
+	for prefix, scope := range map[string]string{
+		"/admin/v1/people": oauth.ScopeUsers, "/admin/v1/grants": oauth.ScopeGrants, "/admin/v1/tokens": oauth.ScopeGrants,
+		"/admin/v1/keys": oauth.ScopeKeys, "/admin/v1/audit": oauth.ScopeAudit,
+	} {
+		if strings.HasPrefix(path, prefix) {
+			return scope
+		}
 	}
 	return oauth.ScopeClients
 }
@@ -32,6 +37,8 @@ func TestAuthorization(t *testing.T) {
 		oauth.ScopeClients: e.token("clients-admin", oauth.ScopeClients),
 		oauth.ScopeUsers:   e.token("users-admin", oauth.ScopeUsers),
 		oauth.ScopeAudit:   e.token("auditor", oauth.ScopeAudit),
+		oauth.ScopeGrants:  e.token("grants-admin", oauth.ScopeGrants),
+		oauth.ScopeKeys:    e.token("keys-admin", oauth.ScopeKeys),
 		oauth.ScopeAdmin:   e.token("super", oauth.ScopeAdmin),
 	}
 	for _, rt := range admin.Routes() {
@@ -45,11 +52,13 @@ func TestAuthorization(t *testing.T) {
 			if r.status != 401 || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer ") {
 				t.Errorf("no token: %d %v, want 401 with a Bearer challenge", r.status, r.header)
 			}
-			other := oauth.ScopeUsers
-			if scopeOf(path) == oauth.ScopeUsers {
-				other = oauth.ScopeClients
+			others := []string{"none"}
+			for _, s := range oauth.AdminScopes[1:] {
+				if s != scopeOf(path) {
+					others = append(others, s)
+				}
 			}
-			for _, who := range []string{"none", oauth.ScopeAudit, other} {
+			for _, who := range others {
 				r := e.call(toks[who], method, path, nil)
 				if r.status != 403 || !strings.Contains(r.header.Get("WWW-Authenticate"), "insufficient_scope") {
 					t.Errorf("token with %s: %d %v, want 403 insufficient_scope", who, r.status, r.header.Get("WWW-Authenticate"))

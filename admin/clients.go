@@ -43,7 +43,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", Prefix+"clients/"+c.ID)
-	writeResource(w, http.StatusCreated, c.UpdatedAt, resourceOfClient(c, secret))
+	writeResource(w, http.StatusCreated, versionTag(c.UpdatedAt), resourceOfClient(c, secret))
 }
 
 // clientOf is the client a body describes, checked as the CLI checks it.
@@ -84,7 +84,7 @@ func (a *API) getClient(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeResource(w, http.StatusOK, c.UpdatedAt, resourceOfClient(c, ""))
+	writeResource(w, http.StatusOK, versionTag(c.UpdatedAt), resourceOfClient(c, ""))
 }
 
 // findClient reads the client the path names.
@@ -103,7 +103,7 @@ func (a *API) findClient(r *http.Request) (*keypad.Client, error) {
 func (a *API) updateClient(w http.ResponseWriter, r *http.Request) {
 	old, err := a.findClient(r)
 	if err == nil {
-		err = checkIfMatch(r, old.UpdatedAt)
+		err = checkIfMatch(r, versionTag(old.UpdatedAt))
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -139,14 +139,14 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, a.gone(err, "client", old.ID))
 		return
 	}
-	writeResource(w, http.StatusOK, c.UpdatedAt, resourceOfClient(c, ""))
+	writeResource(w, http.StatusOK, versionTag(c.UpdatedAt), resourceOfClient(c, ""))
 }
 
 // deleteClient deletes a client and every token and grant issued to it.
 func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) {
 	old, err := a.findClient(r)
 	if err == nil {
-		err = checkIfMatch(r, old.UpdatedAt)
+		err = checkIfMatch(r, versionTag(old.UpdatedAt))
 	}
 	if err == nil {
 		err = a.gone(a.store.DeleteClientIf(r.Context(), old.ID, old.UpdatedAt), "client", old.ID)
@@ -164,7 +164,7 @@ func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) {
 func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	c, err := a.findClient(r)
 	if err == nil {
-		err = checkIfMatch(r, c.UpdatedAt)
+		err = checkIfMatch(r, versionTag(c.UpdatedAt))
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -188,7 +188,7 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, a.gone(err, "client", c.ID))
 		return
 	}
-	writeResource(w, http.StatusOK, c.UpdatedAt, resourceOfClient(c, secret))
+	writeResource(w, http.StatusOK, versionTag(c.UpdatedAt), resourceOfClient(c, secret))
 }
 
 // gone words a conditional write's ErrNotFound (the resource went

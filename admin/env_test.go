@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -266,4 +267,21 @@ func checkOpenAPI(t *testing.T, router routers.Router, req *http.Request, reqBod
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		t.Errorf("%s %s answered %d, which breaks the OpenAPI document: %v\n%s", req.Method, req.URL.Path, r.status, err, r.body)
 	}
+}
+
+// kidOf is the kid in a JWT's header.
+func kidOf(t *testing.T, jwt string) string {
+	t.Helper()
+	head, _, _ := strings.Cut(jwt, ".")
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		t.Fatalf("JWT header: %v", err)
+	}
+	var h struct {
+		KID string `json:"kid"`
+	}
+	if err := json.Unmarshal(b, &h); err != nil {
+		t.Fatal(err)
+	}
+	return h.KID
 }

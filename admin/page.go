@@ -79,3 +79,11 @@ func window[T, R any](items []T, p page, key func(T) string, view func(T) R) lis
 	}
 	return out
 }
+
+// noQuery refuses query parameters on a list that is not paged.
+func noQuery(r *http.Request) error {
+	for k := range r.URL.Query() {
+		return invalid(k, "is not a parameter of this list: it is answered whole")
+	}
+	return nil
+}

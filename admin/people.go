@@ -39,7 +39,7 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", Prefix+"people/"+s.ID)
-	writeResource(w, http.StatusCreated, s.UpdatedAt, resourceOfPerson(s))
+	writeResource(w, http.StatusCreated, versionTag(s.UpdatedAt), resourceOfPerson(s))
 }
 
 // taken words a person's ErrConflict: the username or external ID is
@@ -115,7 +115,7 @@ func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeResource(w, http.StatusOK, s.UpdatedAt, resourceOfPerson(s))
+	writeResource(w, http.StatusOK, versionTag(s.UpdatedAt), resourceOfPerson(s))
 }
 
 // findPerson reads the person the path names.
@@ -133,7 +133,7 @@ func (a *API) findPerson(r *http.Request) (*keypad.Subject, error) {
 func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 	old, err := a.findPerson(r)
 	if err == nil {
-		err = checkIfMatch(r, old.UpdatedAt)
+		err = checkIfMatch(r, versionTag(old.UpdatedAt))
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -162,14 +162,14 @@ func (a *API) write(w http.ResponseWriter, r *http.Request, s *keypad.Subject, r
 		a.fail(w, r, taken(a.gone(err, "person", s.ID)))
 		return
 	}
-	writeResource(w, http.StatusOK, s.UpdatedAt, resourceOfPerson(s))
+	writeResource(w, http.StatusOK, versionTag(s.UpdatedAt), resourceOfPerson(s))
 }
 
 // deletePerson deletes a person and everything issued for them.
 func (a *API) deletePerson(w http.ResponseWriter, r *http.Request) {
 	old, err := a.findPerson(r)
 	if err == nil {
-		err = checkIfMatch(r, old.UpdatedAt)
+		err = checkIfMatch(r, versionTag(old.UpdatedAt))
 	}
 	if err == nil {
 		err = a.gone(a.store.DeleteSubjectIf(r.Context(), old.ID, old.UpdatedAt), "person", old.ID)
@@ -191,7 +191,7 @@ type passwordBody struct {
 func (a *API) setPassword(w http.ResponseWriter, r *http.Request) {
 	old, err := a.findPerson(r)
 	if err == nil {
-		err = checkIfMatch(r, old.UpdatedAt)
+		err = checkIfMatch(r, versionTag(old.UpdatedAt))
 	}
 	if err != nil {
 		a.fail(w, r, err)

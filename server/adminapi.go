@@ -12,7 +12,7 @@ import (
 // the admin listener.
 func (s *Server) buildAdminAPI(rnd io.Reader) (*admin.API, error) {
 	return admin.New(admin.Config{
-		Store: s.store, OAuth: s.oauth, Now: s.now, Rand: rnd,
+		Store: s.store, OAuth: s.oauth, Keys: s.keys, Now: s.now, Rand: rnd,
 		Region: s.cfg.OTP.Region, Log: s.log,
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
 )
@@ -63,7 +64,7 @@ func (m *Main) grantListCommand() *cobra.Command {
 				return err
 			}
 			if !all {
-				gs = activeGrants(gs)
+				gs = manage.ActiveGrants(gs)
 			}
 			if asJSON {
 				out := make([]grantJSON, 0, len(gs))
@@ -107,16 +108,6 @@ func listGrants(cmd *cobra.Command, st server.Store, subject, client string) ([]
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
 	return gs, nil
-}
-
-func activeGrants(gs []*keypad.Grant) []*keypad.Grant {
-	var out []*keypad.Grant
-	for _, g := range gs {
-		if g.RevokedAt.IsZero() {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // flowName shortens the URN grant types for tables.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
 )
@@ -87,14 +88,10 @@ func (m *Main) printKeys(cmd *cobra.Command, st keypad.KeyStore) error {
 	now := m.Now()
 	out := make([]keyJSON, 0, len(ks))
 	for _, k := range ks {
-		j := keyJSON{KID: k.ID, Algorithm: k.Algorithm, Status: "current", CreatedAt: k.CreatedAt.UTC()}
+		j := keyJSON{KID: k.ID, Algorithm: k.Algorithm, Status: manage.KeyStatus(k, now), CreatedAt: k.CreatedAt.UTC()}
 		if !k.RetiredAt.IsZero() {
 			r := k.RetiredAt.UTC()
 			j.RetiredAt = &r
-			j.Status = "retired (published)"
-			if now.Sub(r) >= config.MaxAccessTTL {
-				j.Status = "retired (expired)"
-			}
 		}
 		out = append(out, j)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/manage"
 	"github.com/spf13/cobra"
 )
 
@@ -65,22 +66,13 @@ the client.`,
 				if err != nil {
 					return err
 				}
-				targets = activeGrants(gs)
+				targets = manage.ActiveGrants(gs)
 			}
-			now := m.Now().UTC()
-			out := revokeJSON{RevokedGrants: []string{}}
-			for _, g := range targets {
-				if err := st.RevokeGrant(cmd.Context(), g.ID, now); err != nil {
-					return fmt.Errorf("revoke grant %s: %w", g.ID, err)
-				}
-				if err := st.AddAuditEvent(cmd.Context(), &keypad.AuditEvent{
-					Time: now, Type: "grant.revoked", ClientID: g.ClientID, Subject: g.Subject,
-					Detail: "grant=" + g.ID + " by=admin",
-				}); err != nil {
-					return fmt.Errorf("record the revocation: %w", err)
-				}
-				out.RevokedGrants = append(out.RevokedGrants, g.ID)
+			revoked, err := manage.RevokeGrants(cmd.Context(), st, targets, m.Now().UTC(), "admin")
+			if err != nil {
+				return err
 			}
+			out := revokeJSON{RevokedGrants: revoked}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), out)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -50,18 +51,49 @@ func versionCond(read *time.Time, args []any) (string, []any) {
 
 // mustAffectIf is mustAffect for a write that may have been conditional:
 // when it matched no row, the row with id in table tells ErrStale (it is
-// there, changed) from ErrNotFound.
-func mustAffectIf(ctx context.Context, tx *sql.Tx, what, table, id string, res sql.Result, err error) error {
+// there, changed) from ErrNotFound. table is "name" or "table key" when
+// its key column is not id.
+func mustAffectIf(ctx context.Context, tx querier, what, table, id string, res sql.Result, err error) error {
 	err = mustAffect(what, res, err)
 	if !errors.Is(err, keypad.ErrNotFound) {
 		return err
 	}
-	var one int
-	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = $1`, id).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("%s: %w", what, keypad.ErrNotFound)
-	case err != nil:
+	key := "id"
+	if t, k, ok := strings.Cut(table, " "); ok {
+		table, key = t, k
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT 1 FROM `+table+` WHERE `+key+` = $1`, id)
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, dbErr(err))
 	}
+	found := rows.Next()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, dbErr(err))
+	}
+	if !found {
+		return fmt.Errorf("%s: %w", what, keypad.ErrNotFound)
+	}
 	return fmt.Errorf("%s: %w", what, keypad.ErrStale)
+}
+
+// PutScopeIf replaces a scope's description if it is still read;
+// ErrNotFound, ErrStale.
+func (s *Store) PutScopeIf(ctx context.Context, sc *keypad.Scope, read string) error {
+	what := fmt.Sprintf("put scope %q", sc.Name)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE scopes SET description = $2 WHERE name = $1 AND description = $3`,
+			sc.Name, sc.Description, read)
+		return mustAffectIf(ctx, tx, what, "scopes name", sc.Name, res, err)
+	})
+}
+
+// DeleteScopeIf removes a scope if its description is still read;
+// ErrNotFound, ErrStale.
+func (s *Store) DeleteScopeIf(ctx context.Context, name, read string) error {
+	what := fmt.Sprintf("delete scope %q", name)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM scopes WHERE name = $1 AND description = $2`, name, read)
+		return mustAffectIf(ctx, tx, what, "scopes name", name, res, err)
+	})
 }
