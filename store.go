@@ -29,6 +29,7 @@ type Store interface {
 	PushedRequestStore
 	ConditionalStore
 	IdempotencyStore
+	AuditQueryStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

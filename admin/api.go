@@ -23,6 +23,7 @@ type Store interface {
 	keypad.ScopeStore
 	keypad.GrantStore
 	keypad.AuditStore
+	keypad.AuditQueryStore
 	keypad.KeyStore
 	keypad.IdPStore
 	keypad.ConditionalStore
@@ -132,6 +133,8 @@ var routes = []route{
 
 	{"GET", "/admin/v1/keys", oauth.ScopeKeys, false, (*API).listKeys},
 	{"POST", "/admin/v1/keys/rotate", oauth.ScopeKeys, false, (*API).rotateKeys},
+
+	{"GET", "/admin/v1/audit", oauth.ScopeAudit, false, (*API).listAudit},
 }
 
 // Register mounts every route on mux, and the OpenAPI document at

@@ -12,3 +12,10 @@ CREATE TABLE idempotency_keys (
     expires_at   BIGINT NOT NULL
 );
 CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+
+-- The admin API pages the audit log newest first by (at, id), and filters
+-- it by type, client and person (keypad.AuditQuery).
+CREATE INDEX audit_events_at_id ON audit_events (at, id);
+CREATE INDEX audit_events_type ON audit_events (type, at);
+CREATE INDEX audit_events_client ON audit_events (client_id, at);
+CREATE INDEX audit_events_subject ON audit_events (subject, at);
