@@ -30,6 +30,7 @@ type Store interface {
 	ConditionalStore
 	IdempotencyStore
 	AuditQueryStore
+	ImportJobStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

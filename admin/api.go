@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/keypadauth/keypad"
@@ -28,6 +29,7 @@ type Store interface {
 	keypad.IdPStore
 	keypad.ConditionalStore
 	keypad.IdempotencyStore
+	keypad.ImportJobStore
 }
 
 // OAuth is what the API asks of the protocol server, *oauth.Server.
@@ -61,6 +63,10 @@ type Config struct {
 	Region string
 	// Log receives the unexpected errors (slog.Default when nil).
 	Log *slog.Logger
+	// SubjectIDKey keys the IDs of imported people, as `keypad user
+	// import` keys them (the server secret's "subject-id" key), so the
+	// API and the CLI import the same file into the same people.
+	SubjectIDKey []byte
 }
 
 // API serves the admin API.
@@ -72,12 +78,22 @@ type API struct {
 	rand   io.Reader
 	region string
 	log    *slog.Logger
+
+	subjectKey []byte
+	// ctx ends with Close, and with it the imports running in the
+	// background (jobs).
+	ctx    context.Context
+	cancel context.CancelFunc
+	jobs   sync.WaitGroup
+	// running maps the ID of each import this instance runs to a channel
+	// closed when it ends.
+	running sync.Map
 }
 
 // New builds the API from cfg; Store and Auth are required.
 func New(cfg Config) (*API, error) {
-	if cfg.Store == nil || cfg.OAuth == nil || cfg.Keys == nil {
-		return nil, errors.New("admin: Config needs a Store, an OAuth and Keys")
+	if cfg.Store == nil || cfg.OAuth == nil || cfg.Keys == nil || len(cfg.SubjectIDKey) == 0 {
+		return nil, errors.New("admin: Config needs a Store, an OAuth, Keys and a SubjectIDKey")
 	}
 	a := &API{store: cfg.Store, oauth: cfg.OAuth, keys: cfg.Keys, now: cfg.Now, rand: cfg.Rand, region: cfg.Region, log: cfg.Log}
 	if a.now == nil {
@@ -89,7 +105,16 @@ func New(cfg Config) (*API, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	a.subjectKey = cfg.SubjectIDKey
+	a.ctx, a.cancel = context.WithCancel(context.Background())
 	return a, nil
+}
+
+// Close stops the imports running in the background, recording them
+// failed, and waits for them: call it before the store closes.
+func (a *API) Close() {
+	a.cancel()
+	a.jobs.Wait()
 }
 
 // route is one operation: its method and path (a ServeMux pattern), the
@@ -135,6 +160,9 @@ var routes = []route{
 	{"POST", "/admin/v1/keys/rotate", oauth.ScopeKeys, false, (*API).rotateKeys},
 
 	{"GET", "/admin/v1/audit", oauth.ScopeAudit, false, (*API).listAudit},
+
+	{"POST", "/admin/v1/imports", oauth.ScopeUsers, false, (*API).createImport},
+	{"GET", "/admin/v1/imports/{id}", oauth.ScopeUsers, false, (*API).getImport},
 }
 
 // Register mounts every route on mux, and the OpenAPI document at

@@ -17,7 +17,7 @@ import (
 // scopeOf is the area scope each route needs, by its path.
 func scopeOf(path string) string {
 	for prefix, scope := range map[string]string{
-		"/admin/v1/people": oauth.ScopeUsers, "/admin/v1/grants": oauth.ScopeGrants, "/admin/v1/tokens": oauth.ScopeGrants,
+		"/admin/v1/people": oauth.ScopeUsers, "/admin/v1/imports": oauth.ScopeUsers, "/admin/v1/grants": oauth.ScopeGrants, "/admin/v1/tokens": oauth.ScopeGrants,
 		"/admin/v1/keys": oauth.ScopeKeys, "/admin/v1/audit": oauth.ScopeAudit,
 	} {
 		if strings.HasPrefix(path, prefix) {

@@ -188,7 +188,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	if s.oauth, pages, err = s.buildOAuth(tokens, sealer, opts.Rand); err != nil {
 		return nil, err
 	}
-	if s.adminAPI, err = s.buildAdminAPI(opts.Rand); err != nil {
+	if s.adminAPI, err = s.buildAdminAPI(opts.Rand, sealer); err != nil {
 		return nil, err
 	}
 	mux := s.routes(pages)
@@ -356,6 +356,9 @@ func (s *Server) Close() error {
 			s.stopJanitor()
 		}
 		s.janitorDone.Wait()
+		if s.adminAPI != nil {
+			s.adminAPI.Close() // its imports record that they stopped
+		}
 		if s.store != nil {
 			s.closeErr = s.store.Close()
 		}

@@ -19,3 +19,21 @@ CREATE INDEX audit_events_at_id ON audit_events (at, id);
 CREATE INDEX audit_events_type ON audit_events (type, at);
 CREATE INDEX audit_events_client ON audit_events (client_id, at);
 CREATE INDEX audit_events_subject ON audit_events (subject, at);
+
+-- Bulk imports sent to the admin API (keypad.ImportJob): their status,
+-- counts and first bad rows (JSON), kept after they end.
+CREATE TABLE import_jobs (
+    id         TEXT NOT NULL PRIMARY KEY,
+    client_id  TEXT NOT NULL,
+    format     TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    rows_read  BIGINT NOT NULL DEFAULT 0,
+    created    BIGINT NOT NULL DEFAULT 0,
+    updated    BIGINT NOT NULL DEFAULT 0,
+    unchanged  BIGINT NOT NULL DEFAULT 0,
+    bad        BIGINT NOT NULL DEFAULT 0,
+    errors     TEXT NOT NULL DEFAULT 'null',
+    error      TEXT NOT NULL DEFAULT '',
+    created_at BIGINT,
+    updated_at BIGINT
+);
