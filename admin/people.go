@@ -152,6 +152,12 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if was := bodyOfPerson(old); in.Email == was.Email && in.Phone == was.Phone && in.Address == was.Address && in.Account == was.Account {
+		// What the person is found by did not change: keep it exactly as
+		// stored (as imported, several of a kind included), rather than
+		// normalised again.
+		s.Identifiers, s.Email, s.Phone = old.Identifiers, old.Email, old.Phone
+	}
 	a.write(w, r, &s, old.UpdatedAt)
 }
 

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -145,6 +146,21 @@ func TestPeople(t *testing.T) {
 		e.call(tok, "PATCH", "/admin/v1/people/"+h.ID, map[string]any{"name": "stale"}, "If-Match", etag).problem(t, 412)
 		etag = r.header.Get("ETag")
 		e.call(tok, "PATCH", "/admin/v1/people/"+h.ID, map[string]any{"username": "omar"}).problem(t, 409)
+	})
+	t.Run("PatchKeepsIdentifiers", func(t *testing.T) {
+		var l personList
+		e.call(tok, "GET", "/admin/v1/people?limit=10", nil).json(t, &l)
+		var omar person
+		for _, p := range l.Items {
+			if p.Username == "omar" {
+				omar = p
+			}
+		}
+		var got person
+		e.call(tok, "PATCH", "/admin/v1/people/"+omar.ID, map[string]any{"name": "Omar"}).json(t, &got)
+		if got.Name != "Omar" || fmt.Sprint(got.Identifiers) != fmt.Sprint(omar.Identifiers) {
+			t.Errorf("after changing the name: %+v, want the identifiers %+v as they were", got, omar.Identifiers)
+		}
 	})
 	t.Run("Put", func(t *testing.T) {
 		r := e.call(tok, "PUT", "/admin/v1/people/"+h.ID, map[string]any{"username": "heather", "disabled": true}, "If-Match", etag)
