@@ -281,7 +281,7 @@ func testIdempotency(t *testing.T, db string) {
 	}
 }
 
-// TestClientsConcurrentUpdates: N writers PATCH with the same ETag;
+// TestClientsConcurrentUpdates: N writers PUT with the same ETag;
 // exactly one wins, the others get 412.
 func TestClientsConcurrentUpdates(t *testing.T) {
 	testConcurrentUpdates(t, sqliteDB(t))
@@ -303,7 +303,8 @@ func testConcurrentUpdates(t *testing.T, db string) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			r := e.call(tok, "PATCH", "/admin/v1/clients/kiosk", map[string]any{"name": fmt.Sprintf("writer %d", i)}, "If-Match", etag)
+			r := e.call(tok, "PUT", "/admin/v1/clients/kiosk", map[string]any{"name": fmt.Sprintf("writer %d", i),
+				"grant_types": []string{"client_credentials"}}, "If-Match", etag)
 			statuses[i] = r.status
 		})
 	}
