@@ -90,7 +90,8 @@ type API struct {
 	running sync.Map
 }
 
-// New builds the API from cfg; Store and Auth are required.
+// New builds the API from cfg; everything but the clock, the randomness,
+// the region and the log is required.
 func New(cfg Config) (*API, error) {
 	if cfg.Store == nil || cfg.OAuth == nil || cfg.Keys == nil || len(cfg.SubjectIDKey) == 0 {
 		return nil, errors.New("admin: Config needs a Store, an OAuth, Keys and a SubjectIDKey")
