@@ -169,4 +169,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 	if r.status != 200 || string(r.body) != string(admin.OpenAPI()) {
 		t.Errorf("GET /admin/v1/openapi.json: %d, want the document", r.status)
 	}
+	if r.header.Get("X-Request-Id") == "" {
+		t.Error("an answer on the admin listener has no X-Request-Id: the middleware is missing")
+	}
 }

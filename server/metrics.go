@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/keypadauth/keypad/admin"
 	"github.com/keypadauth/keypad/config"
 )
 
@@ -30,11 +31,15 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminServer serves GET /metrics and the admin API.
+// adminServer serves GET /metrics and the admin API; the API's requests
+// go through the public listener's middleware (request IDs, access log,
+// metrics, panic recovery), scrapes do not.
 func (s *Server) adminServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	s.adminAPI.Register(mux)
+	api := http.NewServeMux()
+	s.adminAPI.Register(api)
+	mux.Handle(admin.Prefix, &instrument{next: api, log: s.log, metrics: s.metrics, ids: s.handler.(*instrument).ids})
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
