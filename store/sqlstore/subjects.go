@@ -86,21 +86,24 @@ func (s *Store) GetSubjectByExternalID(ctx context.Context, externalID string) (
 // there is none, ErrConflict if the new username or external ID is taken.
 func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 	what := fmt.Sprintf("update subject %q", sub.ID)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
-			password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
-			created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`,
-			sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
-			sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
-			sub.PreferredLanguage, sub.Disabled)
-		if err := mustAffect(what, res, err); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
-		}
-		return indexIdentifiers(ctx, tx, what, sub)
-	})
+	return s.inTx(ctx, func(tx *sql.Tx) error { return writeSubject(ctx, tx, what, sub) })
+}
+
+// writeSubject writes sub over its row and re-indexes its identifiers.
+func writeSubject(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject) error {
+	res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
+		password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
+		created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`,
+		sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
+		sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
+		sub.PreferredLanguage, sub.Disabled)
+	if err := mustAffect(what, res, err); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
+		return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+	}
+	return indexIdentifiers(ctx, tx, what, sub)
 }
 
 // DeleteSubject removes a subject and everything issued for it: grants,
