@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/scim"
 )
 
 // listenAdmin binds the admin listener of metrics_addr, or takes the one
@@ -30,10 +31,15 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminServer serves GET /metrics and nothing else.
-func (s *Server) adminServer() *http.Server {
+// adminServer serves GET /metrics and the management interfaces (SCIM),
+// the latter through the public listener's middleware (request IDs,
+// access log, panic recovery).
+func (s *Server) adminServer(ids *requestIDs) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	if s.scim.admin != nil {
+		mux.Handle(scim.Prefix, &instrument{next: s.scim.admin, log: s.log, metrics: s.metrics, ids: ids})
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,

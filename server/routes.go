@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/scim"
 
 	"github.com/keypadauth/keypad/web"
 )
@@ -24,6 +25,9 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 		m.HandleFunc("GET /readyz", s.readyz)
 	}
 	pages.Register(mux)
+	if s.scim.public != nil {
+		mux.Handle(scim.Prefix, s.scim.public)
+	}
 	mux.Handle("GET /{$}", s.landing())
 	if s.cfg.Dev {
 		s.registerDevOutbox(mux)
