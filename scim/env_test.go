@@ -49,7 +49,7 @@ func onEveryDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, db string, edit func(*config.Config)) *env {
+func newEnv(t *testing.T, db string, edit func(*configT)) *env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
@@ -200,3 +200,6 @@ func itoa(n int) string {
 
 // urlq escapes a query value.
 func urlq(s string) string { return url.QueryEscape(s) }
+
+// configT is the configuration a test may edit.
+type configT = config.Config

@@ -160,9 +160,9 @@ func apply(a scim.ResourceAttributes, s *keypad.Subject, norm identifier.Normali
 func normalise(rec identifier.Record, norm identifier.Normalizer, attr, v string) ([]keypad.Identifier, error) {
 	ids, err := rec.Identifiers(norm)
 	if err != nil {
-		var ve *keypad.ValidationError
-		if errors.As(err, &ve) {
-			return nil, badValue(fmt.Sprintf("%s %q: %s", attr, v, ve.Message))
+		var re *identifier.RowError
+		if errors.As(err, &re) {
+			return nil, badValue(fmt.Sprintf("%s %q: %s", attr, v, re.Reason))
 		}
 		return nil, badValue(fmt.Sprintf("%s %q: %v", attr, v, err))
 	}
