@@ -102,3 +102,14 @@ func TestNotPublicByDefault(t *testing.T) {
 		t.Errorf("public GET /scim/v2/Users: %d, want 404", r.status)
 	}
 }
+
+// TestTooLarge: a body past 1 MiB is refused before it is read.
+func TestTooLarge(t *testing.T) {
+	e := newEnv(t, dbs[0].url(t), nil)
+	u := bjensen()
+	u["name"] = map[string]any{"formatted": strings.Repeat("x", 1<<20)}
+	e.do("POST", "/Users", u).mustError(t, http.StatusRequestEntityTooLarge, "")
+	if _, err := e.srv.Store().GetSubjectByUsername(t.Context(), "bjensen"); err == nil {
+		t.Error("a refused POST created the User")
+	}
+}

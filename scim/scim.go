@@ -118,6 +118,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.auth.AuthorizeAdmin(w, r, oauth.ScopeUsers); !ok {
 		return
 	}
+	if r.ContentLength > maxBody {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"the body is larger than 1 MiB: send one User at a time","status":"413"}`))
+		return
+	}
+	// A body that grows past the cap without announcing its length is
+	// cut there, and its JSON then fails to parse (400 invalidSyntax).
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	path := strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(Prefix, "/v2/"))
 	if path == "/v2/ServiceProviderConfig" {
