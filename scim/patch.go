@@ -92,6 +92,25 @@ func patchPath(a scim.ResourceAttributes, op string, p parser.Path, value any) e
 	if p.ValueExpression != nil {
 		return patchMatching(c, attr, op, p.ValueExpression, sub, value)
 	}
+	if sub != "" && attr.MultiValued() { // emails.value: every value's
+		if len(list(c[name])) == 0 {
+			return scimerrors.ScimError{ScimType: scimerrors.ScimTypeNoTarget, Status: 400,
+				Detail: fmt.Sprintf("the User has no %s to change", name)}
+		}
+		var out []any
+		for _, el := range list(c[name]) {
+			m, _ := el.(map[string]any)
+			m = clone(m)
+			if op == scim.PatchOperationRemove {
+				delete(m, sub)
+			} else {
+				m[sub] = value
+			}
+			out = append(out, m)
+		}
+		c[name] = out
+		return nil
+	}
 	if sub != "" { // name.givenName: one sub-attribute of a complex attribute
 		m, _ := c[name].(map[string]any)
 		if m == nil {

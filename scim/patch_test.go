@@ -85,3 +85,17 @@ func TestPatch(t *testing.T) {
 		}
 	})
 }
+
+// TestPatchEveryValue: a sub-attribute path without a filter
+// (phoneNumbers.value) applies to every value.
+func TestPatchEveryValue(t *testing.T) {
+	e := newEnv(t, dbs[0].url(t), nil)
+	u := bjensen()
+	u["phoneNumbers"] = []any{map[string]any{"value": "(415) 555-0142"}}
+	path := "/Users/" + e.do("POST", "/Users", u).must(t, http.StatusCreated).str("id")
+	r := e.do("PATCH", path, patchOp("replace", "phoneNumbers.value", "+44 20 7946 0018")).must(t, http.StatusOK)
+	if p, _ := r.body["phoneNumbers"].([]any); len(p) != 1 || p[0].(map[string]any)["value"] != "+442079460018" {
+		t.Errorf("phoneNumbers %v, want the one number replaced", r.body["phoneNumbers"])
+	}
+	e.do("PATCH", path, patchOp("replace", "emails.value", "x@example.com")).mustError(t, http.StatusBadRequest, "noTarget")
+}

@@ -50,17 +50,22 @@ type Authorizer interface {
 
 // Config is what the handler is built from.
 type Config struct {
+	// Store holds the people.
 	Store Store
-	Auth  Authorizer
+	// Auth is the admin gate every request passes first.
+	Auth Authorizer
 	// BaseURL is the public URL of Prefix without its trailing slash
 	// (issuer + "/scim/v2"): the base of meta.location.
 	BaseURL string
 	// Normalizer reads identifiers (its DefaultRegion is otp.region, as
 	// for the CLI).
 	Normalizer identifier.Normalizer
-	Now        func() time.Time
-	Rand       io.Reader
-	Log        *slog.Logger
+	// Now is the clock of meta.created and meta.lastModified.
+	Now func() time.Time
+	// Rand makes the IDs of new people.
+	Rand io.Reader
+	// Log receives the failures answered 500.
+	Log *slog.Logger
 	// DocumentationURI is given in ServiceProviderConfig.
 	DocumentationURI string
 }
