@@ -97,3 +97,22 @@ func TestJWTBearerDisabled(t *testing.T) {
 		t.Errorf("error_description %q, want an unknown subject's", desc)
 	}
 }
+
+// TestSAML2BearerDisabled: an IdP's assertion naming a disabled person
+// names nobody; a name that was ambiguous because of them names the other
+// person alone.
+func TestSAML2BearerDisabled(t *testing.T) {
+	signer := sharedSAMLSigners()[0]
+	e := newSAMLEnv(t, keypad.NameIDMapAuto)
+	disableSubject(t, e.st, "sub_bob")
+	r := e.exchange(encodeXML(t, crewjamAssertion(t, signer, e.clk.Now(), "bob@example.com", nil)), "")
+	wantSAMLRefusal(t, r, "names no keypad person")
+	// "alice" is alice's username and bob's external ID.
+	r = e.exchange(encodeXML(t, crewjamAssertion(t, signer, e.clk.Now(), "alice", nil)), "")
+	if r.status != http.StatusOK {
+		t.Fatalf("got %d %s, want alice's token", r.status, r.raw)
+	}
+	if got := verifyWithJWKS(t, e.env, r.body["access_token"].(string))["sub"]; got != "sub_alice" {
+		t.Errorf("sub = %v, want sub_alice", got)
+	}
+}
