@@ -12,6 +12,7 @@ type Store interface {
 	ClientStore
 	ScopeStore
 	SubjectStore
+	SubjectModifier
 	GrantStore
 	TokenStore
 	KeyStore

@@ -234,6 +234,9 @@ func (f *jwtBearerFlow) subject(ctx context.Context, sub string) (*keypad.Subjec
 		if err != nil {
 			return nil, fmt.Errorf("jwt-bearer: look up subject: %w", err)
 		}
+		if s.Disabled {
+			continue // a disabled person is nobody
+		}
 		if found != nil && found.ID != s.ID {
 			return nil, errAmbiguousSubject
 		}

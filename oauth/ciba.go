@@ -450,7 +450,7 @@ func (c *cibaFlow) subjectSession(ctx context.Context, p *cibaParams) (*OTPChall
 		return nil, err
 	}
 	sub, err := c.store.GetSubject(ctx, p.idTokenSub)
-	if errors.Is(err, keypad.ErrNotFound) {
+	if errors.Is(err, keypad.ErrNotFound) || (err == nil && sub.Disabled) {
 		return nil, NewError(CodeUnknownUserID, "the person the id_token_hint names is no longer known here")
 	}
 	if err != nil {

@@ -83,6 +83,9 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 	if err != nil {
 		return nil, fmt.Errorf("otp lookup: %w", err)
 	}
+	// A disabled person is found by nobody: the answer is an unknown
+	// identifier's, decoys and all.
+	subjects = slices.DeleteFunc(subjects, func(s *keypad.Subject) bool { return s.Disabled })
 	// An address with a ZIP is also looked up without it, found or not
 	// (the same store work): a decoy must answer as the street does.
 	var street []*keypad.Subject

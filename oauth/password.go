@@ -147,7 +147,8 @@ type passwordCheckStore interface {
 // account. A stored hash that cannot be read is the server's fault, not
 // the person's: it is logged and answered like a wrong password. A right
 // password under older argon2id parameters is rehashed with the current
-// ones, best effort. Guessing limits are the caller's: they differ per
+// ones, best effort. A disabled person's right password is refused as a
+// wrong one. Guessing limits are the caller's: they differ per
 // entry point (the page has device cookies) and must be charged before
 // this runs.
 func checkPassword(ctx context.Context, st passwordCheckStore, rnd io.Reader, now func() time.Time, log *slog.Logger, username, pw string) (*keypad.Subject, bool, error) {
@@ -155,7 +156,9 @@ func checkPassword(ctx context.Context, st passwordCheckStore, rnd io.Reader, no
 	if err != nil && !errors.Is(err, keypad.ErrNotFound) {
 		return nil, false, fmt.Errorf("look up subject: %w", err)
 	}
-	if sub == nil || sub.PasswordHash == "" {
+	if sub == nil || sub.PasswordHash == "" || sub.Disabled {
+		// A disabled person's password is refused like a wrong one, in
+		// the same time.
 		password.VerifyDummy(pw)
 		return sub, false, nil
 	}

@@ -55,6 +55,13 @@ func (s *Server) refreshGrant(ctx context.Context, req *TokenRequest) (*TokenRes
 	if t.Kind != keypad.KindRefresh || t.ClientID != req.Client.ID {
 		return nil, errRefreshInvalid
 	}
+	// A disabled person's tokens were revoked when they were disabled;
+	// this holds even for one that escaped, and does not burn it.
+	if sub, err := s.store.GetSubject(ctx, t.Subject); err == nil && sub.Disabled {
+		return nil, errRefreshRevoked
+	} else if err != nil && !errors.Is(err, keypad.ErrNotFound) {
+		return nil, fmt.Errorf("refresh: read subject: %w", err)
+	}
 	// A bound refresh token (a public client's, RFC 9449 §5) is good only
 	// with a proof of its key; a wrong key does not burn the token.
 	if t.JKT != "" && (req.DPoP == nil || req.DPoP.JKT != t.JKT) {

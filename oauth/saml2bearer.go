@@ -356,6 +356,9 @@ func (f *samlBearerFlow) subject(ctx context.Context, idp *keypad.IdP, name stri
 			return nil, nil, fmt.Errorf("saml2-bearer: look up subject: %w", err)
 		}
 		for _, s := range subs {
+			if s.Disabled {
+				continue // a disabled person is nobody
+			}
 			if found != nil && found.ID != s.ID {
 				return nil, failed("ambiguous_subject", "the assertion names more than one keypad person (looked up as %s); the IdP must send an identity that names one person, or an administrator changes the IdP's --map", as), nil
 			}

@@ -59,11 +59,13 @@ type authCodeStore interface {
 }
 
 // refreshStore is the refresh token grant's (refresh.go): tokens and
-// their families, and the grant they belong to.
+// their families, the person they are for (a disabled one gets nothing),
+// and the grant they belong to.
 type refreshStore interface {
 	GetToken(ctx context.Context, hash []byte) (*keypad.Token, error)
 	ConsumeToken(ctx context.Context, hash []byte, now time.Time) (*keypad.Token, error)
 	RevokeFamily(ctx context.Context, familyID string, now time.Time) (int, error)
+	GetSubject(ctx context.Context, id string) (*keypad.Subject, error)
 	GetGrant(ctx context.Context, id string) (*keypad.Grant, error)
 	TouchGrant(ctx context.Context, id string, now time.Time) error
 	RevokeGrant(ctx context.Context, id string, now time.Time) error

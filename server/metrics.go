@@ -8,6 +8,7 @@ import (
 
 	"github.com/keypadauth/keypad/admin"
 	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/scim"
 )
 
 // listenAdmin binds the admin listener of metrics_addr, or takes the one
@@ -31,15 +32,19 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminServer serves GET /metrics and the admin API; the API's requests
-// go through the public listener's middleware (request IDs, access log,
-// metrics, panic recovery), scrapes do not.
-func (s *Server) adminServer() *http.Server {
+// adminServer serves GET /metrics and the management interfaces (the
+// admin API and SCIM); their requests go through the public listener's
+// middleware (request IDs, access log, metrics, panic recovery), scrapes
+// do not.
+func (s *Server) adminServer(ids *requestIDs) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	api := http.NewServeMux()
 	s.adminAPI.Register(api)
-	mux.Handle(admin.Prefix, &instrument{next: api, log: s.log, metrics: s.metrics, ids: s.handler.(*instrument).ids})
+	mux.Handle(admin.Prefix, &instrument{next: api, log: s.log, metrics: s.metrics, ids: ids})
+	if s.scim.admin != nil {
+		mux.Handle(scim.Prefix, &instrument{next: s.scim.admin, log: s.log, metrics: s.metrics, ids: ids})
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,

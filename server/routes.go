@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/scim"
 
 	"github.com/keypadauth/keypad/web"
 )
@@ -27,6 +28,9 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 		}
 	}
 	pages.Register(mux)
+	if s.scim.public != nil {
+		mux.Handle(scim.Prefix, s.scim.public)
+	}
 	mux.Handle("GET /{$}", s.landing())
 	if s.cfg.Dev {
 		s.registerDevOutbox(mux)

@@ -99,6 +99,8 @@ type Server struct {
 	// both are nil when metrics are off.
 	adminLn net.Listener
 	admin   *http.Server
+	// scim serves SCIM on the listeners it is on (scim.go).
+	scim scimHandlers
 
 	purgeEvery, refreshEvery time.Duration
 	draining                 atomic.Bool
@@ -191,15 +193,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	if s.adminAPI, err = s.buildAdminAPI(opts.Rand, sealer); err != nil {
 		return nil, err
 	}
+	if s.scim, err = s.buildSCIM(opts.Rand); err != nil {
+		return nil, err
+	}
 	mux := s.routes(pages)
 
 	prefix := make([]byte, 4)
 	if _, err := io.ReadFull(opts.Rand, prefix); err != nil {
 		return nil, fmt.Errorf("read randomness: %w", err)
 	}
+	ids := &requestIDs{prefix: hex.EncodeToString(prefix)}
 	s.handler = &instrument{
 		next: mux, log: s.log, metrics: s.metrics,
-		ids:  &requestIDs{prefix: hex.EncodeToString(prefix)},
+		ids:  ids,
 		hsts: strings.HasPrefix(s.issuer, "https://"),
 	}
 	s.http = &http.Server{
@@ -213,7 +219,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	}
 	DropUnusedConnsOnShutdown(s.http)
 	if s.adminLn != nil {
-		s.admin = s.adminServer()
+		s.admin = s.adminServer(ids)
 	}
 
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

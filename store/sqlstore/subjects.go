@@ -93,21 +93,30 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 // updated_at is still *read; also ErrStale.
 func (s *Store) updateSubject(ctx context.Context, sub *keypad.Subject, read *time.Time) error {
 	what := fmt.Sprintf("update subject %q", sub.ID)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return writeSubjectIf(ctx, tx, what, sub, read) })
+}
+
+// writeSubject writes sub over its row and re-indexes its identifiers.
+func writeSubject(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject) error {
+	return writeSubjectIf(ctx, tx, what, sub, nil)
+}
+
+// writeSubjectIf is writeSubject, when read is set only if the row's
+// updated_at is still *read (ErrStale otherwise).
+func writeSubjectIf(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject, read *time.Time) error {
 	cond, args := versionCond(read, []any{sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
 		sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
 		sub.PreferredLanguage, sub.Disabled})
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
-			password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
-			created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`+cond, args...)
-		if err := mustAffectIf(ctx, tx, what, "subjects", sub.ID, res, err); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
-		}
-		return indexIdentifiers(ctx, tx, what, sub)
-	})
+	res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
+		password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
+		created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`+cond, args...)
+	if err := mustAffectIf(ctx, tx, what, "subjects", sub.ID, res, err); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
+		return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+	}
+	return indexIdentifiers(ctx, tx, what, sub)
 }
 
 // DeleteSubject removes a subject and everything issued for it: grants,

@@ -33,6 +33,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("IdPs", func(t *testing.T) { testIdPs(t, newStore) })
 	t.Run("Subjects", func(t *testing.T) { testSubjects(t, newStore) })
 	t.Run("UpsertSubjects", func(t *testing.T) { testUpsertSubjects(t, newStore) })
+	t.Run("ModifySubject", func(t *testing.T) { testModifySubject(t, newStore) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, newStore) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, newStore) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, newStore) })
