@@ -11,7 +11,7 @@ import (
 
 // ModifySubject reads a subject holding its row, lets fn change it and
 // writes it back, in one transaction; a disabled result also ends
-// everything the subject holds (disableSubject) in that transaction.
+// everything the subject holds (writeSubjectIf) in that transaction.
 func (s *Store) ModifySubject(ctx context.Context, id string, now time.Time, fn func(*keypad.Subject) error) (*keypad.Subject, error) {
 	what := fmt.Sprintf("modify subject %q", id)
 	var out *keypad.Subject
@@ -28,11 +28,6 @@ func (s *Store) ModifySubject(ctx context.Context, id string, now time.Time, fn 
 		}
 		if err := writeSubject(ctx, tx, what, sub); err != nil {
 			return err
-		}
-		if sub.Disabled {
-			if err := disableSubject(ctx, tx, what, id, now); err != nil {
-				return err
-			}
 		}
 		out = sub
 		return nil

@@ -102,7 +102,9 @@ func writeSubject(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subj
 }
 
 // writeSubjectIf is writeSubject, when read is set only if the row's
-// updated_at is still *read (ErrStale otherwise).
+// updated_at is still *read (ErrStale otherwise). Writing a disabled
+// person ends everything they hold (disableSubject) in the same
+// transaction, whichever interface disabled them (SCIM, the admin API).
 func writeSubjectIf(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject, read *time.Time) error {
 	cond, args := versionCond(read, []any{sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
 		sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
@@ -115,6 +117,11 @@ func writeSubjectIf(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Su
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
 		return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+	}
+	if sub.Disabled {
+		if err := disableSubject(ctx, tx, what, sub.ID, sub.UpdatedAt); err != nil {
+			return err
+		}
 	}
 	return indexIdentifiers(ctx, tx, what, sub)
 }
