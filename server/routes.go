@@ -24,7 +24,7 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 		m.HandleFunc("GET /readyz", s.readyz)
 	}
 	pages.Register(mux)
-	mux.Handle("GET /{$}", s.landing())
+	mux.Handle("GET /{$}", s.landing(pages))
 	if s.cfg.Dev {
 		s.registerDevOutbox(mux)
 	}
