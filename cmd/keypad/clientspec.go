@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,8 @@ import (
 // errors can quote them.
 type clientSpec struct {
 	ID, Name, Description string
+	// Descriptions are --description-<tag> and --description-in.
+	Descriptions          keypad.Descriptions
 	GrantTypes            []string
 	Scopes                string
 	RedirectURIs          []string
@@ -66,7 +69,7 @@ type clientSpec struct {
 // update to change only what it is told.
 func specOf(c *keypad.Client) clientSpec {
 	return clientSpec{
-		ID: c.ID, Name: c.Name, Description: c.Description,
+		ID: c.ID, Name: c.Name, Description: c.Description, Descriptions: maps.Clone(c.Descriptions),
 		GrantTypes: slices.Clone(c.GrantTypes), Scopes: keypad.FormatScope(c.Scopes),
 		RedirectURIs: slices.Clone(c.RedirectURIs), Public: c.Public, TokenFormat: string(c.TokenFormat),
 		AccessTTL: ttlSpec(c.AccessTTL), RefreshTTL: ttlSpec(c.RefreshTTL), SigningAlg: c.Options.SigningAlg,
@@ -122,7 +125,9 @@ func (s clientSpec) client() (*keypad.Client, error) {
 		Name:        strings.TrimSpace(s.Name),
 		Description: strings.TrimSpace(s.Description),
 		Public:      s.Public,
-		TokenFormat: keypad.TokenFormat(s.TokenFormat),
+		// An empty map is none, as the store reads it back.
+		Descriptions: noneIfEmpty(maps.Clone(s.Descriptions)),
+		TokenFormat:  keypad.TokenFormat(s.TokenFormat),
 	}
 	if c.Name == "" {
 		return nil, fmt.Errorf("--name is required: a name people recognise on consent pages and in messages")
@@ -258,6 +263,10 @@ func flagOf(field string) string {
 		return "--auth-method"
 	case "jwks":
 		return "--jwks"
+	case "descriptions":
+		return "--description-in"
+	case "preferred_language":
+		return "--language"
 	}
 	return "--" + strings.ReplaceAll(field, "_", "-")
 }
