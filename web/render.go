@@ -46,7 +46,7 @@ type common struct {
 	Base  string // prefix for links: the issuer's path
 	// SignedInAs, when set, shows who is signed in and a sign-out button.
 	SignedInAs string
-	// L speaks the page's language: {{.L.T "key"}} in the templates.
+	// L speaks the page's language: the templates call {{.L.T KEY}}.
 	L *i18n.Localizer
 	// Langs are the language switcher's entries; Here is the page it
 	// returns to.
