@@ -145,7 +145,7 @@ func TestSpanishDeviceFlowAcceptLanguage(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("form.card button.primary")))
 	pageIs(t, ctx, "confirm", "es", "¿Es este el código de su dispositivo?", da.UserCode, "Sí, es el mismo")
 	browsertest.Do(t, ctx, "screenshot confirm", esShot(t, "device-confirm"),
-		chromedp.Click(chromedp.CSS("form.card button.primary")))
+		chromedp.Click(chromedp.CSS("form.card button.primary")), chromedp.WaitVisible(chromedp.ID("username")))
 	pageIs(t, ctx, "sign-in", "es", "Iniciar sesión", "Inicie sesión para conectar su dispositivo a su cuenta.")
 	d.signInSpanish(t, "alice", true)
 	if tok := wait(); !strings.HasPrefix(tok.RefreshToken, "kp_rt_") {
@@ -171,7 +171,8 @@ func TestSpanishDeviceFlowSwitcher(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".lang-current[lang=es]")))
 	// The switcher comes back to the same page, code and all.
 	pageIs(t, ctx, "confirm", "es", "¿Es este el código de su dispositivo?", da.UserCode)
-	browsertest.Do(t, ctx, "confirm", chromedp.Click(chromedp.CSS("form.card button.primary")))
+	browsertest.Do(t, ctx, "confirm", chromedp.Click(chromedp.CSS("form.card button.primary")),
+		chromedp.WaitVisible(chromedp.ID("username")))
 	pageIs(t, ctx, "sign-in", "es", "Iniciar sesión")
 	d.signInSpanish(t, "alice", false)
 	wait()
@@ -185,7 +186,8 @@ func TestSpanishDeviceFlowPreference(t *testing.T) {
 	da, wait := d.startDevice(t)
 	browsertest.Do(t, ctx, "open verification_uri_complete", chromedp.Navigate(da.VerificationURIComplete),
 		chromedp.WaitVisible(chromedp.CSS("form.card button.primary")),
-		chromedp.Click(chromedp.CSS("form.card button.primary")))
+		chromedp.Click(chromedp.CSS("form.card button.primary")),
+		chromedp.WaitVisible(chromedp.ID("username")))
 	pageIs(t, ctx, "sign-in", "en", "Sign in to connect your device")
 	d.signInSpanish(t, "rosa", false)
 	wait()
