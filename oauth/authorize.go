@@ -208,6 +208,11 @@ func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Ser
 	s.setMetadata("code_challenge_methods_supported", []string{PKCES256})
 	s.setMetadata("authorization_response_iss_parameter_supported", true)
 	s.setMetadata("prompt_values_supported", []string{"none", "login", "consent", "select_account"})
+	// Pages that speak several languages say which (OIDC Discovery's
+	// ui_locales_supported); ui_locales itself is passed on to them.
+	if l, ok := pages.(interface{ UILocales() []string }); ok {
+		s.setMetadata("ui_locales_supported", l.UILocales())
+	}
 	s.setMetadata("subject_types_supported", []string{"public"})
 	s.setMetadata("id_token_signing_alg_values_supported", []string{keypad.AlgRS256, keypad.AlgES256})
 	s.setMetadata("claims_supported", claimsSupported)

@@ -224,7 +224,7 @@ func (h *Handler) answerClient(w http.ResponseWriter, r *http.Request, s *keypad
 
 // endAuthorization forgets the request, so the page cannot be replayed.
 func (h *Handler) endAuthorization(r *http.Request, s *keypad.Session) {
-	kv := map[string]string{dataAuthorize: "", dataFresh: "", dataReauth: "", dataReturn: ""}
+	kv := map[string]string{dataAuthorize: "", dataFresh: "", dataReauth: "", dataReturn: "", dataUILocales: ""}
 	if err := h.updateData(r, s, kv); err != nil {
 		h.log.ErrorContext(r.Context(), "web: clear authorize state", "err", err)
 	}

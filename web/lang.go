@@ -64,6 +64,10 @@ func (h *Handler) Localizer(r *http.Request) *i18n.Localizer {
 // Languages are the languages the pages speak.
 func (h *Handler) Languages() *i18n.Bundle { return h.langs }
 
+// UILocales are the tags of the languages the pages speak, for the
+// metadata's ui_locales_supported.
+func (h *Handler) UILocales() []string { return h.langs.Languages() }
+
 // langPrefs are the request's language preferences, strongest first.
 func (h *Handler) langPrefs(r *http.Request) []string {
 	var prefs []string
@@ -76,7 +80,10 @@ func (h *Handler) langPrefs(r *http.Request) []string {
 				prefs = append(prefs, sub.PreferredLanguage)
 			}
 		}
-		prefs = append(prefs, s.Data[dataUILocales])
+		// ui_locales speaks for its request only, while it is pending.
+		if s.Data[dataAuthorize] != "" {
+			prefs = append(prefs, s.Data[dataUILocales])
+		}
 	}
 	return append(prefs, r.Header.Get("Accept-Language"))
 }

@@ -213,6 +213,10 @@ func TestUILocalesOnAuthorize(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)))
 	pageIs(t, ctx, "consent", "es", "¿Permitir que Green Valley Web use su cuenta?", tvScopeTextES, "Elija lo que elija, volverá a")
 
+	if code, body := httpGet(t, d.base+"/.well-known/openid-configuration"); code != 200 || !strings.Contains(body, `"ui_locales_supported":["en","es"]`) {
+		t.Errorf("metadata (%d) lacks ui_locales_supported [en es]:\n%s", code, body)
+	}
+
 	// Without ui_locales the same browser reads English.
 	u = app.AuthCodeURL("st2", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
 	browsertest.Do(t, ctx, "authorize without ui_locales", chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)))
