@@ -81,9 +81,21 @@ func (h *Handler) renderCIBA(w http.ResponseWriter, r *http.Request, tok string,
 	}
 	left := max(v.ExpiresAt.Sub(h.now()), time.Minute)
 	l := h.Localizer(r)
+	scopes := v.Scopes
+	if v.ScopeNames != nil {
+		lines, err := h.scopeLines(r.Context(), l, v.ScopeNames)
+		if err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		scopes = make([]string, len(lines))
+		for i, line := range lines {
+			scopes[i] = line.Text
+		}
+	}
 	h.render(w, r, http.StatusOK, "ciba", cibaData{
 		common:     h.common(r, t("ciba.heading", "Client", v.ClientName), ""),
-		ClientName: v.ClientName, Scopes: v.Scopes, BindingMessage: v.BindingMessage,
+		ClientName: v.ClientName, Scopes: scopes, BindingMessage: v.BindingMessage,
 		RequestedAt: l.Time(v.RequestedAt),
 		ExpiresIn:   l.Minutes(left),
 		Token:       tok,
@@ -108,9 +120,11 @@ func (h *Handler) cibaView(w http.ResponseWriter, r *http.Request, tok string) (
 		h.internalError(w, r, err)
 		return nil, false
 	case v.Status != keypad.CIBAPending || !h.now().Before(v.ExpiresAt):
+		h.speakTo(r, v.Subject)
 		h.message(w, r, http.StatusGone, msgCIBAGone)
 		return nil, false
 	}
+	h.speakTo(r, v.Subject)
 	return v, true
 }
 

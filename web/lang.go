@@ -54,11 +54,21 @@ func (h *Handler) Localizer(r *http.Request) *i18n.Localizer {
 	if memo != nil && memo.l != nil {
 		return memo.l
 	}
-	l := h.langs.Localizer(h.langPrefs(r)...).In(h.cfg.TimeLocation)
+	l := h.langs.Localizer(h.langPrefs(r, "")...).In(h.cfg.TimeLocation)
 	if memo != nil {
 		memo.l = l
 	}
 	return l
+}
+
+// speakTo makes the request's pages speak the language of person (a
+// subject ID) unless the switcher or the signed-in person says another:
+// the CIBA approval page is for one known person, who is often not signed
+// in. It must come before the request's first Localizer.
+func (h *Handler) speakTo(r *http.Request, person string) {
+	if memo, _ := r.Context().Value(langKey{}).(*langMemo); memo != nil && memo.l == nil {
+		memo.l = h.langs.Localizer(h.langPrefs(r, person)...).In(h.cfg.TimeLocation)
+	}
 }
 
 // Languages are the languages the pages speak.
@@ -68,8 +78,9 @@ func (h *Handler) Languages() *i18n.Bundle { return h.langs }
 // metadata's ui_locales_supported.
 func (h *Handler) UILocales() []string { return h.langs.Languages() }
 
-// langPrefs are the request's language preferences, strongest first.
-func (h *Handler) langPrefs(r *http.Request) []string {
+// langPrefs are the request's language preferences, strongest first;
+// person, when not "", is the subject the page is for (speakTo).
+func (h *Handler) langPrefs(r *http.Request, person string) []string {
 	var prefs []string
 	if c, err := r.Cookie(LangCookie); err == nil && h.langs.Has(c.Value) {
 		prefs = append(prefs, c.Value)
@@ -83,6 +94,11 @@ func (h *Handler) langPrefs(r *http.Request) []string {
 		// ui_locales speaks for its request only, while it is pending.
 		if s.Data[dataAuthorize] != "" {
 			prefs = append(prefs, s.Data[dataUILocales])
+		}
+	}
+	if person != "" {
+		if sub, err := h.store.GetSubject(r.Context(), person); err == nil {
+			prefs = append(prefs, sub.PreferredLanguage)
 		}
 	}
 	return append(prefs, r.Header.Get("Accept-Language"))

@@ -222,3 +222,33 @@ func TestUILocalesOnAuthorize(t *testing.T) {
 	browsertest.Do(t, ctx, "authorize without ui_locales", chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)))
 	pageIs(t, ctx, "consent", "en", "Allow Green Valley Web to use your account?")
 }
+
+// TestSpanishCIBAPage: the CIBA approval page a text links to speaks the
+// language of the person the request is for (Heather, who prefers
+// Spanish), even in an English browser where nobody is signed in, with the
+// scope in her words; the switcher still wins.
+func TestSpanishCIBAPage(t *testing.T) {
+	c := newCIBASetup(t, sqliteBackend.env(t))
+	mustRun(t, c.e, "", "user", "update", c.heatherID, "--language", "es")
+	mustRun(t, c.e, "", "scope", "update", usageScope, "--description-es", "leer su historial de consumo de energía (12 meses)")
+	id, link := c.start(t)
+
+	phone := browsertest.Start(t, chromedp.WindowSize(420, 860), chromedp.Flag("accept-lang", "en-US,en"))
+	browsertest.Do(t, phone, "open the link from the text", chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)))
+	pageIs(t, phone, "approval", "es", "¿Aprobar a Living Room TV?", "7391",
+		"leer su historial de consumo de energía (12 meses)", "Pedido a las", "Aprobar", "Rechazar")
+	browsertest.Do(t, phone, "screenshot", esShot(t, "ciba"))
+
+	browsertest.Do(t, phone, "choose English", chromedp.Click(chromedp.CSS(`form.langs button[value="en"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".lang-current[lang=en]")))
+	pageIs(t, phone, "approval", "en", "Approve Living Room TV?", usageText)
+	browsertest.Do(t, phone, "choose Español", chromedp.Click(chromedp.CSS(`form.langs button[value="es"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".lang-current[lang=es]")))
+	browsertest.Do(t, phone, "approve", chromedp.Click(chromedp.CSS(`button[value="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".result h1")))
+	pageIs(t, phone, "approved", "es", "Aprobado", "Living Room TV ya puede continuar")
+	if code, tok := c.poll(t, id); code != 200 || tok["access_token"] == nil {
+		t.Errorf("poll after approval: %d %v", code, tok)
+	}
+}
