@@ -51,6 +51,8 @@ type Client struct {
 	ID          string
 	Name        string
 	Description string
+	// Descriptions are Description in other languages (description.go).
+	Descriptions Descriptions
 	// SecretHash is SecretHash(secret) of a confidential client's secret;
 	// empty for public clients.
 	SecretHash []byte

@@ -28,6 +28,9 @@ func (c *Client) Validate() error {
 	if err := checkText("description", c.Description); err != nil {
 		return err
 	}
+	if err := c.Descriptions.validate("descriptions"); err != nil {
+		return err
+	}
 	if err := c.validateGrants(); err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 type Scope struct {
 	Name        string
 	Description string
+	// Descriptions are Description in other languages (description.go).
+	Descriptions Descriptions
 }
 
 // ScopeStore keeps the scope catalogue.
@@ -54,5 +56,8 @@ func (s *Scope) Validate() error {
 	if strings.TrimSpace(s.Description) == "" {
 		return &ValidationError{Field: "description", Message: "is required: people read it when they consent"}
 	}
-	return checkText("description", s.Description)
+	if err := checkText("description", s.Description); err != nil {
+		return err
+	}
+	return s.Descriptions.validate("descriptions")
 }

@@ -122,6 +122,10 @@ type Config struct {
 	// TimeLocation is it loaded.
 	TimeZone     string
 	TimeLocation *time.Location
+	// LanguagesDir is the operator's directory of page catalogues
+	// (<tag>.json, package i18n): languages to add, or messages of
+	// keypad's own to replace. Empty: keypad's own catalogues only.
+	LanguagesDir string
 
 	// Device, Web, OTP and CIBA configure the device flow, the hosted
 	// pages, the OTP flow and backchannel authentication (flows.go);

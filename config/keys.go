@@ -80,6 +80,8 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setBool(&c.AdminPublic, v) }},
 	{Name: "default_language", Default: "en", Help: "language (BCP 47 tag) of pages, texts and emails when neither the person nor the request names one",
 		set: func(c *Config, v string) error { c.DefaultLanguage = strings.TrimSpace(v); return nil }},
+	{Name: "languages_dir", Help: "directory of extra page catalogues (<tag>.json) that add languages or replace messages (docs/languages.md)",
+		set: func(c *Config, v string) error { c.LanguagesDir = strings.TrimSpace(v); return nil }},
 	{Name: "time_zone", Default: "UTC", Help: "IANA time zone in which pages and messages show times (e.g. America/Los_Angeles)",
 		set: func(c *Config, v string) error { return setTimeZone(c, v) }},
 	{Name: "shutdown_timeout", Default: "30s", Help: "how long a graceful shutdown waits for in-flight requests (1s to 10m)",

@@ -22,7 +22,7 @@ const (
 // Columns are the fields an import row may have, as CSV header names
 // (case-insensitive) or JSON keys. external_id is required: it makes
 // re-running an import update people instead of duplicating them.
-var Columns = []string{"external_id", "username", "name", "email", "phone", "address", "account"}
+var Columns = []string{"external_id", "username", "name", "email", "phone", "address", "account", "preferred_language"}
 
 // maxJSONLine bounds one JSON Lines row; a customer record is a few
 // hundred bytes, so a longer line is a broken file, not a customer.

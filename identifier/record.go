@@ -18,11 +18,14 @@ type Record struct {
 	Phone      string
 	Address    string
 	Account    string
+	// PreferredLanguage is the person's language for pages, texts and
+	// emails (a BCP 47 tag); "" leaves a known person's as it was.
+	PreferredLanguage string
 }
 
 // field returns the field for Columns[i].
 func (r *Record) field(i int) *string {
-	return [...]*string{&r.ExternalID, &r.Username, &r.Name, &r.Email, &r.Phone, &r.Address, &r.Account}[i]
+	return [...]*string{&r.ExternalID, &r.Username, &r.Name, &r.Email, &r.Phone, &r.Address, &r.Account, &r.PreferredLanguage}[i]
 }
 
 // check reports what makes a row unusable before normalisation.
@@ -96,7 +99,7 @@ func (r Record) Subject(n Normalizer) (*keypad.Subject, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &keypad.Subject{ExternalID: r.ExternalID, Username: r.Username, Name: r.Name}
+	s := &keypad.Subject{ExternalID: r.ExternalID, Username: r.Username, Name: r.Name, PreferredLanguage: r.PreferredLanguage}
 	s.SetIdentifiers(ids)
 	return s, nil
 }

@@ -2,6 +2,7 @@ package manage
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,8 @@ import (
 // that errors can quote them.
 type ClientSpec struct {
 	ID, Name, Description string
+	// Descriptions are Description in other languages, by BCP 47 tag.
+	Descriptions          keypad.Descriptions
 	GrantTypes            []string
 	Scopes                string
 	RedirectURIs          []string
@@ -62,7 +65,7 @@ type ClientSpec struct {
 // an update to change only what it is told.
 func SpecOf(c *keypad.Client) ClientSpec {
 	return ClientSpec{
-		ID: c.ID, Name: c.Name, Description: c.Description,
+		ID: c.ID, Name: c.Name, Description: c.Description, Descriptions: maps.Clone(c.Descriptions),
 		GrantTypes: slices.Clone(c.GrantTypes), Scopes: keypad.FormatScope(c.Scopes),
 		RedirectURIs: slices.Clone(c.RedirectURIs), Public: c.Public, TokenFormat: string(c.TokenFormat),
 		AccessTTL: TTLSpec(c.AccessTTL), RefreshTTL: TTLSpec(c.RefreshTTL), SigningAlg: c.Options.SigningAlg,
@@ -120,6 +123,10 @@ func (s ClientSpec) Client() (*keypad.Client, error) {
 		Description: strings.TrimSpace(s.Description),
 		Public:      s.Public,
 		TokenFormat: keypad.TokenFormat(s.TokenFormat),
+	}
+	if len(s.Descriptions) > 0 {
+		// An empty map is none, as the store reads it back.
+		c.Descriptions = maps.Clone(s.Descriptions)
 	}
 	if c.Name == "" {
 		return nil, fieldErr("name", "{name} is required: a name people recognise on consent pages and in messages")

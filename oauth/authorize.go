@@ -132,6 +132,11 @@ type AuthorizationRequest struct {
 	// MaxAge is the OIDC max_age in seconds, or -1 when not given.
 	MaxAge     int64     `json:"max_age"`
 	ReceivedAt time.Time `json:"received_at"`
+	// UILocales is OIDC's ui_locales (Core §3.1.2.1): the person's
+	// languages for the pages, space-separated BCP 47 tags, best first.
+	// The pages use the first they speak; the others are ignored, never
+	// an error.
+	UILocales string `json:"ui_locales,omitempty"`
 }
 
 // HasPrompt reports whether the request carries prompt value p.
@@ -203,6 +208,11 @@ func (s *Server) installAuthorizationCode(cfg AuthCodeConfig, newPages func(*Ser
 	s.setMetadata("code_challenge_methods_supported", []string{PKCES256})
 	s.setMetadata("authorization_response_iss_parameter_supported", true)
 	s.setMetadata("prompt_values_supported", []string{"none", "login", "consent", "select_account"})
+	// Pages that speak several languages say which (OIDC Discovery's
+	// ui_locales_supported); ui_locales itself is passed on to them.
+	if l, ok := pages.(interface{ UILocales() []string }); ok {
+		s.setMetadata("ui_locales_supported", l.UILocales())
+	}
 	s.setMetadata("subject_types_supported", []string{"public"})
 	s.setMetadata("id_token_signing_alg_values_supported", []string{keypad.AlgRS256, keypad.AlgES256})
 	s.setMetadata("claims_supported", claimsSupported)
@@ -346,6 +356,9 @@ func (f *authCodeFlow) parseRest(client *keypad.Client, v url.Values) (*Authoriz
 	req := &AuthorizationRequest{Scopes: scopes, Nonce: v.Get("nonce"), MaxAge: -1}
 	if len(req.Nonce) > maxParamLen {
 		return nil, InvalidRequest("nonce is longer than %d characters", maxParamLen)
+	}
+	if req.UILocales = v.Get("ui_locales"); len(req.UILocales) > maxParamLen {
+		return nil, InvalidRequest("ui_locales is longer than %d characters", maxParamLen)
 	}
 
 	challenge := v.Get("code_challenge")

@@ -31,8 +31,11 @@ var ErrCIBASignInRequired = errors.New("oauth: sign in as the person this reques
 // CIBAView is what the approval page shows.
 type CIBAView struct {
 	ClientID, ClientName string
-	// Scopes are the catalogue's words for what the client asks.
+	// Scopes are the catalogue's words for what the client asks;
+	// ScopeNames are the scopes themselves, for pages that put them in
+	// the person's language.
 	Scopes         []string
+	ScopeNames     []string
 	BindingMessage string
 	RequestedAt    time.Time
 	ExpiresAt      time.Time
@@ -64,7 +67,8 @@ func (s *Server) CIBARequest(ctx context.Context, linkToken string) (*CIBAView, 
 	if err != nil {
 		return nil, fmt.Errorf("ciba: read client: %w", err)
 	}
-	words, err := c.otp.scopeWords(ctx, withoutOpenID(r.Scopes))
+	names := withoutOpenID(r.Scopes)
+	words, err := c.otp.scopeWords(ctx, names)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +77,7 @@ func (s *Server) CIBARequest(ctx context.Context, linkToken string) (*CIBAView, 
 		name = client.ID
 	}
 	v := &CIBAView{
-		ClientID: client.ID, ClientName: name, Scopes: words, BindingMessage: r.BindingMessage,
+		ClientID: client.ID, ClientName: name, Scopes: words, ScopeNames: names, BindingMessage: r.BindingMessage,
 		RequestedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Status: r.Status,
 		RequireSignIn: client.Options.CIBA.RequireSignIn, Subject: r.Subject,
 		RequireBindingCode: client.Options.CIBA.RequireBindingCode,

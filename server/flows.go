@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/i18n"
 	"github.com/keypadauth/keypad/notify"
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/ratelimit"
@@ -27,6 +28,7 @@ func WebConfig(cfg config.Config, issuer string) web.Config {
 		UserCode:       cfg.Device.UserCode(),
 		ClientIPHeader: cfg.Web.ClientIPHeader,
 		TrustedOrigins: cfg.Web.TrustedOrigins,
+		TimeLocation:   cfg.TimeLocation,
 	}
 }
 
@@ -42,6 +44,13 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 	// Device user codes are stored as an HMAC under this key; the device
 	// endpoint and the code-entry page must share it.
 	userCodeKey := sealer.DeriveKey("device-user-code")
+	langs, err := i18n.Load(cfg.DefaultLanguage, cfg.LanguagesDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("languages (default_language, languages_dir): %w", err)
+	}
+	for _, p := range langs.Check() {
+		s.log.Warn("languages_dir: a catalogue is incomplete; the default language fills in", "problem", p)
+	}
 	dcfg := cfg.DeviceFlow(s.issuer)
 	dcfg.UserCodeKey = userCodeKey
 	// One limiter serves the pages' code entry and sign-in and the
@@ -79,6 +88,7 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 				UserCodeKey: userCodeKey,
 				// Every instance must accept the device cookies the others set.
 				DeviceKey: sealer.DeriveKey("login-device"),
+				Languages: langs,
 			})
 			if err != nil {
 				return nil, fmt.Errorf("hosted pages (web.*): %w", err)

@@ -31,7 +31,7 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 	if s.scim.public != nil {
 		mux.Handle(scim.Prefix, s.scim.public)
 	}
-	mux.Handle("GET /{$}", s.landing())
+	mux.Handle("GET /{$}", s.landing(pages))
 	if s.cfg.Dev {
 		s.registerDevOutbox(mux)
 	}

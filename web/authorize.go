@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/i18n"
 	"github.com/keypadauth/keypad/oauth"
 )
 
@@ -48,11 +49,8 @@ const (
 
 var msgAuthorizeGone = msg{
 	Kind:    "error",
-	Heading: "This sign-in has ended",
-	Lines: []string{
-		"It took too long, or was finished in another window. Nothing was shared.",
-		"Go back to the app or website you came from and start signing in again.",
-	},
+	Heading: t("authorize.gone.heading"),
+	Lines:   []text{t("authorize.gone.line1"), t("authorize.gone.line2")},
 }
 
 // StartAuthorization takes over a validated authorization request (it
@@ -87,7 +85,8 @@ func (h *Handler) StartAuthorization(w http.ResponseWriter, r *http.Request, req
 	}
 	// The device flow's pending request gives way: /consent serves one
 	// request at a time.
-	kv := map[string]string{dataAuthorize: string(raw), dataDevice: "", dataFresh: "", dataReauth: "", dataReturn: ""}
+	kv := map[string]string{dataAuthorize: string(raw), dataDevice: "", dataFresh: "", dataReauth: "", dataReturn: "",
+		dataUILocales: req.UILocales}
 	if err := h.updateData(r, s, kv); err != nil {
 		h.internalError(w, r, err)
 		return
@@ -112,11 +111,12 @@ func (h *Handler) AuthorizationErrorPage(w http.ResponseWriter, r *http.Request,
 	}
 	h.message(w, r, status, msg{
 		Kind:    "error",
-		Heading: "This sign-in link is not valid",
-		Lines: []string{
-			"The app or website that sent you here asked for something we cannot do, so you cannot sign in to it this way. Nothing was shared.",
-			"Go back and try again; if it keeps happening, tell the people who run it.",
-			"Details for them: " + e.Code + ": " + e.Description,
+		Heading: t("authorize.invalid.heading"),
+		Lines: []text{
+			t("authorize.invalid.line1"),
+			t("authorize.invalid.line2"),
+			// The details are for developers, in the wire's language.
+			t("authorize.invalid.details", "Details", e.Code+": "+e.Description),
 		},
 	})
 }
@@ -224,7 +224,7 @@ func (h *Handler) answerClient(w http.ResponseWriter, r *http.Request, s *keypad
 
 // endAuthorization forgets the request, so the page cannot be replayed.
 func (h *Handler) endAuthorization(r *http.Request, s *keypad.Session) {
-	kv := map[string]string{dataAuthorize: "", dataFresh: "", dataReauth: "", dataReturn: ""}
+	kv := map[string]string{dataAuthorize: "", dataFresh: "", dataReauth: "", dataReturn: "", dataUILocales: ""}
 	if err := h.updateData(r, s, kv); err != nil {
 		h.log.ErrorContext(r.Context(), "web: clear authorize state", "err", err)
 	}
@@ -259,7 +259,8 @@ func (h *Handler) authorizeConsent(w http.ResponseWriter, r *http.Request) bool 
 		h.internalError(w, r, fmt.Errorf("load client: %w", err))
 		return true
 	}
-	lines, err := h.scopeLines(r.Context(), req.Scopes)
+	l := h.Localizer(r)
+	lines, err := h.scopeLines(r.Context(), l, req.Scopes)
 	if err != nil {
 		h.internalError(w, r, err)
 		return true
@@ -270,9 +271,9 @@ func (h *Handler) authorizeConsent(w http.ResponseWriter, r *http.Request) bool 
 	}
 	h.allowRedirect(w, s)
 	h.render(w, r, http.StatusOK, "consent", consentData{
-		common:            h.common("Allow "+clientName(c)+"?", h.subjectName(r, s.Subject)),
+		common:            h.common(r, t("consent.heading", "Client", clientName(c)), h.subjectName(r, s.Subject)),
 		ClientName:        clientName(c),
-		ClientDescription: c.Description,
+		ClientDescription: c.DescriptionIn(l.Tag()),
 		Scopes:            lines,
 		ForApp:            true,
 		ReturnTo:          host,
@@ -298,22 +299,23 @@ func (h *Handler) authorizeConsentSubmit(w http.ResponseWriter, r *http.Request,
 	}
 }
 
-// scopeLines puts scopes in words: the catalogue's, or keypad's own for
-// the OpenID Connect scopes, or else the bare name.
-func (h *Handler) scopeLines(ctx context.Context, names []string) ([]scopeLine, error) {
+// scopeLines puts scopes in words, in l's language where the scope has
+// them: the scope catalogue's, or keypad's own for the OpenID Connect
+// scopes, or else the bare name.
+func (h *Handler) scopeLines(ctx context.Context, l *i18n.Localizer, names []string) ([]scopeLine, error) {
 	lines := make([]scopeLine, 0, len(names))
 	for _, name := range names {
 		line := scopeLine{Text: name}
 		sc, err := h.store.GetScope(ctx, name)
 		switch {
-		case err == nil && sc.Description != "":
-			line = scopeLine{Text: sc.Description, Name: name}
+		case err == nil && sc.DescriptionIn(l.Tag()) != "":
+			line = scopeLine{Text: sc.DescriptionIn(l.Tag()), Name: name}
 		case err != nil && !errors.Is(err, keypad.ErrNotFound):
 			return nil, fmt.Errorf("load scope: %w", err)
 		default:
 			for _, o := range oauth.OIDCScopes {
 				if o.Name == name {
-					line = scopeLine{Text: o.Description, Name: name}
+					line = scopeLine{Text: l.T("scope.oidc." + name), Name: name}
 				}
 			}
 		}

@@ -47,24 +47,18 @@ type cibaData struct {
 var (
 	msgCIBAGone = msg{
 		Kind:    "error",
-		Heading: "This request has expired or was already answered",
-		Lines: []string{
-			"Nothing more can be done with this link. If you still want to go ahead, start again where you were asked, and use the new message you receive.",
-		},
+		Heading: t("device.gone.heading"),
+		Lines:   []text{t("ciba.gone.line")},
 	}
 	msgCIBACodeWrong = msg{
 		Kind:    "error",
-		Heading: "The code did not match",
-		Lines: []string{
-			"The code you typed is not the one shown where you were asked, so the request was denied to keep your account safe. If it was you, start again there and type the new code it shows.",
-		},
+		Heading: t("ciba.wrong.heading"),
+		Lines:   []text{t("ciba.wrong.line")},
 	}
 	msgCIBAInvalid = msg{
 		Kind:    "error",
-		Heading: "This link is not valid",
-		Lines: []string{
-			"Check that you opened the whole link from your message. If you did not ask for anything, you need to do nothing.",
-		},
+		Heading: t("ciba.invalid.heading"),
+		Lines:   []text{t("ciba.invalid.line")},
 	}
 )
 
@@ -86,11 +80,24 @@ func (h *Handler) renderCIBA(w http.ResponseWriter, r *http.Request, tok string,
 		return
 	}
 	left := max(v.ExpiresAt.Sub(h.now()), time.Minute)
+	l := h.Localizer(r)
+	scopes := v.Scopes
+	if v.ScopeNames != nil {
+		lines, err := h.scopeLines(r.Context(), l, v.ScopeNames)
+		if err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		scopes = make([]string, len(lines))
+		for i, line := range lines {
+			scopes[i] = line.Text
+		}
+	}
 	h.render(w, r, http.StatusOK, "ciba", cibaData{
-		common:     h.common("Approve "+v.ClientName+"?", ""),
-		ClientName: v.ClientName, Scopes: v.Scopes, BindingMessage: v.BindingMessage,
-		RequestedAt: v.RequestedAt.UTC().Format("15:04 MST"),
-		ExpiresIn:   minutes(left),
+		common:     h.common(r, t("ciba.heading", "Client", v.ClientName), ""),
+		ClientName: v.ClientName, Scopes: scopes, BindingMessage: v.BindingMessage,
+		RequestedAt: l.Time(v.RequestedAt),
+		ExpiresIn:   l.Minutes(left),
 		Token:       tok,
 		NeedSignIn:  v.RequireSignIn && signedIn != v.Subject,
 		NeedCode:    v.RequireBindingCode, CodeMissing: codeMissing,
@@ -113,9 +120,11 @@ func (h *Handler) cibaView(w http.ResponseWriter, r *http.Request, tok string) (
 		h.internalError(w, r, err)
 		return nil, false
 	case v.Status != keypad.CIBAPending || !h.now().Before(v.ExpiresAt):
+		h.speakTo(r, v.Subject)
 		h.message(w, r, http.StatusGone, msgCIBAGone)
 		return nil, false
 	}
+	h.speakTo(r, v.Subject)
 	return v, true
 }
 
@@ -159,9 +168,9 @@ func (h *Handler) cibaSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
-	m := msg{Kind: "ok", Heading: "Approved", Lines: []string{v.ClientName + " can continue now. You can close this page."}}
+	m := msg{Kind: "ok", Heading: t("ciba.approved.heading"), Lines: []text{t("ciba.approved.line", "Client", v.ClientName)}}
 	if !approve {
-		m = msg{Kind: "info", Heading: "Request denied", Lines: []string{v.ClientName + " did not get access to your account. You can close this page."}}
+		m = msg{Kind: "info", Heading: t("done.denied.heading"), Lines: []text{t("ciba.denied.line", "Client", v.ClientName)}}
 	}
 	h.message(w, r, http.StatusOK, m)
 }

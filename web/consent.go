@@ -149,27 +149,20 @@ func (h *Handler) consentForm(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	lines := make([]scopeLine, 0, len(st.device.Scopes))
-	for _, name := range st.device.Scopes {
-		line := scopeLine{Text: name}
-		sc, err := h.store.GetScope(r.Context(), name)
-		switch {
-		case err == nil && sc.Description != "":
-			line = scopeLine{Text: sc.Description, Name: name}
-		case err != nil && !errors.Is(err, keypad.ErrNotFound):
-			h.internalError(w, r, fmt.Errorf("load scope: %w", err))
-			return
-		}
-		lines = append(lines, line)
+	l := h.Localizer(r)
+	lines, err := h.scopeLines(r.Context(), l, st.device.Scopes)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
 	}
 	now := h.now()
 	h.render(w, r, http.StatusOK, "consent", consentData{
-		common:            h.common("Allow "+clientName(st.client)+"?", h.subjectName(r, st.sess.Subject)),
+		common:            h.common(r, t("consent.heading", "Client", clientName(st.client)), h.subjectName(r, st.sess.Subject)),
 		ClientName:        clientName(st.client),
-		ClientDescription: st.client.Description,
+		ClientDescription: st.client.DescriptionIn(l.Tag()),
 		Scopes:            lines,
-		RequestedAt:       st.device.CreatedAt.UTC().Format("15:04 MST"),
-		ExpiresIn:         minutes(st.device.ExpiresAt.Sub(now)),
+		RequestedAt:       l.Time(st.device.CreatedAt),
+		ExpiresIn:         l.Minutes(st.device.ExpiresAt.Sub(now)),
 		Request:           consentRef(st.sess),
 	})
 }
@@ -229,12 +222,12 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	h.metrics.Event("device", event)
 	h.audit(r, "device."+event, st.device.ClientID, st.sess.Subject, "")
-	title := "You can return to your device"
+	title := t("done.approved.heading")
 	if grant == nil {
-		title = "Request denied"
+		title = t("done.denied.heading")
 	}
 	h.render(w, r, http.StatusOK, "done", doneData{
-		common:     h.common(title, h.subjectName(r, st.sess.Subject)),
+		common:     h.common(r, title, h.subjectName(r, st.sess.Subject)),
 		Approved:   grant != nil,
 		ClientName: clientName(st.client),
 	})

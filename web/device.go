@@ -16,10 +16,12 @@ import (
 type deviceEnterData struct {
 	common
 	// Error, when set, says why the last code was refused and what to do.
-	Error      *msg
+	Error      *shownMsg
 	CodeLength int
 	CodeKind   string // "letters", "digits" or "characters"
-	Example    string
+	// HintKey is the catalogue key of the hint for CodeKind.
+	HintKey string
+	Example string
 }
 
 type deviceConfirmData struct {
@@ -41,28 +43,30 @@ func (h *Handler) deviceEnter(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			display := h.cfg.UserCode.Format(code)
 			h.render(w, r, http.StatusOK, "device-confirm", deviceConfirmData{
-				common: h.common("Is this the code on your device?", signed),
+				common: h.common(r, t("device.confirm.heading"), signed),
 				Code:   display,
 				QRSrc:  h.url(oauth.PathDeviceVerification + "/qr?format=svg&user_code=" + url.QueryEscape(display)),
 			})
 			return
 		}
-		h.render(w, r, http.StatusBadRequest, "device-enter", h.enterData(signed, &msgInvalidLink))
+		h.render(w, r, http.StatusBadRequest, "device-enter", h.enterData(r, signed, &msgInvalidLink))
 		return
 	}
-	h.render(w, r, http.StatusOK, "device-enter", h.enterData(signed, nil))
+	h.render(w, r, http.StatusOK, "device-enter", h.enterData(r, signed, nil))
 }
 
-func (h *Handler) enterData(signed string, errMsg *msg) deviceEnterData {
-	title := "Connect a device"
+func (h *Handler) enterData(r *http.Request, signed string, errMsg *msg) deviceEnterData {
+	title := t("device.enter.heading")
 	if errMsg != nil {
 		title = errMsg.Heading
 	}
+	kind := codeKind(h.cfg.UserCode.Charset)
 	return deviceEnterData{
-		common:     h.common(title, signed),
-		Error:      errMsg,
+		common:     h.common(r, title, signed),
+		Error:      errMsg.in(h.Localizer(r)),
 		CodeLength: h.cfg.UserCode.Length,
-		CodeKind:   codeKind(h.cfg.UserCode.Charset),
+		CodeKind:   kind,
+		HintKey:    "device.enter.hint." + kind,
 		Example:    exampleCode(h.cfg.UserCode.Charset, h.cfg.UserCode.Length, h.cfg.UserCode.Format),
 	}
 }
@@ -187,7 +191,7 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) codeRejected(w http.ResponseWriter, r *http.Request, clientID, reason string) {
 	h.audit(r, "device.code_rejected", clientID, "", reason)
 	h.metrics.Event("device", "code_rejected")
-	h.render(w, r, http.StatusBadRequest, "device-enter", h.enterData(h.signedInName(r), &msgInvalidCode))
+	h.render(w, r, http.StatusBadRequest, "device-enter", h.enterData(r, h.signedInName(r), &msgInvalidCode))
 }
 
 // rateLimited records a refused entry and tells the person how long to

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/i18n"
 	"github.com/keypadauth/keypad/oauth"
 )
 
@@ -18,7 +19,7 @@ import (
 
 type devicesData struct {
 	common
-	Notice string
+	Notice string // in the page's language
 	Grants []grantLine
 }
 
@@ -32,15 +33,17 @@ type grantLine struct {
 	Scopes     []scopeLine
 }
 
-// dataNotice carries a one-time notice to the next page view.
+// dataNotice carries a one-time notice to the next page view: the name
+// of the device or app just revoked (the words are the catalogue's,
+// in the language the next page speaks).
 const dataNotice = "notice"
 
-// flowWords says how a grant came about, in words.
+// flowWords says how a grant came about: the catalogue keys.
 var flowWords = map[string]string{
-	keypad.GrantAuthorizationCode: "Signed in through the website or app",
-	keypad.GrantDeviceCode:        "Connected with a code on its screen",
-	keypad.GrantOTP:               "Connected with a code we sent you",
-	keypad.GrantPassword:          "Signed in with your password in the app",
+	keypad.GrantAuthorizationCode: "devices.how.authcode",
+	keypad.GrantDeviceCode:        "devices.how.device",
+	keypad.GrantOTP:               "devices.how.otp",
+	keypad.GrantPassword:          "devices.how.password",
 }
 
 // devicesPage serves GET /account/devices.
@@ -54,6 +57,7 @@ func (h *Handler) devicesPage(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, fmt.Errorf("list grants: %w", err))
 		return
 	}
+	l := h.Localizer(r)
 	clients := map[string]*keypad.Client{}
 	var lines []grantLine
 	for _, g := range grants {
@@ -72,28 +76,32 @@ func (h *Handler) devicesPage(w http.ResponseWriter, r *http.Request) {
 			}
 			clients[g.ClientID] = c
 		}
-		scopes, err := h.scopeLines(r.Context(), g.Scopes)
+		scopes, err := h.scopeLines(r.Context(), l, g.Scopes)
 		if err != nil {
 			h.internalError(w, r, err)
 			return
 		}
 		line := grantLine{
-			ID: g.ID, Name: clientName(c), Connected: day(g.CreatedAt),
-			LastUsed: day(g.LastUsedAt), How: flowWords[g.Flow], Scopes: scopes,
+			ID: g.ID, Name: clientName(c), Connected: day(l, g.CreatedAt),
+			LastUsed: day(l, g.LastUsedAt), Scopes: scopes,
+		}
+		if key := flowWords[g.Flow]; key != "" {
+			line.How = l.T(key)
 		}
 		if g.DeviceName != "" {
 			line.Name, line.ClientName = g.DeviceName, clientName(c)
 		}
 		lines = append(lines, line)
 	}
-	notice := s.Data[dataNotice]
-	if notice != "" {
+	notice := ""
+	if name := s.Data[dataNotice]; name != "" {
+		notice = l.T("devices.revoked", "Name", name)
 		if err := h.updateData(r, s, map[string]string{dataNotice: ""}); err != nil {
 			h.log.ErrorContext(r.Context(), "web: clear notice", "err", err)
 		}
 	}
 	h.render(w, r, http.StatusOK, "devices", devicesData{
-		common: h.common("Your devices and apps", h.subjectName(r, s.Subject)),
+		common: h.common(r, t("devices.heading"), h.subjectName(r, s.Subject)),
 		Notice: notice,
 		Grants: lines,
 	})
@@ -127,7 +135,7 @@ func (h *Handler) devicesSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	h.audit(r, "grant.revoked", g.ClientID, s.Subject, "grant="+g.ID+" by=owner")
 	h.metrics.Event("grant", "revoked")
-	if err := h.updateData(r, s, map[string]string{dataNotice: name + " can no longer use your account."}); err != nil {
+	if err := h.updateData(r, s, map[string]string{dataNotice: name}); err != nil {
 		h.log.ErrorContext(ctx, "web: set notice", "err", err)
 	}
 	http.Redirect(w, r, h.url("/account/devices"), http.StatusSeeOther)
@@ -158,17 +166,18 @@ func (h *Handler) signedInFor(w http.ResponseWriter, r *http.Request) *keypad.Se
 	return nil
 }
 
-// day shows when something happened, to the minute, in UTC.
-func day(t time.Time) string {
+// day shows when something happened, to the minute, in the page's
+// language and the server's time zone.
+func day(l *i18n.Localizer, t time.Time) string {
 	if t.IsZero() {
-		return "never"
+		return l.T("devices.never")
 	}
-	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+	return l.DateTime(t)
 }
 
 var msgNoSuchDevice = msg{
 	Kind:    "error",
-	Heading: "That device or app is not connected to your account",
-	Lines:   []string{"It may have been removed already. Nothing was changed."},
-	Action:  "See your devices and apps", ActionPath: "/account/devices",
+	Heading: t("devices.nosuch.heading"),
+	Lines:   []text{t("devices.nosuch.line")},
+	Action:  t("devices.nosuch.action"), ActionPath: "/account/devices",
 }

@@ -26,25 +26,25 @@ type loginData struct {
 
 // Texts of the sign-in page. A failure never says whether the username
 // exists.
-const (
-	loginFailedText = "That username and password do not match. Check them and try again."
-	loginMissing    = "Enter your username and your password."
+var (
+	loginFailedText = t("login.failed")
+	loginMissing    = t("login.missing")
 )
 
-func loginLockedText(retry time.Duration) string {
-	return fmt.Sprintf("Too many failed sign-ins for this account. For your safety it is locked for up to %s; please try again then.", minutes(retry))
+func loginLockedText(retry time.Duration) text {
+	return t("login.locked.user", "Wait", minutesText(retry))
 }
 
 // loginLimitedText says which limit refused a sign-in and when to try
 // again. A locked username reads the same whether it exists or not.
-func loginLimitedText(le *ratelimit.Error) string {
+func loginLimitedText(le *ratelimit.Error) text {
 	switch le.Scope {
 	case ratelimit.ScopeIP:
-		return fmt.Sprintf("Too many failed sign-ins from your network. For your safety sign-in from it is paused for up to %s; please try again then.", minutes(le.RetryAfter))
+		return t("login.locked.ip", "Wait", minutesText(le.RetryAfter))
 	case ratelimit.ScopeGlobal:
-		return fmt.Sprintf("We are seeing many failed sign-ins from many places, so sign-in is paused for up to %s, except on devices where you signed in before. Please try again then.", minutes(le.RetryAfter))
+		return t("login.locked.global", "Wait", minutesText(le.RetryAfter))
 	case ratelimit.ScopeDevice:
-		return fmt.Sprintf("Too many failed sign-ins on this device. For your safety it is locked for up to %s; please try again then.", minutes(le.RetryAfter))
+		return t("login.locked.device", "Wait", minutesText(le.RetryAfter))
 	}
 	return loginLockedText(le.RetryAfter)
 }
@@ -61,15 +61,19 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, h.url(returnPath(s)), http.StatusSeeOther)
 		return
 	}
-	h.renderLogin(w, r, http.StatusOK, s, h.reauthUsername(r, s), "")
+	h.renderLogin(w, r, http.StatusOK, s, h.reauthUsername(r, s), nil)
 }
 
-func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, s *keypad.Session, username, errText string) {
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, s *keypad.Session, username string, errText text) {
 	h.allowRedirect(w, s)
+	shown := ""
+	if errText != nil {
+		shown = errText(h.Localizer(r))
+	}
 	h.render(w, r, status, "login", loginData{
-		common:     h.common("Sign in", ""),
+		common:     h.common(r, t("login.heading"), ""),
 		Username:   username,
-		Error:      errText,
+		Error:      shown,
 		ForDevice:  s != nil && s.Data[dataDevice] != "",
 		ForApp:     h.authorizeClientName(r, s),
 		Again:      s != nil && s.Data[dataReauth] != "",

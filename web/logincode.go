@@ -53,7 +53,7 @@ func init() {
 
 type codeStartData struct {
 	common
-	Error     *msg
+	Error     *shownMsg
 	ForDevice bool
 	ForApp    string
 	// Type is the identifier type asked for ("" lets keypad infer it);
@@ -73,13 +73,13 @@ type codeChoice struct {
 
 type codeSendData struct {
 	common
-	Error    *msg
+	Error    *shownMsg
 	Channels []codeChoice
 }
 
 type codeVerifyData struct {
 	common
-	Error      *msg
+	Error      *shownMsg
 	Notice     string
 	SentTo     string // "by text to (•••) •••-4821"
 	CodeLength int
@@ -89,23 +89,23 @@ type codeVerifyData struct {
 	Others     bool // other channels to choose from
 }
 
-// identifierAsk is how the first page asks for each identifier type.
-var identifierAsk = map[string]struct{ label, hint, mode, auto string }{
-	"": {"Email, phone number, service address or account number",
-		"Any one we have on file for you, e.g. name@example.com, (415) 555-0142, 123 Main St 94110, or the account number on your bill.",
-		"text", "username"},
-	string(keypad.IdentifierEmail):   {"Email address", "The one we have on file for you, e.g. name@example.com.", "email", "email"},
-	string(keypad.IdentifierPhone):   {"Phone number", "The one we have on file for you, e.g. (415) 555-0142.", "tel", "tel"},
-	string(keypad.IdentifierAddress): {"Service address", "The street line and ZIP code, e.g. 123 Main St 94110.", "text", "street-address"},
-	string(keypad.IdentifierAccount): {"Account number", "Type it as printed on your bill.", "text", "off"},
+// identifierAsk is how the first page asks for each identifier type: the
+// input's keyboard and autocomplete; the label and hint are the
+// catalogue's identifier.<type>.label and .hint ("any" for "").
+var identifierAsk = map[string]struct{ mode, auto string }{
+	"":                               {"text", "username"},
+	string(keypad.IdentifierEmail):   {"email", "email"},
+	string(keypad.IdentifierPhone):   {"tel", "tel"},
+	string(keypad.IdentifierAddress): {"text", "street-address"},
+	string(keypad.IdentifierAccount): {"text", "off"},
 }
 
-// identifierNames are the identifier types in the words of the pages.
-var identifierNames = map[string]string{
-	string(keypad.IdentifierEmail):   "email address",
-	string(keypad.IdentifierPhone):   "phone number",
-	string(keypad.IdentifierAddress): "service address",
-	string(keypad.IdentifierAccount): "account number",
+// identifierKey is the catalogue's name for an identifier type.
+func identifierKey(typ string) string {
+	if typ == "" {
+		return "any"
+	}
+	return typ
 }
 
 // codesOn reports whether sign-in with a code can be offered: there is a
@@ -188,16 +188,17 @@ func (h *Handler) renderCodeStart(w http.ResponseWriter, r *http.Request, status
 	if !ok {
 		typ, ask = "", identifierAsk[""]
 	}
-	title := "Sign in with a code"
+	title := t("code.start.heading")
 	if errMsg != nil {
 		title = errMsg.Heading
 	}
+	l, key := h.Localizer(r), "identifier."+identifierKey(typ)
 	h.render(w, r, status, "login-code", codeStartData{
-		common:    h.common(title, ""),
-		Error:     errMsg,
+		common:    h.common(r, title, ""),
+		Error:     errMsg.in(l),
 		ForDevice: s != nil && s.Data[dataDevice] != "",
 		ForApp:    h.authorizeClientName(r, s),
-		Type:      typ, Label: ask.label, Hint: ask.hint, InputMode: ask.mode, Autocomplete: ask.auto,
+		Type:      typ, Label: l.T(key + ".label"), Hint: l.T(key + ".hint"), InputMode: ask.mode, Autocomplete: ask.auto,
 		Value: value,
 	})
 }
@@ -259,9 +260,12 @@ func (h *Handler) lookupFailed(w http.ResponseWriter, r *http.Request, s *keypad
 	}
 	var ve *keypad.ValidationError
 	if errors.As(err, &ve) {
+		// ve.Message is the API's English; the page says it in the
+		// person's words, with the hint for that kind of identifier.
 		m := msgCodeUnreadable
-		if name := identifierNames[ve.Field]; name != "" {
-			m.Lines = []string{"We could not read that as " + article(name) + " " + name + ": " + ve.Message + "."}
+		if _, ok := identifierAsk[ve.Field]; ok && ve.Field != "" {
+			m.Lines = []text{t("code.unreadable.as", "What", t("identifier."+ve.Field+".name_a")),
+				t("identifier." + ve.Field + ".hint")}
 		}
 		h.renderCodeStart(w, r, http.StatusBadRequest, s, typ, value, &m)
 		return
@@ -272,10 +276,12 @@ func (h *Handler) lookupFailed(w http.ResponseWriter, r *http.Request, s *keypad
 		h.internalError(w, r, err)
 	case e.Code == oauth.CodeAmbiguousIdentifier:
 		ask := string(keypad.IdentifierAccount)
-		if types, ok := e.Extra["identifier_types"].([]string); ok && len(types) > 0 && identifierNames[types[0]] != "" {
-			ask = types[0]
+		if types, ok := e.Extra["identifier_types"].([]string); ok && len(types) > 0 && types[0] != "" {
+			if _, known := identifierAsk[types[0]]; known {
+				ask = types[0]
+			}
 		}
-		m := msgCodeAmbiguous(identifierNames[ask])
+		m := msgCodeAmbiguous(ask)
 		h.renderCodeStart(w, r, http.StatusConflict, s, ask, "", &m)
 	case e.Code == oauth.CodeTooManyRequests:
 		retryAfter(w, e.RetryAfter)
@@ -286,14 +292,6 @@ func (h *Handler) lookupFailed(w http.ResponseWriter, r *http.Request, s *keypad
 	default:
 		h.internalError(w, r, fmt.Errorf("sign-in with a code: lookup: %w", err))
 	}
-}
-
-// article is "a" or "an" before one of identifierNames.
-func article(name string) string {
-	if strings.HasPrefix(name, "a") || strings.HasPrefix(name, "e") {
-		return "an"
-	}
-	return "a"
 }
 
 // codeChannels serves GET /login/code/send: the masked channels to choose
@@ -320,31 +318,32 @@ func (h *Handler) renderCodeSend(w http.ResponseWriter, r *http.Request, status 
 		h.message(w, r, http.StatusConflict, msgCodeNoChannel)
 		return
 	}
-	title := "Where should we send your code?"
+	title := t("code.send.heading")
 	if errMsg != nil {
 		title = errMsg.Heading
 	}
-	d := codeSendData{common: h.common(title, ""), Error: errMsg}
+	l := h.Localizer(r)
+	d := codeSendData{common: h.common(r, title, ""), Error: errMsg.in(l)}
 	for _, c := range f.state.Channels {
-		d.Channels = append(d.Channels, codeChoice{ID: c.ID, Label: channelLabel(c)})
+		d.Channels = append(d.Channels, codeChoice{ID: c.ID, Label: channelLabel(c)(l)})
 	}
 	h.render(w, r, status, "login-code-send", d)
 }
 
 // channelLabel is a channel's button.
-func channelLabel(c oauth.OTPChannelHint) string {
+func channelLabel(c oauth.OTPChannelHint) text {
 	if c.Type == "sms" {
-		return "Text me at " + c.Hint
+		return t("code.channel.sms", "Hint", c.Hint)
 	}
-	return "Email me at " + c.Hint
+	return t("code.channel.email", "Hint", c.Hint)
 }
 
 // sentTo says where a code went, after "We sent a code ".
-func sentTo(c oauth.OTPChannelHint) string {
+func sentTo(c oauth.OTPChannelHint) text {
 	if c.Type == "sms" {
-		return "by text message to " + c.Hint
+		return t("code.sent_to.sms", "Hint", c.Hint)
 	}
-	return "by email to " + c.Hint
+	return t("code.sent_to.email", "Hint", c.Hint)
 }
 
 // codeSend serves POST /login/code/send: the first code, or a new one.
@@ -456,24 +455,25 @@ func (h *Handler) codeVerifyForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderCodeVerify(w http.ResponseWriter, r *http.Request, status int, f *codeFlow, errMsg *msg) {
 	ch, _ := f.state.channel(f.state.Channel)
 	now := h.now()
-	title := "Enter your code"
+	title := t("code.verify.heading")
 	if errMsg != nil {
 		title = errMsg.Heading
 	}
+	l := h.Localizer(r)
 	d := codeVerifyData{
-		common:     h.common(title, ""),
-		Error:      errMsg,
-		SentTo:     sentTo(ch),
+		common:     h.common(r, title, ""),
+		Error:      errMsg.in(l),
+		SentTo:     sentTo(ch)(l),
 		CodeLength: f.state.CodeLength,
-		ExpiresIn:  minutes(f.state.CodeExpiresAt.Sub(now)),
+		ExpiresIn:  l.Minutes(f.state.CodeExpiresAt.Sub(now)),
 		Channel:    ch.ID,
 		Others:     len(f.state.Channels) > 1,
 	}
 	if f.state.Sends > 1 && errMsg == nil {
-		d.Notice = "We sent you a new code. Only the newest code works."
+		d.Notice = l.T("code.verify.new_notice")
 	}
 	if wait := f.state.ResendAt.Sub(now); wait > 0 {
-		d.ResendIn = seconds(wait)
+		d.ResendIn = l.Seconds(wait)
 	}
 	// The form ends in a redirect to the app a pending authorize request
 	// came from.

@@ -158,19 +158,6 @@ func openHandle(cookie, sealed string) (string, bool) {
 // it; only a bug gets here.
 var errCodeNoCookie = errors.New("sign-in with a code: the session has no cookie value")
 
-// seconds says a short wait in words ("25 seconds"), rounded up, and
-// longer ones in minutes.
-func seconds(d time.Duration) string {
-	if d > 90*time.Second {
-		return minutes(d)
-	}
-	n := int((d + time.Second - 1) / time.Second)
-	if n <= 1 {
-		return "1 second"
-	}
-	return strconv.Itoa(n) + " seconds"
-}
-
 // retryAfter sets the Retry-After header in whole seconds, rounded up.
 func retryAfter(w http.ResponseWriter, d time.Duration) {
 	if d > 0 {

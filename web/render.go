@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/keypadauth/keypad/i18n"
 	"github.com/keypadauth/keypad/oauth"
 )
 
@@ -45,10 +46,20 @@ type common struct {
 	Base  string // prefix for links: the issuer's path
 	// SignedInAs, when set, shows who is signed in and a sign-out button.
 	SignedInAs string
+	// L speaks the page's language: the templates call {{.L.T KEY}}.
+	L *i18n.Localizer
+	// Langs are the language switcher's entries; Here is the page it
+	// returns to.
+	Langs []langChoice
+	Here  string
 }
 
-func (h *Handler) common(title, signedInAs string) common {
-	return common{Title: title, Site: h.cfg.SiteName, Base: h.basePath, SignedInAs: signedInAs}
+func (h *Handler) common(r *http.Request, title text, signedInAs string) common {
+	l := h.Localizer(r)
+	return common{
+		Title: title(l), Site: h.cfg.SiteName, Base: h.basePath, SignedInAs: signedInAs,
+		L: l, Langs: h.langChoices(l), Here: here(r),
+	}
 }
 
 // render executes a page into a buffer first, so a template error becomes
@@ -62,6 +73,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		fmt.Fprintln(w, "Something went wrong on our side. Please try again in a minute.")
 		return
 	}
+	langHeaders(w.Header(), h.Localizer(r))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
@@ -70,25 +82,88 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 }
 
+// text is words for a person, put in the page's language when the page is
+// rendered: a catalogue key and its values (t), a duration (minutesText),
+// or a name that is the same in every language (plain).
+type text func(l *i18n.Localizer) string
+
+// t is the catalogue's text for key. args are pairs of a placeholder's
+// name and its value; a value that is a text is put in the language
+// first.
+func t(key string, args ...any) text {
+	return func(l *i18n.Localizer) string {
+		vals := make([]any, len(args))
+		for i, a := range args {
+			if tx, ok := a.(text); ok {
+				a = tx(l)
+			}
+			vals[i] = a
+		}
+		return l.T(key, vals...)
+	}
+}
+
+// plural is the catalogue's text for key in the plural form for n.
+func plural(key string, n int) text {
+	return func(l *i18n.Localizer) string { return l.Plural(key, n) }
+}
+
+// plain is a text that is the same in every language: a name.
+func plain(s string) text { return func(*i18n.Localizer) string { return s } }
+
+// minutesText says a duration in whole minutes, rounded up ("1 minute").
+func minutesText(d time.Duration) text {
+	return func(l *i18n.Localizer) string { return l.Minutes(d) }
+}
+
+// secondsText says a short wait in seconds, a longer one in minutes.
+func secondsText(d time.Duration) text {
+	return func(l *i18n.Localizer) string { return l.Seconds(d) }
+}
+
 // msg is a page that tells a person what happened and what to do next.
 type msg struct {
-	Heading string
-	Lines   []string
+	Heading text
+	Lines   []text
 	// Action is the one link that continues; ActionPath is relative to
 	// the base path.
-	Action     string
+	Action     text
 	ActionPath string
 	// Kind styles the page: "error", "ok" or "info".
 	Kind string
 }
 
+// shownMsg is a msg in the page's language, for the templates.
+type shownMsg struct {
+	Heading    string
+	Lines      []string
+	Action     string
+	ActionPath string
+	Kind       string
+}
+
+// in puts m in l's language; nil for a nil m.
+func (m *msg) in(l *i18n.Localizer) *shownMsg {
+	if m == nil {
+		return nil
+	}
+	s := &shownMsg{Heading: m.Heading(l), ActionPath: m.ActionPath, Kind: m.Kind}
+	for _, line := range m.Lines {
+		s.Lines = append(s.Lines, line(l))
+	}
+	if m.Action != nil {
+		s.Action = m.Action(l)
+	}
+	return s
+}
+
 type messageData struct {
 	common
-	msg
+	*shownMsg
 }
 
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, m msg) {
-	h.render(w, r, status, "message", messageData{common: h.common(m.Heading, ""), msg: m})
+	h.render(w, r, status, "message", messageData{common: h.common(r, m.Heading, ""), shownMsg: m.in(h.Localizer(r))})
 }
 
 // The messages people see. They say what happened in plain words and what
@@ -96,94 +171,71 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, m 
 var (
 	msgInvalidCode = msg{
 		Kind:    "error",
-		Heading: "That code is not valid or has expired",
-		Lines: []string{
-			"Check the code on your device's screen and type it again below.",
-			"If your device no longer shows a code, or the code is old, ask the device for a new one.",
-		},
+		Heading: t("device.invalid.heading"),
+		Lines:   []text{t("device.invalid.line1"), t("device.invalid.line2")},
 	}
 	msgInvalidLink = msg{
 		Kind:    "error",
-		Heading: "The code in that link is not valid",
-		Lines:   []string{"Type the code your device shows instead."},
+		Heading: t("device.badlink.heading"),
+		Lines:   []text{t("device.badlink.line")},
 	}
 	msgRequestGone = msg{
 		Kind:    "error",
-		Heading: "This request has expired or was already answered",
-		Lines: []string{
-			"Nothing was approved. Ask your device for a new code and enter it again.",
-		},
-		Action: "Enter a new code", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("device.gone.heading"),
+		Lines:   []text{t("device.gone.line")},
+		Action:  t("action.new_code"), ActionPath: oauth.PathDeviceVerification,
 	}
 	msgSessionExpired = msg{
 		Kind:    "error",
-		Heading: "Your session has ended",
-		Lines: []string{
-			"For your safety, sign-in sessions end after a while. Nothing was approved.",
-			"Enter the code from your device again to continue.",
-		},
-		Action: "Enter the code again", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("session.expired.heading"),
+		Lines:   []text{t("session.expired.line1"), t("session.expired.line2")},
+		Action:  t("action.code_again"), ActionPath: oauth.PathDeviceVerification,
 	}
 	msgNotFound = msg{
 		Kind:    "error",
-		Heading: "Page not found",
-		Lines:   []string{"There is no page at this address. To connect a device, enter the code it shows."},
-		Action:  "Enter a code", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("notfound.heading"),
+		Lines:   []text{t("notfound.line")},
+		Action:  t("action.enter_code"), ActionPath: oauth.PathDeviceVerification,
 	}
 	msgMethod = msg{
 		Kind:    "error",
-		Heading: "This page cannot be used that way",
-		Lines:   []string{"Please go back to the start and use the buttons on the page."},
-		Action:  "Start again", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("method.heading"),
+		Lines:   []text{t("method.line")},
+		Action:  t("action.start"), ActionPath: oauth.PathDeviceVerification,
 	}
 	msgCrossOrigin = msg{
 		Kind:    "error",
-		Heading: "This form came from another website",
-		Lines: []string{
-			"For your safety we only accept forms sent from this site's own pages. Nothing was changed.",
-			"If you meant to do this, start again from here.",
-		},
-		Action: "Start again", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("crossorigin.heading"),
+		Lines:   []text{t("crossorigin.line1"), t("crossorigin.line2")},
+		Action:  t("action.start"), ActionPath: oauth.PathDeviceVerification,
 	}
 	msgInternal = msg{
 		Kind:    "error",
-		Heading: "Something went wrong on our side",
-		Lines:   []string{"Nothing was approved. Please wait a minute and try again."},
-		Action:  "Start again", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("internal.heading"),
+		Lines:   []text{t("internal.line")},
+		Action:  t("action.start"), ActionPath: oauth.PathDeviceVerification,
 	}
 	msgUnavailable = msg{
 		Kind:    "error",
-		Heading: "We cannot reach our records right now",
-		Lines:   []string{"Nothing was approved or changed. Please try again in a few seconds."},
+		Heading: t("unavailable.heading"),
+		Lines:   []text{t("unavailable.line")},
 	}
 	msgSignedOut = msg{
 		Kind:    "info",
-		Heading: "You are signed out",
-		Lines:   []string{"You can close this page."},
-		Action:  "Enter a code", ActionPath: oauth.PathDeviceVerification,
+		Heading: t("signedout.heading"),
+		Lines:   []text{t("signedout.line")},
+		Action:  t("action.enter_code"), ActionPath: oauth.PathDeviceVerification,
 	}
 )
 
 // msgTooMany tells a limited person how long to wait, rounded up to whole
 // minutes.
 func msgTooMany(retry time.Duration, global bool) msg {
-	lines := []string{
-		fmt.Sprintf("For your safety, code entry is paused. Please try again in %s.", minutes(retry)),
-		"Check the code on your device while you wait; if it has expired by then, ask the device for a new one.",
-	}
+	first := t("toomany.line1", "Wait", minutesText(retry))
 	if global {
-		lines[0] = fmt.Sprintf("We are seeing many wrong codes from many places right now, so code entry is paused for everyone. Please try again in %s.", minutes(retry))
+		first = t("toomany.global", "Wait", minutesText(retry))
 	}
-	return msg{Kind: "error", Heading: "Too many attempts", Lines: lines}
-}
-
-// minutes says a duration in whole minutes, rounded up ("1 minute").
-func minutes(d time.Duration) string {
-	n := int((d + time.Minute - 1) / time.Minute)
-	if n <= 1 {
-		return "1 minute"
-	}
-	return strconv.Itoa(n) + " minutes"
+	return msg{Kind: "error", Heading: t("toomany.heading"), Lines: []text{first, t("toomany.line2")}}
 }
 
 // static serves the embedded stylesheet (GET /static/{file}).

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/i18n"
 	"github.com/keypadauth/keypad/metrics"
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/ratelimit"
@@ -70,6 +71,8 @@ type Config struct {
 	// TrustedOrigins are other origins allowed to post the forms (see
 	// http.CrossOriginProtection.AddTrustedOrigin); usually none.
 	TrustedOrigins []string
+	// TimeLocation is the zone the pages show times in (default UTC).
+	TimeLocation *time.Location
 }
 
 // Deps are the Handler's collaborators. Store, Flows and Limiter are
@@ -103,6 +106,9 @@ type Deps struct {
 	// behind one load balancer must share it (the server derives it from
 	// its secret); nil draws a random key, good for this instance only.
 	DeviceKey []byte
+	// Languages are the languages the pages speak, the default first
+	// (lang.go); nil is keypad's own catalogues with English the default.
+	Languages *i18n.Bundle
 }
 
 // Handler serves the hosted pages. Create it with New and mount it with
@@ -129,6 +135,7 @@ type Handler struct {
 	secure      bool
 	// deviceKey signs the device cookie.
 	deviceKey []byte
+	langs     *i18n.Bundle
 }
 
 // New checks cfg, fills in defaults and parses the templates.
@@ -170,6 +177,9 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if cfg.QRScale == 0 {
 		cfg.QRScale = 8
 	}
+	if cfg.TimeLocation == nil {
+		cfg.TimeLocation = time.UTC
+	}
 	h := &Handler{
 		cfg:         cfg,
 		store:       deps.Store,
@@ -186,6 +196,10 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		issuer:      strings.TrimSuffix(cfg.Issuer, "/"),
 		basePath:    strings.TrimSuffix(u.Path, "/"),
 		secure:      u.Scheme == "https",
+		langs:       deps.Languages,
+	}
+	if h.langs == nil {
+		h.langs = i18n.MustLoad("en")
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -245,6 +259,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		{"GET " + oauth.PathCIBAApproval, h.cibaPage},
 		{"POST " + oauth.PathCIBAApproval, h.cibaSubmit},
 		{"GET /static/{file}", h.static},
+		{"POST /language", h.language},
 	}
 	allowed := map[string][]string{}
 	for _, rt := range routes {
@@ -265,7 +280,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 func (h *Handler) wrap(next http.Handler) http.Handler {
 	return h.csrf.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w.Header())
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, withLangMemo(r))
 	}))
 }
 

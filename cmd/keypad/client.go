@@ -21,16 +21,18 @@ import (
 // in the output of create and rotate-secret, the one time it exists in
 // clear.
 type clientJSON struct {
-	ClientID     string   `json:"client_id"`
-	ClientSecret string   `json:"client_secret,omitempty"`
-	Name         string   `json:"name"`
-	Description  string   `json:"description,omitempty"`
-	Public       bool     `json:"public"`
-	GrantTypes   []string `json:"grant_types"`
-	Scopes       []string `json:"scopes"`
-	RedirectURIs []string `json:"redirect_uris"`
-	TokenFormat  string   `json:"token_format"`
-	SigningAlg   string   `json:"signing_alg"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	// Descriptions are Description in other languages, by BCP 47 tag.
+	Descriptions map[string]string `json:"descriptions,omitempty"`
+	Public       bool              `json:"public"`
+	GrantTypes   []string          `json:"grant_types"`
+	Scopes       []string          `json:"scopes"`
+	RedirectURIs []string          `json:"redirect_uris"`
+	TokenFormat  string            `json:"token_format"`
+	SigningAlg   string            `json:"signing_alg"`
 	// AccessTTL and RefreshTTL are in seconds; 0 means the server default.
 	AccessTTL  int64 `json:"access_ttl"`
 	RefreshTTL int64 `json:"refresh_ttl"`
@@ -73,7 +75,8 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 	}
 	j := clientJSON{
 		ClientID: c.ID, ClientSecret: secret, Name: c.Name, Description: c.Description,
-		Public: c.Public, GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
+		Descriptions: descriptionsJSON(c.Descriptions),
+		Public:       c.Public, GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
 		RedirectURIs: nonNil(c.RedirectURIs), TokenFormat: string(c.TokenFormat), SigningAlg: alg,
 		AccessTTL: int64(c.AccessTTL / time.Second), RefreshTTL: int64(c.RefreshTTL / time.Second),
 		AlwaysConsent: c.Options.AlwaysConsent, AllowPlainPKCE: c.Options.AllowPlainPKCE,
@@ -179,7 +182,8 @@ func clientFlags(f *pflag.FlagSet, spec *clientSpec, update bool) {
 		required, format, alg = "", "", ""
 	}
 	f.StringVar(&spec.Name, "name", "", "name shown to people on consent pages and in messages"+required)
-	f.StringVar(&spec.Description, "description", "", "what the client is, for administrators")
+	f.StringVar(&spec.Description, "description", "", "what the client is, shown under its name on consent pages")
+	descriptionFlags(f, &spec.Descriptions, "what the client is")
 	f.StringSliceVar(&spec.GrantTypes, "grant-types", nil, "grant types the client may use, comma-separated"+required)
 	f.StringVar(&spec.Scopes, "scopes", "", "scopes the client may be granted, space- or comma-separated")
 	f.StringSliceVar(&spec.RedirectURIs, "redirect-uris", nil, "allowed redirect URIs, comma-separated (authorization_code)")
@@ -427,6 +431,9 @@ func (m *Main) printClient(w io.Writer, c *keypad.Client, secret string, asJSON 
 	fmt.Fprintf(tw, "name:\t%s\n", j.Name)
 	if j.Description != "" {
 		fmt.Fprintf(tw, "description:\t%s\n", j.Description)
+	}
+	for _, line := range descriptionLines(c.Descriptions) {
+		fmt.Fprintln(tw, line)
 	}
 	fmt.Fprintf(tw, "public:\t%t\n", j.Public)
 	fmt.Fprintf(tw, "grant_types:\t%s\n", strings.Join(j.GrantTypes, " "))

@@ -75,6 +75,10 @@ func flagOf(field string) string {
 		return "--auth-method"
 	case "jwks":
 		return "--jwks"
+	case "descriptions":
+		return "--description-in"
+	case "preferred_language":
+		return "--language"
 	}
 	return "--" + strings.ReplaceAll(field, "_", "-")
 }

@@ -45,7 +45,14 @@ type deviceSetup struct {
 
 func newDeviceSetup(t *testing.T) *deviceSetup {
 	t.Helper()
-	browser := browsertest.Start(t, chromedp.WindowSize(420, 860)) // a phone
+	return newDeviceSetupIn(t)
+}
+
+// newDeviceSetupIn is newDeviceSetup with more browser options (its
+// languages, say).
+func newDeviceSetupIn(t *testing.T, opts ...chromedp.ExecAllocatorOption) *deviceSetup {
+	t.Helper()
+	browser := browsertest.Start(t, append([]chromedp.ExecAllocatorOption{chromedp.WindowSize(420, 860)}, opts...)...) // a phone
 	e := sqliteBackend.env(t)
 	s := startServe(t, e, "--auto-migrate", "--device-interval", "1s", "--web-site-name", "Acme TV")
 	d := &deviceSetup{s: s, e: e, base: s.srv.URL(), browser: browser}

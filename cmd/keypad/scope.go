@@ -3,16 +3,21 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/keypadauth/keypad"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // scopeJSON is a catalogue entry as `--json` prints it.
 type scopeJSON struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Descriptions are Description in other languages, by BCP 47 tag.
+	Descriptions map[string]string `json:"descriptions,omitempty"`
 }
 
 func (m *Main) scopeCommand() *cobra.Command {
@@ -20,42 +25,103 @@ func (m *Main) scopeCommand() *cobra.Command {
 		Use:   "scope",
 		Short: "Manage the scope catalogue (what consent pages and messages say a scope means)",
 	}
-	cmd.AddCommand(m.scopeCreateCommand(), m.scopeListCommand(), m.scopeDeleteCommand())
+	cmd.AddCommand(m.scopeCreateCommand(), m.scopeUpdateCommand(), m.scopeListCommand(), m.scopeDeleteCommand())
 	return cmd
 }
 
 func (m *Main) scopeCreateCommand() *cobra.Command {
-	var desc string
+	sc := &keypad.Scope{}
 	cmd := &cobra.Command{
-		Use:   "create NAME --description TEXT",
+		Use:   "create NAME --description TEXT [--description-es TEXT] [--description-in TAG=TEXT]...",
 		Short: "Add or replace a scope",
 		Long: `Add or replace a scope. The description is what people read on consent pages
 and in one-time-code messages, so write what the scope lets a client do, in
-plain words: "read your energy usage history".`,
+plain words: "read your energy usage history". --description-es (and
+--description-in TAG=TEXT for any other language) say it in other languages;
+people whose language has none read the default description.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			sc := &keypad.Scope{Name: args[0], Description: desc}
-			if err := sc.Validate(); err != nil {
-				var ve *keypad.ValidationError
-				if errors.As(err, &ve) && ve.Field == "name" {
-					return usageError(cmd, "%s", ve.Message)
-				}
-				return usageError(cmd, "%v", flagError(err))
-			}
+			sc.Name = args[0]
+			sc.Descriptions = noneIfEmpty(sc.Descriptions)
+			return m.saveScope(cmd, sc)
+		},
+	}
+	cmd.Flags().StringVar(&sc.Description, "description", "", "what the scope lets a client do, in plain words (required)")
+	descriptionFlags(cmd.Flags(), &sc.Descriptions, "the description")
+	return cmd
+}
+
+func (m *Main) scopeUpdateCommand() *cobra.Command {
+	var given keypad.Scope
+	cmd := &cobra.Command{
+		Use:   "update NAME [--description TEXT] [--description-es TEXT] [--description-in TAG=TEXT]...",
+		Short: "Change a scope's descriptions",
+		Long: `Change a scope's descriptions: only the flags given change. An empty text
+(--description-es "" or --description-in es=) removes that language's
+description.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			st, _, err := m.openStore(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
-			if err := st.PutScope(cmd.Context(), sc); err != nil {
-				return fmt.Errorf("save scope %s: %w", args[0], err)
+			sc, err := st.GetScope(cmd.Context(), args[0])
+			closeStore(st, &err)
+			if errors.Is(err, keypad.ErrNotFound) {
+				return fmt.Errorf("no scope %q: see `keypad scope list`, or add it with `keypad scope create`", args[0])
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "saved scope %s\n", args[0])
-			return nil
+			if err != nil {
+				return fmt.Errorf("read scope %s: %w", args[0], err)
+			}
+			changes := 0
+			if cmd.Flags().Changed("description") {
+				sc.Description, changes = given.Description, changes+1
+			}
+			cmd.Flags().Visit(func(f *pflag.Flag) {
+				if v, ok := f.Value.(*descValue); ok {
+					if sc.Descriptions == nil {
+						sc.Descriptions = keypad.Descriptions{}
+					}
+					changes++
+					for _, s := range v.set {
+						dst := &descValue{d: &sc.Descriptions, tag: v.tag}
+						if err := dst.Set(s); err != nil {
+							panic(err) // it parsed once already
+						}
+					}
+				}
+			})
+			if changes == 0 {
+				return usageError(cmd, "nothing to change: give --description, --description-es or --description-in")
+			}
+			sc.Descriptions = noneIfEmpty(sc.Descriptions)
+			return m.saveScope(cmd, sc)
 		},
 	}
-	cmd.Flags().StringVar(&desc, "description", "", "what the scope lets a client do, in plain words (required)")
+	cmd.Flags().StringVar(&given.Description, "description", "", "what the scope lets a client do, in plain words")
+	descriptionFlags(cmd.Flags(), &given.Descriptions, "the description")
 	return cmd
+}
+
+// saveScope checks and stores sc.
+func (m *Main) saveScope(cmd *cobra.Command, sc *keypad.Scope) (err error) {
+	if err := sc.Validate(); err != nil {
+		var ve *keypad.ValidationError
+		if errors.As(err, &ve) && ve.Field == "name" {
+			return usageError(cmd, "%s", ve.Message)
+		}
+		return usageError(cmd, "%v", flagError(err))
+	}
+	st, _, err := m.openStore(cmd)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+	if err := st.PutScope(cmd.Context(), sc); err != nil {
+		return fmt.Errorf("save scope %s: %w", sc.Name, err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "saved scope %s\n", sc.Name)
+	return nil
 }
 
 func (m *Main) scopeListCommand() *cobra.Command {
@@ -75,7 +141,7 @@ func (m *Main) scopeListCommand() *cobra.Command {
 			if asJSON {
 				out := make([]scopeJSON, 0, len(ss))
 				for _, s := range ss {
-					out = append(out, scopeJSON{s.Name, s.Description})
+					out = append(out, scopeJSON{s.Name, s.Description, descriptionsJSON(s.Descriptions)})
 				}
 				return printJSON(cmd.OutOrStdout(), out)
 			}
@@ -83,6 +149,9 @@ func (m *Main) scopeListCommand() *cobra.Command {
 			fmt.Fprintln(tw, "SCOPE\tDESCRIPTION")
 			for _, s := range ss {
 				fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Description)
+				for _, tag := range slices.Sorted(maps.Keys(s.Descriptions)) {
+					fmt.Fprintf(tw, "\t(%s) %s\n", tag, s.Descriptions[tag])
+				}
 			}
 			return tw.Flush()
 		},

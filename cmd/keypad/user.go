@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -19,15 +20,18 @@ import (
 // userJSON is a person as `--json` prints it; the password hash is never
 // shown.
 type userJSON struct {
-	ID          string    `json:"id"`
-	Username    string    `json:"username,omitempty"`
-	Name        string    `json:"name,omitempty"`
-	Email       string    `json:"email,omitempty"`
-	Phone       string    `json:"phone,omitempty"`
-	Identifiers []idJSON  `json:"identifiers,omitempty"`
-	HasPassword bool      `json:"has_password"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID       string `json:"id"`
+	Username string `json:"username,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	// PreferredLanguage is the person's language (BCP 47), "" for the
+	// server's default.
+	PreferredLanguage string    `json:"preferred_language,omitempty"`
+	Identifiers       []idJSON  `json:"identifiers,omitempty"`
+	HasPassword       bool      `json:"has_password"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // idJSON is one normalised fact a person is found by in the OTP flow.
@@ -37,7 +41,7 @@ type idJSON struct {
 }
 
 func newUserJSON(s *keypad.Subject) userJSON {
-	u := userJSON{ID: s.ID, Username: s.Username, Name: s.Name, Email: s.Email, Phone: s.Phone,
+	u := userJSON{ID: s.ID, Username: s.Username, Name: s.Name, Email: s.Email, Phone: s.Phone, PreferredLanguage: s.PreferredLanguage,
 		HasPassword: s.PasswordHash != "", CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
 	for _, id := range s.Identifiers {
 		u.Identifiers = append(u.Identifiers, idJSON{Type: string(id.Type), Value: id.Value})
@@ -47,7 +51,7 @@ func newUserJSON(s *keypad.Subject) userJSON {
 
 func (m *Main) userCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage people (resource owners)"}
-	cmd.AddCommand(m.userCreateCommand(), m.userListCommand(), m.userGetCommand(),
+	cmd.AddCommand(m.userCreateCommand(), m.userUpdateCommand(), m.userListCommand(), m.userGetCommand(),
 		m.userDeleteCommand(), m.userSetPasswordCommand())
 	cmd.AddCommand(m.newUserImportCmd())
 	return cmd
@@ -108,8 +112,49 @@ person by (phone and email are also where codes go); they are normalised as
 	f.StringVar(&spec.Phone, "phone", "", "phone number, e.g. +14155550123 (a delivery channel for codes)")
 	f.StringVar(&spec.Address, "address", "", `service address, e.g. "123 Main St, Springfield 62701"`)
 	f.StringVar(&spec.Account, "account", "", "account number")
+	f.StringVar(&spec.PreferredLanguage, "language", "", "the person's language for pages, texts and emails (BCP 47, e.g. es; default: the server's default_language)")
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (m *Main) userUpdateCommand() *cobra.Command {
+	var given keypad.Subject
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "update ID|USERNAME [--language TAG] [--name NAME]",
+		Short: "Change a person's language or display name",
+		Long: `Change a person's language or display name: only the flags given change.
+--language "" goes back to the server's default_language. The language is
+what the hosted pages speak once the person is signed in, and what texts and
+emails to them are written in.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := cmd.Flags()
+			if !f.Changed("language") && !f.Changed("name") {
+				return usageError(cmd, "nothing to change: give --language or --name")
+			}
+			return m.withUser(cmd, args[0], func(st server.Store, u *keypad.Subject) error {
+				if f.Changed("language") {
+					u.PreferredLanguage = strings.TrimSpace(given.PreferredLanguage)
+				}
+				if f.Changed("name") {
+					u.Name = given.Name
+				}
+				if err := u.Validate(); err != nil {
+					return usageError(cmd, "%v", flagError(err))
+				}
+				u.UpdatedAt = m.Now().UTC()
+				if err := st.UpdateSubject(cmd.Context(), u); err != nil {
+					return fmt.Errorf("update user %s: %w", u.ID, err)
+				}
+				return printUser(cmd.OutOrStdout(), u, asJSON)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&given.PreferredLanguage, "language", "", "the person's language (BCP 47, e.g. es); \"\" for the server's default")
+	cmd.Flags().StringVar(&given.Name, "name", "", "display name")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
@@ -254,6 +299,7 @@ func printUser(w io.Writer, u *keypad.Subject, asJSON bool) error {
 	fmt.Fprintf(tw, "name:\t%s\n", dash(u.Name))
 	fmt.Fprintf(tw, "email:\t%s\n", dash(u.Email))
 	fmt.Fprintf(tw, "phone:\t%s\n", dash(u.Phone))
+	fmt.Fprintf(tw, "language:\t%s\n", cmp.Or(u.PreferredLanguage, "- (the server's default)"))
 	var found []string
 	for _, id := range u.Identifiers {
 		found = append(found, fmt.Sprintf("%s %q", id.Type, id.Value))

@@ -10,7 +10,7 @@ import (
 )
 
 const clientCols = `id, name, description, secret_hash, is_public, grant_types, scopes,
-	redirect_uris, token_format, access_ttl, refresh_ttl, options, created_at, updated_at`
+	redirect_uris, token_format, access_ttl, refresh_ttl, options, created_at, updated_at, descriptions`
 
 func scanClient(r scanner) (*keypad.Client, error) {
 	var c keypad.Client
@@ -18,10 +18,11 @@ func scanClient(r scanner) (*keypad.Client, error) {
 	var access, refresh int64
 	err := r.Scan(&c.ID, &c.Name, &c.Description, &c.SecretHash, &c.Public,
 		js(&c.GrantTypes), js(&c.Scopes), js(&c.RedirectURIs), &format,
-		&access, &refresh, js(&c.Options), tm(&c.CreatedAt), tm(&c.UpdatedAt))
+		&access, &refresh, js(&c.Options), tm(&c.CreatedAt), tm(&c.UpdatedAt), js(&c.Descriptions))
 	if err != nil {
 		return nil, err
 	}
+	c.Descriptions = noDescriptions(c.Descriptions)
 	c.TokenFormat = keypad.TokenFormat(format)
 	c.AccessTTL, c.RefreshTTL = time.Duration(access), time.Duration(refresh)
 	return &c, nil
@@ -36,10 +37,11 @@ func (s *Store) CreateClient(ctx context.Context, c *keypad.Client) error {
 		}
 		return nil
 	}, `INSERT INTO clients (`+clientCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
 		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
+		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt),
+		dbDescriptions(c.Descriptions))
 }
 
 // GetClient returns a client, or ErrNotFound.
@@ -68,13 +70,14 @@ func (s *Store) updateClient(ctx context.Context, c *keypad.Client, read *time.T
 	what := fmt.Sprintf("update client %q", c.ID)
 	args := []any{c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
 		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt)}
+		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt),
+		dbDescriptions(c.Descriptions)}
 	cond, args := versionCond(read, args)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE clients SET name = $2, description = $3,
 		secret_hash = $4, is_public = $5, grant_types = $6, scopes = $7, redirect_uris = $8,
 		token_format = $9, access_ttl = $10, refresh_ttl = $11, options = $12,
-		created_at = $13, updated_at = $14 WHERE id = $1`+cond, args...)
+		created_at = $13, updated_at = $14, descriptions = $15 WHERE id = $1`+cond, args...)
 		if err := mustAffectIf(ctx, tx, what, "clients", c.ID, res, err); err != nil {
 			return err
 		}

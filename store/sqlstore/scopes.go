@@ -9,16 +9,18 @@ import (
 
 func scanScope(r scanner) (*keypad.Scope, error) {
 	var sc keypad.Scope
-	if err := r.Scan(&sc.Name, &sc.Description); err != nil {
+	if err := r.Scan(&sc.Name, &sc.Description, js(&sc.Descriptions)); err != nil {
 		return nil, err
 	}
+	sc.Descriptions = noDescriptions(sc.Descriptions)
 	return &sc, nil
 }
 
 // PutScope creates or replaces a scope.
 func (s *Store) PutScope(ctx context.Context, sc *keypad.Scope) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO scopes (name, description) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET description = excluded.description`, sc.Name, sc.Description)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO scopes (name, description, descriptions) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET description = excluded.description, descriptions = excluded.descriptions`,
+		sc.Name, sc.Description, dbDescriptions(sc.Descriptions))
 	if err != nil {
 		return fmt.Errorf("put scope %q: %w", sc.Name, dbErr(err))
 	}
@@ -27,7 +29,7 @@ func (s *Store) PutScope(ctx context.Context, sc *keypad.Scope) error {
 
 // GetScope returns a scope, or ErrNotFound.
 func (s *Store) GetScope(ctx context.Context, name string) (*keypad.Scope, error) {
-	sc, err := scanScope(s.db.QueryRowContext(ctx, `SELECT name, description FROM scopes WHERE name = $1`, name))
+	sc, err := scanScope(s.db.QueryRowContext(ctx, `SELECT name, description, descriptions FROM scopes WHERE name = $1`, name))
 	if err != nil {
 		return nil, readErr(fmt.Sprintf("get scope %q", name), err)
 	}
@@ -36,7 +38,7 @@ func (s *Store) GetScope(ctx context.Context, name string) (*keypad.Scope, error
 
 // ListScopes returns the catalogue ordered by name.
 func (s *Store) ListScopes(ctx context.Context) ([]*keypad.Scope, error) {
-	return list(ctx, s.db, "list scopes", scanScope, `SELECT name, description FROM scopes ORDER BY name`)
+	return list(ctx, s.db, "list scopes", scanScope, `SELECT name, description, descriptions FROM scopes ORDER BY name`)
 }
 
 // DeleteScope removes a scope, or returns ErrNotFound.

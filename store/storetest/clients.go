@@ -12,6 +12,7 @@ func fullClient(id string) *keypad.Client {
 		ID:           id,
 		Name:         "Kiosk " + id,
 		Description:  "energy kiosk at the hardware store",
+		Descriptions: keypad.Descriptions{"es": "quiosco de energía en la ferretería", "pt-BR": "quiosque de energia"},
 		SecretHash:   h("kp_cs_" + id),
 		GrantTypes:   []string{keypad.GrantOTP, keypad.GrantRefreshToken},
 		Scopes:       []string{"usage:read", "profile"},
@@ -143,9 +144,22 @@ func testScopes(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		must(t, err)
 		mustEqual(t, "scope", got, want)
 	})
+	t.Run("Descriptions", func(t *testing.T) {
+		s := newStore(t)
+		want := &keypad.Scope{Name: "usage:read", Description: "read your energy usage history",
+			Descriptions: keypad.Descriptions{"es": "leer su historial de consumo de energía"}}
+		must(t, s.PutScope(t.Context(), want))
+		got, err := s.GetScope(t.Context(), "usage:read")
+		must(t, err)
+		mustEqual(t, "scope", got, want)
+		all, err := s.ListScopes(t.Context())
+		must(t, err)
+		mustEqual(t, "listed scope", all[0], want)
+	})
 	t.Run("PutReplaces", func(t *testing.T) {
 		s := newStore(t)
-		must(t, s.PutScope(t.Context(), &keypad.Scope{Name: "usage:read", Description: "old words"}))
+		must(t, s.PutScope(t.Context(), &keypad.Scope{Name: "usage:read", Description: "old words",
+			Descriptions: keypad.Descriptions{"es": "palabras viejas"}}))
 		want := &keypad.Scope{Name: "usage:read", Description: "new words"}
 		must(t, s.PutScope(t.Context(), want))
 		got, err := s.GetScope(t.Context(), "usage:read")

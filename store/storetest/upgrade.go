@@ -163,6 +163,9 @@ func checkFixture(t *testing.T, s keypad.Store) {
 	sc, err := s.GetScope(ctx, "read")
 	must(t, err)
 	mustEqual(t, "scope description", sc.Description, "Read your usage")
+	// Rows from before descriptions per language have none.
+	mustEqual(t, "scope descriptions", len(sc.Descriptions), 0)
+	mustEqual(t, "client descriptions", len(c.Descriptions), 0)
 
 	found, err := s.FindSubjects(ctx, keypad.Identifier{Type: keypad.IdentifierPhone, Value: "+15555550100"})
 	must(t, err)
