@@ -389,8 +389,10 @@ func TestLoadTemplates(t *testing.T) {
 }
 
 func TestDefaultTemplatesValid(t *testing.T) {
-	if err := DefaultTemplates().validate(); err != nil {
-		t.Fatal(err)
+	for _, lang := range DefaultTemplates().Languages() {
+		if err := DefaultTemplates().validate(lang); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
 	}
 }
 
