@@ -154,59 +154,58 @@ func LoadTemplates(dir string) (*Templates, error) {
 // leaves out the code, the client's name or the scopes, or an SMS
 // template whose fixed words leave no room to fit one segment.
 func NewTemplates(c TemplateConfig) (*Templates, error) {
-	def := cmp.Or(c.DefaultLanguage, "en")
-	tag, err := language.Parse(def)
+	t, op, err := prepare(c)
 	if err != nil {
-		return nil, fmt.Errorf("notify: templates: default language %q is not a BCP 47 tag", def)
+		return nil, err
 	}
-	t := &Templates{def: tag.String(), loc: cmp.Or(c.Location, time.UTC), langs: map[string]*langTemplates{}}
-	var op fs.FS
-	if c.Dir != "" {
-		if _, err := os.Stat(c.Dir); err != nil {
-			return nil, fmt.Errorf("notify: templates: %w", err)
-		}
-		op = os.DirFS(c.Dir)
+	if err := t.parseAll(op); err != nil {
+		return nil, templatesError(c.Dir, err)
 	}
-	if err := t.build(op); err != nil {
-		if c.Dir != "" {
-			return nil, fmt.Errorf("notify: templates in %s: %w", c.Dir, err)
+	for _, name := range t.Languages() {
+		if err := t.validate(name); err != nil {
+			return nil, templatesError(c.Dir, fmt.Errorf("language %s: %w", name, err))
 		}
-		return nil, fmt.Errorf("notify: templates: %w", err)
 	}
 	return t, nil
 }
 
-// build parses every language's files, op being the operator's directory
-// (nil for none).
-func (t *Templates) build(op fs.FS) error {
+func templatesError(dir string, err error) error {
+	if dir != "" {
+		return fmt.Errorf("notify: templates in %s: %w", dir, err)
+	}
+	return fmt.Errorf("notify: templates: %w", err)
+}
+
+// prepare checks c and returns empty Templates and the operator's
+// directory (nil for none).
+func prepare(c TemplateConfig) (*Templates, fs.FS, error) {
+	def := cmp.Or(c.DefaultLanguage, "en")
+	tag, err := language.Parse(def)
+	if err != nil {
+		return nil, nil, fmt.Errorf("notify: templates: default language %q is not a BCP 47 tag", def)
+	}
+	t := &Templates{def: tag.String(), loc: cmp.Or(c.Location, time.UTC), langs: map[string]*langTemplates{}}
+	if c.Dir == "" {
+		return t, nil, nil
+	}
+	if _, err := os.Stat(c.Dir); err != nil {
+		return nil, nil, fmt.Errorf("notify: templates: %w", err)
+	}
+	return t, os.DirFS(c.Dir), nil
+}
+
+// parseAll parses every language's files, op being the operator's
+// directory (nil for none).
+func (t *Templates) parseAll(op fs.FS) error {
 	builtin, _ := fs.Sub(defaultTemplateFS, "templates")
 	tags := map[string]bool{}
 	builtinDirs, _ := fs.ReadDir(builtin, ".")
 	for _, e := range builtinDirs {
 		tags[e.Name()] = true
 	}
-	found := 0
 	if op != nil {
-		entries, err := fs.ReadDir(op, ".")
-		if err != nil {
+		if err := operatorLanguages(op, tags); err != nil {
 			return err
-		}
-		for _, e := range entries {
-			switch {
-			case e.IsDir():
-				tag, err := language.Parse(e.Name())
-				if err != nil || tag.String() != e.Name() {
-					return fmt.Errorf("subdirectory %q is not a language tag: name language directories by BCP 47 tag (es, fr-CA)", e.Name())
-				}
-				tags[e.Name()] = true
-				files, _ := fs.ReadDir(op, e.Name())
-				found += len(files)
-			case slices.Contains(TemplateFiles, e.Name()) || e.Name() == FileWords:
-				found++
-			}
-		}
-		if found == 0 {
-			return fmt.Errorf("no template files found: want one or more of %s (or language subdirectories holding them)", strings.Join(TemplateFiles, ", "))
 		}
 	}
 	if !tags[t.def] {
@@ -222,10 +221,33 @@ func (t *Templates) build(op fs.FS) error {
 		}
 		t.langs[name] = l
 	}
-	for _, name := range order {
-		if err := t.validate(name); err != nil {
-			return fmt.Errorf("language %s: %w", name, err)
+	return nil
+}
+
+// operatorLanguages adds the language subdirectories of op to tags, and
+// fails when op holds no template file at all.
+func operatorLanguages(op fs.FS, tags map[string]bool) error {
+	entries, err := fs.ReadDir(op, ".")
+	if err != nil {
+		return err
+	}
+	found := 0
+	for _, e := range entries {
+		switch {
+		case e.IsDir():
+			tag, err := language.Parse(e.Name())
+			if err != nil || tag.String() != e.Name() {
+				return fmt.Errorf("subdirectory %q is not a language tag: name language directories by BCP 47 tag (es, fr-CA)", e.Name())
+			}
+			tags[e.Name()] = true
+			files, _ := fs.ReadDir(op, e.Name())
+			found += len(files)
+		case slices.Contains(TemplateFiles, e.Name()) || e.Name() == FileWords:
+			found++
 		}
+	}
+	if found == 0 {
+		return fmt.Errorf("no template files found: want one or more of %s (or language subdirectories holding them)", strings.Join(TemplateFiles, ", "))
 	}
 	return nil
 }
