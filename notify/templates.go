@@ -208,6 +208,9 @@ func (t *Templates) parseAll(op fs.FS) error {
 			return err
 		}
 	}
+	if base, _ := language.Make(t.def).Base(); !tags[t.def] && tags[base.String()] {
+		t.def = base.String() // en-US is written in en
+	}
 	if !tags[t.def] {
 		return fmt.Errorf("the default language %s has no templates: add a directory %s with them", t.def, t.def)
 	}
