@@ -480,9 +480,12 @@ var (
 	sampleLink = "https://auth.example.com/ciba?t=" + strings.Repeat("A", 22)
 )
 
-// worstOTP is the longest an OTP message's values get: a client name and
-// scope descriptions at keypad.MaxClientName and keypad.MaxScopeDescription
-// (the SMS shortens what does not fit), 40 scopes, a 10-character code.
+// worstOTP is the longest an OTP message's values get. keypad bounds
+// neither a client's name nor a scope's description where they are
+// registered: the SMS shortens them safely (Templates.SMS), so the worst
+// case is names and descriptions longer than any real one (264 and 136
+// characters), 40 scopes, a 10-character code (OTPConfig's longest) and
+// an expiry of 23 hours 59 minutes.
 func worstOTP(purpose string) OTPData {
 	d := OTPData{
 		ClientName: strings.Repeat("Very Long Client Name ", 12),

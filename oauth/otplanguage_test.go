@@ -117,3 +117,25 @@ func TestOTPLanguageDecoy(t *testing.T) {
 		t.Errorf("decoy session %+v, want decoy with ui language es", o)
 	}
 }
+
+// TestCIBALanguage: bc-authorize's ui_locales picks the language of the
+// approval text of a person with none of their own; unsupported tags are
+// ignored, never refused.
+func TestCIBALanguage(t *testing.T) {
+	e := newCIBAEnv(t, OTPConfig{})
+	for _, tt := range []struct{ locales, want string }{
+		{"fr es-MX", "Bright Audits pide "},
+		{"zz-!! de", "Bright Audits asks to "},
+		{"", "Bright Audits asks to "},
+	} {
+		form := hint("(415) 867-4821")
+		if tt.locales != "" {
+			form.Set("ui_locales", tt.locales)
+		}
+		e.mustAuthorize(form)
+		if body := e.twilio.Last(t).Get("Body"); !strings.HasPrefix(body, tt.want) || e.link() == "" {
+			t.Errorf("ui_locales %q: text %q, want it to start %q and carry the link", tt.locales, body, tt.want)
+		}
+		e.clk.Advance(DefaultOTPResendAfter) // the next request's daily caps and waits
+	}
+}
