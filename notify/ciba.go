@@ -28,9 +28,6 @@ type CIBAData struct {
 	Language string
 }
 
-// smsSegment is one GSM-7 SMS segment, in septets.
-const smsSegment = 160
-
 func (d CIBAData) validate() error {
 	switch {
 	case strings.IndexFunc(d.ClientName, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0:

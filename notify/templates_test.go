@@ -426,3 +426,6 @@ func FuzzSMS(f *testing.F) {
 		}
 	})
 }
+
+// humanDuration says d in English, as the built-in words do.
+func humanDuration(d time.Duration) string { return DefaultTemplates().langs["en"].words.duration(d) }
