@@ -45,7 +45,14 @@ type OTPSession struct {
 	Channels []OTPChannel
 	// Purpose is "token" for the OTP grant or "login" for sign-in with a
 	// code on the hosted pages.
-	Purpose        string
+	Purpose string
+	// Language is the person's preferred language as the message
+	// templates have it (a BCP 47 tag), copied at lookup; empty when they
+	// have none or one keypad cannot write. It wins over UILanguage.
+	Language string
+	// UILanguage is the first language of the lookup's ui_locales the
+	// templates have; empty when none.
+	UILanguage     string
 	CodeHash       []byte
 	CodeExpiresAt  time.Time
 	LastSentAt     time.Time

@@ -28,6 +28,9 @@ type Customer struct {
 	// Username is set for the one customer who also has a password for
 	// keypad's hosted sign-in page.
 	Username string
+	// Language is the BCP 47 tag of the language the person prefers for
+	// texts and emails; empty for the server's default_language.
+	Language string
 }
 
 // The people the walk-through names. Everyone else is drawn from the seed.
@@ -46,10 +49,11 @@ var (
 	}
 	// Sharers are two accounts at one address (a house split into two
 	// flats, each with its own meter), so a lookup by that address is
-	// ambiguous and the kiosk asks for the account number.
+	// ambiguous and the kiosk asks for the account number. Dana, Heather's
+	// neighbour, prefers Spanish: her code arrives in Spanish.
 	Sharers = [2]Customer{
 		{Name: "Dana Rivera", Account: "100200311", Address: SharedAddress + ", Greenvale, OR 97402",
-			Phone: "(541) 555-0111", Email: "dana.rivera@example.org"},
+			Phone: "(541) 555-0111", Email: "dana.rivera@example.org", Language: "es"},
 		{Name: "Sam Okafor", Account: "100200322", Address: SharedAddress + ", Greenvale, OR 97402",
 			Phone: "(541) 555-0122", Email: "sam.okafor@example.net"},
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypadauth/keypad/notify"
+
 	"github.com/keypadauth/keypad/examples/energy"
 )
 
@@ -160,6 +162,42 @@ func TestDemoOTP(t *testing.T) {
 	other := energy.UsagePointID(Sharers[0].Account)
 	if code, _ := get(t, d.EnergyURL+"/api/usage-points/"+other+"/monthly", access); code == http.StatusOK {
 		t.Errorf("Heather's token reads another customer's usage point")
+	}
+}
+
+// TestDemoOTPSpanish: Heather's neighbour Dana prefers Spanish, so the
+// code the kiosk has sent her arrives in Spanish, in one GSM-7 segment.
+func TestDemoOTPSpanish(t *testing.T) {
+	d := startDemo(t, time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC))
+	dana := Sharers[0]
+	code, v := call(t, d, "/oauth2/otp/lookup", url.Values{"identifier": {dana.Account}, "scope": {ScopeUsage}})
+	if code != http.StatusOK {
+		t.Fatalf("lookup: %d %v", code, v)
+	}
+	session, _ := v["otp_session"].(string)
+	var sms string
+	for _, c := range v["channels"].([]any) {
+		if ch := c.(map[string]any); ch["type"] == "sms" {
+			sms, _ = ch["id"].(string)
+		}
+	}
+	if code, v := call(t, d, "/oauth2/otp/send", url.Values{"otp_session": {session}, "channel": {sms}}); code != http.StatusOK {
+		t.Fatalf("send: %d %v", code, v)
+	}
+	if _, err := d.Keypad.OAuth().DeliverOTPQueue(context.Background()); err != nil {
+		t.Fatalf("deliver the OTP queue: %v", err)
+	}
+	_, box := get(t, d.PhoneURL()+".json", "")
+	msgs, _ := box["messages"].([]any)
+	if len(msgs) != 1 {
+		t.Fatalf("outbox holds %d messages, want Dana's text", len(msgs))
+	}
+	body, _ := msgs[0].(map[string]any)["body"].(string)
+	if !strings.Contains(body, " es su codigo para que Bright Audits pueda ") || !strings.Contains(body, "Vence en 10 minutos.") {
+		t.Errorf("Dana's text %q, want it in Spanish", body)
+	}
+	if c := notify.CountSMS(body); c.Encoding != "GSM-7" || c.Segments != 1 {
+		t.Errorf("Dana's text is %s in %d segments, want one GSM-7 segment", c.Encoding, c.Segments)
 	}
 }
 

@@ -153,7 +153,7 @@ func Seed(ctx context.Context, store keypad.Store, opts Options) (*Seeded, error
 		if err != nil {
 			return nil, fmt.Errorf("seed customer %s: %w", c.Account, err)
 		}
-		sub.ID, sub.CreatedAt, sub.UpdatedAt = c.Subject, now, now
+		sub.ID, sub.CreatedAt, sub.UpdatedAt, sub.PreferredLanguage = c.Subject, now, now, c.Language
 		if err := sub.Validate(); err != nil {
 			return nil, fmt.Errorf("seed customer %s: %w", c.Account, err)
 		}

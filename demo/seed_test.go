@@ -105,12 +105,17 @@ func TestSeed(t *testing.T) {
 			names = append(names, s.Name)
 		}
 		slices.Sort(names)
+		if Sharers[0].Language != "es" {
+			t.Errorf("Heather's neighbour %s prefers %q, want Spanish", Sharers[0].Name, Sharers[0].Language)
+		}
 		if want := []string{Sharers[0].Name, Sharers[1].Name}; !slices.Equal(names, want) {
 			t.Errorf("%q finds %v, want %v", SharedAddress, names, want)
 		}
 		for _, c := range Sharers {
 			if got := find(t, st, keypad.IdentifierAccount, c.Account); len(got) != 1 || got[0].Name != c.Name {
 				t.Errorf("account %s finds %d people, want %s alone", c.Account, len(got), c.Name)
+			} else if got[0].PreferredLanguage != c.Language {
+				t.Errorf("%s prefers %q, want %q", c.Name, got[0].PreferredLanguage, c.Language)
 			}
 		}
 	})

@@ -3,7 +3,6 @@ package notify
 import (
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"strings"
 	"time"
 	"unicode"
@@ -23,10 +22,11 @@ type CIBAData struct {
 	// token.
 	Link      string
 	ExpiresIn time.Duration
+	// ExpiresAt is when the link dies, said in the emails; optional.
+	ExpiresAt time.Time
+	// Language is the BCP 47 tag to write in; empty means the default.
+	Language string
 }
-
-// smsSegment is one GSM-7 SMS segment, in septets.
-const smsSegment = 160
 
 func (d CIBAData) validate() error {
 	switch {
@@ -40,109 +40,77 @@ func (d CIBAData) validate() error {
 	return nil
 }
 
-// CIBAMessage renders the approval request for channel and addresses it
-// to to. The SMS fits one GSM-7 segment: when it would not, the optional
-// words go, then scopes after the first ("and N more permissions"), then
-// the first scope and the client's name are cut with "..."; the link,
-// the binding message and the expiry always remain.
+// CIBAMessage renders d with the built-in templates (see
+// Templates.CIBAMessage).
 func CIBAMessage(channel, to string, d CIBAData) (Message, error) {
+	return DefaultTemplates().CIBAMessage(channel, to, d)
+}
+
+// CIBAMessage renders the approval request in d's language for channel
+// and addresses it to to. The SMS fits one segment the way an OTP text
+// does (Templates.SMS): the optional words go first, then scopes after
+// the first, then the client's name and the first scope are cut with
+// "..."; the link, the binding message and the expiry always remain.
+func (t *Templates) CIBAMessage(channel, to string, d CIBAData) (Message, error) {
 	if err := d.validate(); err != nil {
 		return Message{}, err
 	}
+	l := t.lang(d.Language)
+	data := TemplateData{
+		ExpiresIn: l.words.duration(d.ExpiresIn), ExpiresAt: l.words.clock(d.ExpiresAt, t.loc),
+		Link: d.Link, Binding: cleanText(d.BindingMessage), Language: l.tag.String(),
+	}
 	switch channel {
 	case ChannelSMS:
-		text, err := cibaSMS(d)
+		data.Binding = cleanText(ToGSM7(d.BindingMessage))
+		text, err := l.fitSMS(l.text[FileCIBASMS], data, d.ClientName, d.ScopeDescriptions)
+		if err != nil {
+			return Message{}, fmt.Errorf("notify: the ciba text does not fit one SMS segment even shortened (the link is %d characters long): use a shorter issuer URL: %w", len(d.Link), err)
+		}
+		return Message{Channel: channel, To: to, Text: text, Language: data.Language}, nil
+	case ChannelEmail:
+		data.Client = cleanText(d.ClientName)
+		data.Scopes = cleanScopes(d.ScopeDescriptions, l.words)
+		data.ScopeText = l.words.scopeText(data.Scopes, 0)
+		subject, text, html, err := l.email(FileCIBAEmailSubject, FileCIBAEmailText, FileCIBAEmailHTML, data)
 		if err != nil {
 			return Message{}, err
 		}
-		return Message{Channel: channel, To: to, Text: text}, nil
-	case ChannelEmail:
-		return cibaEmail(to, d)
+		return Message{Channel: channel, To: to, Subject: subject, Text: text, HTML: html, Language: data.Language}, nil
 	}
 	return Message{}, fmt.Errorf("notify: unknown channel %q: want %q or %q", channel, ChannelSMS, ChannelEmail)
 }
 
-func cibaSMS(d CIBAData) (string, error) {
-	client := cleanText(ToGSM7(d.ClientName))
-	scopes := cleanScopes(func() []string {
-		out := make([]string, len(d.ScopeDescriptions))
-		for i, s := range d.ScopeDescriptions {
-			out[i] = ToGSM7(s)
+// validateCIBA renders a sample and the worst case of a language's CIBA
+// templates.
+func (t *Templates) validateCIBA(lang string) error {
+	d := CIBAData{
+		ClientName: sampleClient, ScopeDescriptions: []string{sampleScope}, BindingMessage: "4821",
+		Link: sampleLink, ExpiresIn: 10 * time.Minute, Language: lang,
+	}
+	for _, ch := range []string{ChannelSMS, ChannelEmail} {
+		m, err := t.CIBAMessage(ch, "", d)
+		if err != nil {
+			return err
 		}
-		return out
-	}())
-	binding := cleanText(ToGSM7(d.BindingMessage))
-	render := func(client, scopeWords string, short bool) string {
-		var b strings.Builder
-		b.WriteString(client + " asks to " + scopeWords + ".")
-		if binding != "" {
-			b.WriteString(" Code " + binding + ".")
+		for _, w := range []string{d.ClientName, d.Link, "4821", "energy usage history"} {
+			if !strings.Contains(m.Text, w) || ch == ChannelEmail && !strings.Contains(m.HTML, w) {
+				return fmt.Errorf("the ciba %s templates leave out %q: they must show who asks ({{.Client}}), what for ({{.ScopeText}}), the binding message ({{.Binding}}) and the link ({{.Link}})", ch, w)
+			}
 		}
-		b.WriteString(" Approve or deny: " + d.Link)
-		if !short {
-			b.WriteString(" (" + humanDuration(d.ExpiresIn) + "; not you? ignore this)")
-		}
-		return b.String()
 	}
-	overflow := func(s string) int {
-		n, ok := GSM7Length(s)
-		if !ok {
-			return smsSegment // cannot happen: every part is GSM-7
-		}
-		return n - smsSegment
-	}
-	full := scopeText(scopes, 0)
-	if s := render(client, full, false); overflow(s) <= 0 {
-		return s, nil
-	}
-	if s := render(client, full, true); overflow(s) <= 0 {
-		return s, nil
-	}
-	first, more := scopes[0], len(scopes)-1
-	s := render(client, scopeText([]string{first}, more), true)
-	// Cut the first scope, then the client's name, by what is too much,
-	// never below a width that still says something.
-	if o := overflow(s); o > 0 {
-		first = truncateTo(first, max(16, stringWidth(first, septetWidth)-o), septetWidth)
-		s = render(client, scopeText([]string{first}, more), true)
-	}
-	if o := overflow(s); o > 0 {
-		client = truncateTo(client, max(12, stringWidth(client, septetWidth)-o), septetWidth)
-		s = render(client, scopeText([]string{first}, more), true)
-	}
-	if overflow(s) <= 0 {
-		return s, nil
-	}
-	return "", fmt.Errorf("notify: the ciba text does not fit one SMS segment even shortened (the link %d characters long leaves no room); use a shorter issuer URL", len(d.Link))
+	long := worstCIBA()
+	long.Language = lang
+	_, err := t.CIBAMessage(ChannelSMS, "", long)
+	return err
 }
 
-var cibaHTML = htmltemplate.Must(htmltemplate.New("ciba").Parse(`<!doctype html>
-<html><body style="font-family:sans-serif">
-<p><strong>{{.Client}}</strong> asks to {{.Scopes}}.</p>
-{{if .Binding}}<p>Check that it shows this code: <strong>{{.Binding}}</strong></p>{{end}}
-<p><a href="{{.Link}}">Review and approve or deny</a> within {{.Expires}}.</p>
-<p>Didn't ask? Ignore this email: nothing is approved unless you press Approve.</p>
-</body></html>`))
-
-func cibaEmail(to string, d CIBAData) (Message, error) {
-	client := cleanText(d.ClientName)
-	scopes := scopeText(cleanScopes(d.ScopeDescriptions), 0)
-	binding := cleanText(d.BindingMessage)
-	expires := humanDuration(d.ExpiresIn)
-	subject := truncateTo(client+" asks for your approval", 200, func(rune) int { return 1 })
-	var text strings.Builder
-	fmt.Fprintf(&text, "%s asks to %s.\n\n", client, scopes)
-	if binding != "" {
-		fmt.Fprintf(&text, "Check that it shows this code: %s\n\n", binding)
+// worstCIBA is the longest a CIBA text's values get (see worstOTP), with a
+// binding message at its longest and ten scopes.
+func worstCIBA() CIBAData {
+	o := worstOTP("token")
+	return CIBAData{
+		ClientName: o.ClientName, ScopeDescriptions: o.ScopeDescriptions[:10],
+		BindingMessage: strings.Repeat("W", 20), Link: sampleLink, ExpiresIn: time.Hour,
 	}
-	fmt.Fprintf(&text, "Review and approve or deny within %s:\n%s\n\n", expires, d.Link)
-	text.WriteString("Didn't ask? Ignore this email: nothing is approved unless you press Approve.\n")
-	var html strings.Builder
-	err := cibaHTML.Execute(&html, map[string]string{
-		"Client": client, "Scopes": scopes, "Binding": binding, "Link": d.Link, "Expires": expires,
-	})
-	if err != nil {
-		return Message{}, fmt.Errorf("notify: ciba email: %w", err)
-	}
-	return Message{Channel: ChannelEmail, To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil
 }

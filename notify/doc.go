@@ -8,11 +8,17 @@
 // endpoint, and Outbox keeps messages in the Store for `serve --dev`. A
 // Router picks the Sender for a message's channel.
 //
-// Templates turn an OTPData into the words people read. The SMS renderer
-// guarantees one segment (160 GSM-7 septets): a text that spills into a
-// second segment costs twice as much and, worse, may arrive in pieces or
-// in the wrong order, so long client names and scope lists are shortened in
-// a fixed order rather than sent long.
+// Templates turn an OTPData (or a CIBAData) into the words people read, in
+// the language asked for: templates are data, one directory per language
+// (templates/<tag>/, English and Spanish built in; an operator's directory
+// may add or replace any), with a words.txt for plural forms (CLDR, via
+// golang.org/x/text/feature/plural) and times of day. The SMS renderer
+// guarantees one segment (160 GSM-7 septets, or 70 UCS-2 units): a text
+// that spills into a second segment costs twice as much and, worse, may
+// arrive in pieces or in the wrong order, so a Spanish text drops the
+// accents GSM-7 lacks rather than go UCS-2 and long, and long client names
+// and scope lists are shortened in a fixed order rather than sent long.
+// CheckSMS reports what each template costs (`keypad templates check`).
 //
 // Failures come back as *DeliveryError, which says whether trying again can
 // help (Permanent) in words that are safe to show a client (Reason). No

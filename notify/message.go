@@ -23,6 +23,9 @@ type Message struct {
 	Subject string // email only
 	Text    string // the SMS body, or the email's text/plain part
 	HTML    string // the email's text/html part; optional
+	// Language is the BCP 47 tag of the language the words are in. It
+	// travels sealed with the body through the OTP flow's queue.
+	Language string `json:",omitempty"`
 }
 
 // Sender delivers messages. Send returns nil once the provider accepted the

@@ -15,12 +15,16 @@ const (
 	minClientWidthLast = 12
 )
 
-// SMS renders the OTP text message so that it fits ONE segment: 160
-// GSM-7 septets, or 70 UCS-2 units when the template's own words are not
-// GSM-7. Names and descriptions are first rewritten into GSM-7 (ToGSM7)
-// when the template is GSM-7, since one curly apostrophe would cut the
-// room from 160 to 70. When the message is still too long, details go in
-// this fixed order until it fits:
+// SMS renders the OTP text message in d's language so that it fits ONE
+// segment: 160 GSM-7 septets, or 70 UCS-2 units when the template's own
+// words are not GSM-7. Names and descriptions are first rewritten into
+// GSM-7 (ToGSM7) when the template is GSM-7, since one curly apostrophe
+// would cut the room from 160 to 70. A UCS-2 template of a language whose
+// words allow it ("sms-gsm7-fallback = yes": Spanish) keeps its accents
+// when the whole text fits 70 units, and is otherwise written in GSM-7
+// with the accents GSM-7 lacks dropped ("código" becomes "codigo"),
+// keeping the whole sentence in 160. When the message is still too long,
+// details go in this fixed order until it fits:
 //
 //  1. the template's optional words (TemplateData.Short);
 //  2. scopes after the first, summarised as "and N more permissions";
@@ -30,32 +34,47 @@ const (
 //
 // The code, the expiry and a recognisable start of who asks and what for
 // always remain. An error means the template itself leaves no room, which
-// LoadTemplates rejects up front.
+// NewTemplates rejects up front.
 func (t *Templates) SMS(d OTPData) (string, error) {
 	if err := d.validate(); err != nil {
 		return "", err
 	}
-	client, scopes := cleanText(d.ClientName), cleanScopes(d.ScopeDescriptions)
-	gsmScopes := make([]string, len(d.ScopeDescriptions))
-	for i, s := range d.ScopeDescriptions {
+	l := t.lang(d.Language)
+	base := TemplateData{Code: d.Code, ExpiresIn: l.words.duration(d.ExpiresIn), Purpose: d.Purpose, Language: l.tag.String()}
+	return l.fitSMS(l.text[FileSMS], base, d.ClientName, d.ScopeDescriptions)
+}
+
+// fitSMS renders tmpl with base, the client's name and the scopes in one
+// segment (see SMS).
+func (l *langTemplates) fitSMS(tmpl *texttemplate.Template, base TemplateData, clientName string, descriptions []string) (string, error) {
+	client, scopes := cleanText(clientName), cleanScopes(descriptions, l.words)
+	gsmScopes := make([]string, len(descriptions))
+	for i, s := range descriptions {
 		gsmScopes[i] = ToGSM7(s)
 	}
-	gsmScopes = cleanScopes(gsmScopes)
-	f := &smsFitter{
-		tmpl: t.sms,
-		base: TemplateData{Code: d.Code, ExpiresIn: humanDuration(d.ExpiresIn), Purpose: d.Purpose},
-	}
+	gsmScopes = cleanScopes(gsmScopes, l.words)
+	f := &smsFitter{tmpl: tmpl, base: base, words: l.words}
 
 	// Probe with GSM-7 fields: if the template's words are GSM-7 too, the
 	// whole message is, and it is measured in septets.
-	f.reset(cleanText(ToGSM7(client)), gsmScopes, septetWidth)
+	gsmClient := cleanText(ToGSM7(client))
+	f.reset(gsmClient, gsmScopes, septetWidth)
 	probe, _, err := f.render()
 	if err != nil {
 		return "", err
 	}
-	if _, ok := GSM7Length(probe); !ok {
-		f.reset(client, scopes, utf16Width)
+	if _, ok := GSM7Length(probe); ok {
+		return f.fit()
 	}
+	f.reset(client, scopes, utf16Width)
+	if !l.words.gsm7Fallback() {
+		return f.fit()
+	}
+	if msg, ok, err := f.try(); ok || err != nil {
+		return msg, err
+	}
+	f.reset(gsmClient, gsmScopes, septetWidth)
+	f.transliterate = true
 	return f.fit()
 }
 
@@ -63,7 +82,11 @@ func (t *Templates) SMS(d OTPData) (string, error) {
 type smsFitter struct {
 	tmpl  *texttemplate.Template
 	base  TemplateData
+	words *words
 	width func(rune) int
+	// transliterate writes the whole text in GSM-7 (ToGSM7), template
+	// words included.
+	transliterate bool
 
 	client, fullClient string
 	first, fullFirst   string   // the first scope, maybe cut, and in full
@@ -85,14 +108,18 @@ func (f *smsFitter) render() (msg string, overflow int, err error) {
 	data.Client = f.client
 	data.Scopes = append([]string{f.first}, f.scopes[1:f.shown]...)
 	data.MoreScopes = len(f.scopes) - f.shown
-	data.ScopeText = scopeText(data.Scopes, data.MoreScopes)
+	data.ScopeText = f.words.scopeText(data.Scopes, data.MoreScopes)
 	data.Short = f.short
 	var b strings.Builder
 	if err := f.tmpl.Execute(&b, data); err != nil {
 		return "", 0, fmt.Errorf("notify: sms template: %w", err)
 	}
 	// A cut description ends in "..." and the sentence adds ".".
-	msg = strings.ReplaceAll(strings.TrimSpace(b.String()), "....", "...")
+	msg = b.String()
+	if f.transliterate {
+		msg = ToGSM7(msg)
+	}
+	msg = strings.ReplaceAll(strings.TrimSpace(msg), "....", "...")
 	return msg, smsOverflow(msg), nil
 }
 

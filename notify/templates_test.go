@@ -389,8 +389,10 @@ func TestLoadTemplates(t *testing.T) {
 }
 
 func TestDefaultTemplatesValid(t *testing.T) {
-	if err := DefaultTemplates().validate(); err != nil {
-		t.Fatal(err)
+	for _, lang := range DefaultTemplates().Languages() {
+		if err := DefaultTemplates().validate(lang); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
 	}
 }
 
@@ -424,3 +426,6 @@ func FuzzSMS(f *testing.F) {
 		}
 	})
 }
+
+// humanDuration says d in English, as the built-in words do.
+func humanDuration(d time.Duration) string { return DefaultTemplates().langs["en"].words.duration(d) }

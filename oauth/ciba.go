@@ -214,6 +214,9 @@ type cibaParams struct {
 	lifetime    time.Duration
 	notifyToken string
 	ip          string
+	// uiLocales are the request's ui_locales (OIDC): the languages the
+	// client would like the person's message in, if the person has none.
+	uiLocales string
 }
 
 func (c *cibaFlow) authorizeHTTP(w http.ResponseWriter, r *http.Request) (*CIBAResponse, error) {
@@ -239,7 +242,7 @@ func (c *cibaFlow) authorizeHTTP(w http.ResponseWriter, r *http.Request) (*CIBAR
 // parse checks the request's parameters (CIBA Core §7.1) in the order a
 // developer fixes them.
 func (c *cibaFlow) parse(ctx context.Context, client *keypad.Client, form url.Values) (*cibaParams, error) {
-	p := &cibaParams{client: client, lifetime: c.cfg.RequestLifetime}
+	p := &cibaParams{client: client, lifetime: c.cfg.RequestLifetime, uiLocales: form.Get("ui_locales")}
 	if form.Get("request") != "" {
 		return nil, InvalidRequest("signed authentication requests (request) are not supported; send the parameters in the form")
 	}
@@ -380,7 +383,7 @@ func (c *cibaFlow) start(ctx context.Context, p *cibaParams) (*CIBAResponse, err
 		return nil, fmt.Errorf("ciba: store request: %w", err)
 	}
 	render := func(ctx context.Context, o *keypad.OTPSession, och keypad.OTPChannel) (notify.Message, error) {
-		return c.message(ctx, p, och, link, p.lifetime)
+		return c.message(ctx, p, o, och, link, req.ExpiresAt)
 	}
 	_, err = c.otp.send(ctx, sendRequest{
 		client: p.client, purpose: OTPPurposeCIBA, handle: ch.Session,
@@ -418,6 +421,7 @@ func (c *cibaFlow) session(ctx context.Context, p *cibaParams) (*OTPChallenge, e
 	}
 	ch, err := c.otp.lookup(ctx, lookupRequest{
 		client: p.client, identifier: p.loginHint, scopes: p.scopes, ip: p.ip, purpose: OTPPurposeCIBA,
+		uiLocales: p.uiLocales,
 	})
 	var e *Error
 	if errors.As(err, &e) {
@@ -476,6 +480,7 @@ func (c *cibaFlow) subjectSession(ctx context.Context, p *cibaParams) (*OTPChall
 		Hash: keypad.SecretHash(handle), ClientID: p.client.ID, Scopes: p.scopes, Subject: sub.ID,
 		Channels: channels, Purpose: OTPPurposeCIBA, Status: keypad.OTPPending,
 		CreatedAt: now, ExpiresAt: now.Add(c.otp.cfg.SessionLifetime),
+		Language: c.otp.tmpl.Match(sub.PreferredLanguage), UILanguage: c.otp.tmpl.Match(p.uiLocales),
 	}
 	if err := c.store.CreateOTPSession(ctx, o); err != nil {
 		return nil, fmt.Errorf("ciba: store session: %w", err)
@@ -514,8 +519,9 @@ func preferredChannel(chs []OTPChannelHint, want string) string {
 }
 
 // message renders the text or email: who asks, for what, the binding
-// message and the link.
-func (c *cibaFlow) message(ctx context.Context, p *cibaParams, ch keypad.OTPChannel, link string, life time.Duration) (notify.Message, error) {
+// message and the link, in the session's language (the person's, else
+// the request's ui_locales, else the default).
+func (c *cibaFlow) message(ctx context.Context, p *cibaParams, o *keypad.OTPSession, ch keypad.OTPChannel, link string, expires time.Time) (notify.Message, error) {
 	binding := p.binding
 	if p.client.Options.CIBA.RequireBindingCode {
 		binding = "" // the person must read it off the client's screen
@@ -528,9 +534,10 @@ func (c *cibaFlow) message(ctx context.Context, p *cibaParams, ch keypad.OTPChan
 	if err != nil {
 		return notify.Message{}, err
 	}
-	m, err := notify.CIBAMessage(ch.Type, ch.Destination, notify.CIBAData{
+	m, err := c.otp.tmpl.CIBAMessage(ch.Type, ch.Destination, notify.CIBAData{
 		ClientName: name, ScopeDescriptions: words, BindingMessage: binding,
-		Link: c.s.Endpoint(PathCIBAApproval) + "?t=" + link, ExpiresIn: life,
+		Link: c.s.Endpoint(PathCIBAApproval) + "?t=" + link, ExpiresIn: p.lifetime, ExpiresAt: expires,
+		Language: c.otp.messageLanguage(o, ""),
 	})
 	if err != nil {
 		return notify.Message{}, fmt.Errorf("ciba: render message: %w", err)

@@ -23,6 +23,8 @@ type lookupRequest struct {
 	// purpose, when set, overrides the session's purpose (OTPPurposeCIBA
 	// for a backchannel authentication request).
 	purpose string
+	// uiLocales are the client's ui_locales: space-separated BCP 47 tags.
+	uiLocales string
 }
 
 // handleLookup is POST /oauth2/otp/lookup (DESIGN.md, "OTP flow on the
@@ -50,7 +52,7 @@ func (f *otpFlow) lookupHTTP(w http.ResponseWriter, r *http.Request) (*OTPChalle
 	}
 	return f.lookup(r.Context(), lookupRequest{
 		client: client, identifier: form["identifier"], identifierType: form["identifier_type"],
-		scopes: scopes, ip: f.clientIP(r),
+		scopes: scopes, ip: f.clientIP(r), uiLocales: form["ui_locales"],
 	})
 }
 
@@ -153,20 +155,27 @@ func (f *otpFlow) lookup(ctx context.Context, req lookupRequest) (*OTPChallenge,
 		return nil, fmt.Errorf("otp lookup: %w", err)
 	}
 	o := &keypad.OTPSession{
-		Hash:      keypad.SecretHash(handle),
-		ClientID:  clientID,
-		Scopes:    req.scopes,
-		Decoy:     decoy,
-		Channels:  channels,
-		Purpose:   purpose,
-		Status:    keypad.OTPPending,
-		CreatedAt: now,
-		ExpiresAt: now.Add(f.cfg.SessionLifetime),
+		Hash:     keypad.SecretHash(handle),
+		ClientID: clientID,
+		Scopes:   req.scopes,
+		Decoy:    decoy,
+		Channels: channels,
+		Purpose:  purpose,
+		// ui_locales names languages the client prefers, OIDC style: the
+		// first the templates have wins, the others are ignored.
+		UILanguage: f.tmpl.Match(req.uiLocales),
+		Status:     keypad.OTPPending,
+		CreatedAt:  now,
+		ExpiresAt:  now.Add(f.cfg.SessionLifetime),
 	}
+	preferred := ""
 	if !decoy {
 		o.Subject = subjects[0].ID
+		preferred = subjects[0].PreferredLanguage
 		ev.subject = o.Subject
 	}
+	o.Language = f.tmpl.Match(preferred) // a decoy does the same work
+
 	if err := f.store.CreateOTPSession(ctx, o); err != nil {
 		return nil, fmt.Errorf("otp lookup: store session: %w", err)
 	}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,9 @@ type sendRequest struct {
 	handle  string
 	channel string
 	ip      string
+	// uiLocales are the send request's ui_locales; they count when the
+	// person has no language of their own.
+	uiLocales string
 	// render, when set, renders the message instead of the code's (a
 	// CIBA request's link); the code drawn is then never shown.
 	render func(ctx context.Context, o *keypad.OTPSession, ch keypad.OTPChannel) (notify.Message, error)
@@ -44,7 +48,7 @@ func (f *otpFlow) sendHTTP(w http.ResponseWriter, r *http.Request) (*OTPDelivery
 	}
 	return f.send(r.Context(), sendRequest{
 		client: client, purpose: OTPPurposeToken,
-		handle: form["otp_session"], channel: form["channel"], ip: f.clientIP(r),
+		handle: form["otp_session"], channel: form["channel"], ip: f.clientIP(r), uiLocales: form["ui_locales"],
 	})
 }
 
@@ -124,7 +128,7 @@ func (f *otpFlow) send(ctx context.Context, req sendRequest) (*OTPDelivery, erro
 	if req.render != nil {
 		msg, err = req.render(ctx, o, ch)
 	} else {
-		msg, err = f.message(ctx, o, req.client, ch, code)
+		msg, err = f.message(ctx, o, req, ch, code, now)
 	}
 	if err != nil {
 		return nil, err
@@ -197,9 +201,14 @@ func (f *otpFlow) enqueue(ctx context.Context, hash []byte, clientID, purpose, c
 }
 
 // message renders what the person receives: who asks (the client's name),
-// what for (the scope catalogue's words), the code and its expiry.
-func (f *otpFlow) message(ctx context.Context, o *keypad.OTPSession, client *keypad.Client, ch keypad.OTPChannel, code string) (notify.Message, error) {
-	d := notify.OTPData{Code: code, ExpiresIn: f.cfg.CodeLifetime, Purpose: o.Purpose, ClientName: f.cfg.LoginName}
+// what for (the scope catalogue's words), the code and its expiry, in the
+// session's language (messageLanguage).
+func (f *otpFlow) message(ctx context.Context, o *keypad.OTPSession, req sendRequest, ch keypad.OTPChannel, code string, now time.Time) (notify.Message, error) {
+	client := req.client
+	d := notify.OTPData{
+		Code: code, ExpiresIn: f.cfg.CodeLifetime, ExpiresAt: now.Add(f.cfg.CodeLifetime), Purpose: o.Purpose,
+		ClientName: f.cfg.LoginName, Language: f.messageLanguage(o, req.uiLocales),
+	}
 	if o.Purpose == OTPPurposeToken {
 		d.ClientName = client.Name
 		if d.ClientName == "" {
@@ -236,4 +245,11 @@ func (f *otpFlow) scopeWords(ctx context.Context, scopes []string) ([]string, er
 		}
 	}
 	return out, nil
+}
+
+// messageLanguage is the language of a session's messages: the person's
+// preferred language, else the first of the send's ui_locales the
+// templates have, else the lookup's, else "" (the default language).
+func (f *otpFlow) messageLanguage(o *keypad.OTPSession, uiLocales string) string {
+	return cmp.Or(o.Language, f.tmpl.Match(uiLocales), o.UILanguage)
 }

@@ -106,11 +106,13 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 		if err != nil {
 			return nil, nil, err
 		}
-		var tmpl *notify.Templates
-		if dir := cfg.OTP.TemplatesDir; dir != "" {
-			if tmpl, err = notify.LoadTemplates(dir); err != nil {
-				return nil, nil, fmt.Errorf("otp.templates_dir: %w", err)
-			}
+		// Texts and emails: the operator's templates over the built-in
+		// languages, in default_language and time_zone.
+		tmpl, err := notify.NewTemplates(notify.TemplateConfig{
+			Dir: cfg.OTP.TemplatesDir, DefaultLanguage: cfg.DefaultLanguage, Location: cfg.TimeLocation,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("otp.templates_dir, default_language: %w", err)
 		}
 		otp := cfg.OTPFlow()
 		ocfg.OTP = &otp

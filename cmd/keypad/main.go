@@ -100,6 +100,7 @@ then KEYPAD_* environment variables, then flags. See docs/configuration.md.`,
 	root.AddCommand(newDeviceLoginCmd(), newCallCmd())
 	root.AddCommand(m.demoCommand())
 	root.AddCommand(m.backupCommand(), m.restoreCommand(), m.healthcheckCommand())
+	root.AddCommand(m.templatesCommand())
 	return root
 }
 

@@ -26,9 +26,9 @@ type backchannelAnswer struct {
 	Interval  int    `json:"interval"`
 }
 
-func (k *keypadClient) backchannel(ctx context.Context, loginHint, scope, binding string) (*backchannelAnswer, error) {
+func (k *keypadClient) backchannel(ctx context.Context, loginHint, scope, binding, lang string) (*backchannelAnswer, error) {
 	var a backchannelAnswer
-	form := url.Values{"login_hint": {loginHint}, "scope": {"openid " + scope}, "binding_message": {binding}}
+	form := url.Values{"login_hint": {loginHint}, "scope": {"openid " + scope}, "binding_message": {binding}, "ui_locales": {lang}}
 	if err := k.post(ctx, "/oauth2/bc-authorize", form, &a); err != nil {
 		return nil, err
 	}
@@ -67,10 +67,10 @@ func (k *kiosk) startApproval(w http.ResponseWriter, r *http.Request) {
 	defer v.mu.Unlock()
 	binding, err := bindingNumber(k.cfg.Rand)
 	if err != nil {
-		k.problem(w, http.StatusInternalServerError, "Something went wrong on our side", "Please start over.", "")
+		k.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side", "Please start over.", "")
 		return
 	}
-	a, err := k.keypad.backchannel(r.Context(), v.identifier, k.cfg.Scope, binding)
+	a, err := k.keypad.backchannel(r.Context(), v.identifier, k.cfg.Scope, binding, k.lang(r))
 	var oe *oauthError
 	switch {
 	case err == nil:
@@ -81,16 +81,16 @@ func (k *kiosk) startApproval(w http.ResponseWriter, r *http.Request) {
 		v.approvalEnds = now.Add(time.Duration(a.ExpiresIn) * time.Second)
 		http.Redirect(w, r, "/approve", http.StatusSeeOther)
 	case errors.As(err, &oe) && oe.Status == http.StatusTooManyRequests:
-		k.render(w, http.StatusOK, "channel", view{Channels: v.channels,
+		k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels,
 			Notice: "We can't send more messages that way right now. Please choose a code instead, or try again later."})
 	case errors.As(err, &oe) && (oe.Code == "invalid_client" || oe.Code == "unauthorized_client" || oe.Code == "invalid_scope"):
-		k.peerProblem(w, err, "")
+		k.peerProblem(w, r, err, "")
 	case errors.As(err, &oe):
 		k.log.Warn("kiosk: approval not started", "err", err)
-		k.render(w, http.StatusOK, "channel", view{Channels: v.channels,
+		k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels,
 			Notice: "We couldn't send an approval request. Please choose a code instead."})
 	default:
-		k.peerProblem(w, err, "/channel")
+		k.peerProblem(w, r, err, "/channel")
 	}
 }
 
@@ -119,19 +119,19 @@ func (k *kiosk) waitApproval(w http.ResponseWriter, r *http.Request) {
 			v.pollAt = now.Add(v.interval)
 		case errors.As(err, &oe) && oe.Code == "access_denied":
 			k.visits.forget(w, r)
-			k.problem(w, http.StatusOK, "You said no on your phone",
+			k.problem(w, r, http.StatusOK, "You said no on your phone",
 				"Nothing was shared. If that was a mistake, please start over.", "")
 			return
 		case errors.As(err, &oe) && (oe.Code == "expired_token" || oe.Code == "invalid_grant"):
 			k.visits.forget(w, r)
-			k.problem(w, http.StatusOK, "The request on your phone has expired",
+			k.problem(w, r, http.StatusOK, "The request on your phone has expired",
 				"Requests only work for a few minutes. Please start over.", "")
 			return
 		default:
-			k.peerProblem(w, err, "/approve")
+			k.peerProblem(w, r, err, "/approve")
 			return
 		}
 	}
-	k.render(w, http.StatusOK, "approve", view{Binding: v.binding, Refresh: int(v.interval / time.Second),
+	k.render(w, r, http.StatusOK, "approve", view{Binding: v.binding, Refresh: int(v.interval / time.Second),
 		CodeMinutes: int(max(v.approvalEnds.Sub(now), 0) / time.Minute)})
 }

@@ -2,7 +2,6 @@ package kiosk
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 	"slices"
 	"strconv"
@@ -35,10 +34,15 @@ type monthUse struct {
 	Peak  bool // among the highest months
 }
 
-// recommendation is one plain-language suggestion on the audit screen.
+// recommendation is one plain-language suggestion on the audit screen:
+// English words, which the screen translates, and the numbers to fill in.
 type recommendation struct {
-	Title, Text string
+	Title, Format string
+	Args          []any
 }
+
+// Text is the recommendation in English.
+func (r recommendation) Text() string { return fmt.Sprintf(r.Format, r.Args...) }
 
 // audit is what the audit screen shows.
 type audit struct {
@@ -48,7 +52,6 @@ type audit struct {
 	Currency  string
 	Price     float64
 	Peaks     []monthUse // the highest two, highest first
-	Chart     template.HTML
 	Recs      []recommendation
 }
 
@@ -78,7 +81,6 @@ func newAudit(u *usageAnswer) *audit {
 		a.Months[i].Peak = true
 		a.Peaks = append(a.Peaks, a.Months[i])
 	}
-	a.Chart = chartSVG(a.Months)
 	a.Recs = recommendations(a.TotalKWh, a.Price, a.Currency)
 	return a
 }
@@ -108,15 +110,15 @@ func recommendations(annualKWh, price float64, currency string) []recommendation
 	kw, panels, solar := solarEstimate(annualKWh, price)
 	evKWh, evCost := evCharging(price)
 	return []recommendation{
-		{"Switch to LED bulbs", fmt.Sprintf(
+		{"Switch to LED bulbs",
 			"LEDs use about 75%% less power than old bulbs. For your home that is about %s kWh and %s a year.",
-			number(ledKWh), money(ledCost, currency))},
-		{"Rooftop solar", fmt.Sprintf(
+			[]any{number(ledKWh), money(ledCost, currency)}},
+		{"Rooftop solar",
 			"About %s kW of panels (%d panels) would make as much power as you use in a year, worth about %s a year at your rate.",
-			strconv.FormatFloat(kw, 'f', -1, 64), panels, money(solar, currency))},
-		{"Charging an electric car", fmt.Sprintf(
+			[]any{strconv.FormatFloat(kw, 'f', -1, 64), panels, money(solar, currency)}},
+		{"Charging an electric car",
 			"Driving %s miles a month takes about %s kWh. At your rate of %s per kWh, that is about %s a month.",
-			number(evMiles), number(evKWh), rate(price, currency), money(evCost, currency))},
+			[]any{number(evMiles), number(evKWh), rate(price, currency), money(evCost, currency)}},
 	}
 }
 

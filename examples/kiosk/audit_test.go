@@ -45,7 +45,7 @@ func TestRecommendationWords(t *testing.T) {
 		"At your rate of 16¢ per kWh, that is about $48 a month"}
 	all := ""
 	for _, r := range recs {
-		all += r.Text + "\n"
+		all += r.Text() + "\n"
 	}
 	for _, w := range want {
 		if !strings.Contains(all, w) {

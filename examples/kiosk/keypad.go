@@ -73,8 +73,10 @@ type keypadClient struct {
 	now                func() time.Time
 }
 
-func (k *keypadClient) lookup(ctx context.Context, identifier, identifierType, scope string) (*lookupAnswer, error) {
-	form := url.Values{"identifier": {identifier}, "scope": {scope}}
+// lookup, send and backchannel pass the screen's language as ui_locales,
+// so keypad writes to a person with no language of their own in it.
+func (k *keypadClient) lookup(ctx context.Context, identifier, identifierType, scope, lang string) (*lookupAnswer, error) {
+	form := url.Values{"identifier": {identifier}, "scope": {scope}, "ui_locales": {lang}}
 	if identifierType != "" {
 		form.Set("identifier_type", identifierType)
 	}
@@ -88,9 +90,9 @@ func (k *keypadClient) lookup(ctx context.Context, identifier, identifierType, s
 	return &a, nil
 }
 
-func (k *keypadClient) send(ctx context.Context, otpSession, channelID string) (*sendAnswer, error) {
+func (k *keypadClient) send(ctx context.Context, otpSession, channelID, lang string) (*sendAnswer, error) {
 	var a sendAnswer
-	err := k.post(ctx, "/oauth2/otp/send", url.Values{"otp_session": {otpSession}, "channel": {channelID}}, &a)
+	err := k.post(ctx, "/oauth2/otp/send", url.Values{"otp_session": {otpSession}, "channel": {channelID}, "ui_locales": {lang}}, &a)
 	if err != nil {
 		return nil, err
 	}

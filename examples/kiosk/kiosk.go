@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"cmp"
 	"crypto/rand"
 	"embed"
 	"errors"
@@ -52,6 +53,7 @@ type kiosk struct {
 	energy *energyClient
 	visits *visits
 	pages  map[string]*template.Template
+	msgs   *catalogue
 	log    *slog.Logger
 }
 
@@ -104,12 +106,16 @@ func newKiosk(cfg Config) (*kiosk, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	pages, err := parsePages()
+	msgs, err := loadCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages(msgs)
 	if err != nil {
 		return nil, err
 	}
 	k := &kiosk{
-		cfg: cfg, pages: pages, log: cfg.Logger,
+		cfg: cfg, pages: pages, msgs: msgs, log: cfg.Logger,
 		keypad: &keypadClient{issuer: strings.TrimSuffix(cfg.Issuer, "/"), id: cfg.ClientID,
 			secret: cfg.ClientSecret, client: cfg.HTTPClient, now: cfg.Now},
 		energy: &energyClient{base: strings.TrimSuffix(cfg.EnergyAPI, "/"), client: cfg.HTTPClient},
@@ -133,6 +139,7 @@ func (k *kiosk) routes() http.Handler {
 	mux.HandleFunc("GET /audit", k.showAudit)
 	mux.HandleFunc("POST /done", k.done)
 	mux.HandleFunc("POST /still-here", k.stillHere)
+	mux.HandleFunc("POST /lang", k.setLanguage)
 	return secureHeaders(http.NewCrossOriginProtection().Handler(mux))
 }
 
@@ -158,6 +165,11 @@ func secureHeaders(next http.Handler) http.Handler {
 // view is everything a screen may show.
 type view struct {
 	Name string
+	// Lang is the screen's language; Languages the others the button
+	// offers, and Here the screen to show again in the one picked.
+	Lang      string
+	Languages []language
+	Here      string
 	// Idle is the seconds before the page goes back to the start (0:
 	// never), Warn how many of them the "More time" warning shows for,
 	// and Back the screen "More time" returns to without script.
@@ -182,37 +194,16 @@ type view struct {
 	Retry       string // problem screen: a path to try again
 }
 
+// funcs format numbers; the translating helpers are the catalogue's.
 var funcs = template.FuncMap{
-	"channelLabel": func(c channel) string {
-		if c.Type == "email" {
-			return "Email " + c.Hint
-		}
-		return "Text " + c.Hint
-	},
-	"channelWords": func(c channel) string {
-		if c.Type == "email" {
-			return "by email to " + c.Hint
-		}
-		return "by text to " + c.Hint
-	},
-	"askLabel": func(t string) string {
-		switch t {
-		case "phone":
-			return "phone number"
-		case "email":
-			return "email address"
-		}
-		return "account number"
-	},
 	"number": number,
 	"money":  money,
-	"month":  func(t time.Time) string { return t.Format("January") },
 }
 
-func parsePages() (map[string]*template.Template, error) {
+func parsePages(msgs *catalogue) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"welcome", "ask", "channel", "code", "approve", "audit", "problem"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(msgs.templateFuncs()).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("kiosk: template %s: %w", name, err)
 		}
@@ -227,8 +218,13 @@ var backTo = map[string]string{"channel": "/channel", "code": "/code", "approve"
 // render draws a screen. Every screen but the first says it will start
 // over when left alone; static/idle.js warns before it does and offers
 // more time (WCAG 2.2.1), and the server forgets the visit anyway.
-func (k *kiosk) render(w http.ResponseWriter, status int, page string, v view) {
+func (k *kiosk) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
 	v.Name = k.cfg.Name
+	// Fixed notices are translated here; those with numbers in them
+	// were translated with k.tr where they were made.
+	v.Lang = k.lang(r)
+	v.Languages, v.Here = k.msgs.others(v.Lang), cmp.Or(backTo[page], "/")
+	v.Notice = k.msgs.tr(v.Lang, v.Notice)
 	if page != "welcome" {
 		v.Idle = int((k.cfg.IdleTimeout + time.Second - 1) / time.Second)
 		v.Warn = int(k.cfg.IdleWarning / time.Second)
@@ -237,7 +233,7 @@ func (k *kiosk) render(w http.ResponseWriter, status int, page string, v view) {
 	var b strings.Builder
 	if err := k.pages[page].Execute(&b, v); err != nil {
 		k.log.Error("kiosk: render", "page", page, "err", err)
-		http.Error(w, "Something went wrong. Please start over.", http.StatusInternalServerError)
+		http.Error(w, k.tr(r, "Something went wrong. Please start over."), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -246,26 +242,26 @@ func (k *kiosk) render(w http.ResponseWriter, status int, page string, v view) {
 }
 
 // problem draws the screen for a visit that cannot go on as it was.
-func (k *kiosk) problem(w http.ResponseWriter, status int, title, text, retry string) {
-	k.render(w, status, "problem", view{Title: title, Text: text, Retry: retry})
+func (k *kiosk) problem(w http.ResponseWriter, r *http.Request, status int, title, text, retry string) {
+	k.render(w, r, status, "problem", view{Title: k.tr(r, title), Text: k.tr(r, text), Retry: retry})
 }
 
 // peerProblem answers an error from keypad or the energy API that the
 // screens do not handle themselves.
-func (k *kiosk) peerProblem(w http.ResponseWriter, err error, retry string) {
+func (k *kiosk) peerProblem(w http.ResponseWriter, r *http.Request, err error, retry string) {
 	var oe *oauthError
 	switch {
 	case errors.Is(err, errUnreachable):
 		k.log.Warn("kiosk: peer unreachable", "err", err)
-		k.problem(w, http.StatusBadGateway, "We can't reach the utility right now",
+		k.problem(w, r, http.StatusBadGateway, "We can't reach the utility right now",
 			"This is on our side, not yours. Please try again in a minute.", retry)
 	case errors.As(err, &oe) && (oe.Code == "invalid_client" || oe.Code == "unauthorized_client" || oe.Code == "invalid_scope"):
 		k.log.Error("kiosk: keypad refuses this kiosk's configuration", "err", err)
-		k.problem(w, http.StatusBadGateway, "This kiosk is not set up correctly",
+		k.problem(w, r, http.StatusBadGateway, "This kiosk is not set up correctly",
 			"Please tell a member of staff. Sorry for the trouble.", "")
 	default:
 		k.log.Warn("kiosk: peer error", "err", err)
-		k.problem(w, http.StatusBadGateway, "Something went wrong on our side",
+		k.problem(w, r, http.StatusBadGateway, "Something went wrong on our side",
 			"Please try again in a minute, or start over.", retry)
 	}
 }

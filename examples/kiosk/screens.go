@@ -23,7 +23,11 @@ var notices = map[string]string{
 // a plain link to it.
 func (k *kiosk) welcome(w http.ResponseWriter, r *http.Request) {
 	k.visits.forget(w, r)
-	k.render(w, http.StatusOK, "welcome", view{Notice: notices[r.URL.Query().Get("m")]})
+	m := r.URL.Query().Get("m")
+	if m == "done" || m == "idle" {
+		forgetLanguage(w) // the next person starts in English
+	}
+	k.render(w, r, http.StatusOK, "welcome", view{Notice: notices[m]})
 }
 
 // stillHere serves POST /still-here, "More time": asking for the visit
@@ -102,16 +106,16 @@ func (k *kiosk) lookup(w http.ResponseWriter, r *http.Request) {
 	// follow-up question after an ambiguous address.
 	retype := func(notice string) {
 		if typ == "" || typ == "address" {
-			k.render(w, http.StatusOK, "welcome", view{Notice: notice, Identifier: ident})
+			k.render(w, r, http.StatusOK, "welcome", view{Notice: notice, Identifier: ident})
 		} else {
-			k.render(w, http.StatusOK, "ask", view{Notice: notice, AskFor: typ})
+			k.render(w, r, http.StatusOK, "ask", view{Notice: notice, AskFor: typ})
 		}
 	}
 	if ident == "" || len(ident) > 200 {
 		retype("Please type your street address, like 123 Main Street.")
 		return
 	}
-	a, err := k.keypad.lookup(r.Context(), ident, typ, k.cfg.Scope)
+	a, err := k.keypad.lookup(r.Context(), ident, typ, k.cfg.Scope, k.lang(r))
 	var oe *oauthError
 	switch {
 	case err == nil:
@@ -120,29 +124,29 @@ func (k *kiosk) lookup(w http.ResponseWriter, r *http.Request) {
 		if typ != "" && typ != "address" {
 			notice = "That still matches more than one account."
 		}
-		k.render(w, http.StatusOK, "ask", view{AskFor: oe.AskFor, Notice: notice})
+		k.render(w, r, http.StatusOK, "ask", view{AskFor: oe.AskFor, Notice: notice})
 		return
 	case errors.As(err, &oe) && oe.Code == "unknown_identifier":
 		if typ == "" || typ == "address" {
-			retype(fmt.Sprintf("We couldn't find an account for “%s”. Check the spelling, or try your phone number, email or account number.", ident))
+			retype(k.tr(r, "We couldn't find an account for “%s”. Check the spelling, or try your phone number, email or account number.", ident))
 		} else {
 			retype("We couldn't find that. Please check it and try again.")
 		}
 		return
 	case errors.As(err, &oe) && (oe.Status == http.StatusTooManyRequests || oe.Code == "slow_down"):
-		retype(fmt.Sprintf("Lots of tries just now. Please wait %s and try again.", seconds(oe.RetryAfter, 30*time.Second)))
+		retype(k.tr(r, "Lots of tries just now. Please wait %s and try again.", k.seconds(r, oe.RetryAfter, 30*time.Second)))
 		return
 	case errors.As(err, &oe) && oe.Code == "invalid_request":
 		retype("We couldn't read that. Please type it again, like 123 Main Street.")
 		return
 	default:
-		k.peerProblem(w, err, "")
+		k.peerProblem(w, r, err, "")
 		return
 	}
 	v, err := k.visits.start(w, r)
 	if err != nil {
 		k.log.Error("kiosk: start visit", "err", err)
-		k.problem(w, http.StatusInternalServerError, "Something went wrong on our side", "Please start over.", "")
+		k.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side", "Please start over.", "")
 		return
 	}
 	v.mu.Lock()
@@ -158,7 +162,7 @@ func (k *kiosk) chooseChannel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer v.mu.Unlock()
-	k.render(w, http.StatusOK, "channel", view{Channels: v.channels})
+	k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels})
 }
 
 // send has keypad send a code over the chosen channel (OTP step 2); the
@@ -176,17 +180,17 @@ func (k *kiosk) send(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if ch == nil {
-		k.render(w, http.StatusOK, "channel", view{Channels: v.channels, Notice: "Please choose one of these."})
+		k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels, Notice: "Please choose one of these."})
 		return
 	}
 	// wait shows how long until another code may be sent, on the screen
 	// the person is looking at.
 	wait := func(d time.Duration) {
-		notice := "You can ask for a new code in " + seconds(d, time.Second) + "."
+		notice := k.tr(r, "You can ask for a new code in %s.", k.seconds(r, d, time.Second))
 		if v.channel != nil && v.channel.ID == ch.ID {
-			k.render(w, http.StatusOK, "code", k.codeView(v, notice))
+			k.render(w, r, http.StatusOK, "code", k.codeView(v, notice))
 		} else {
-			k.render(w, http.StatusOK, "channel", view{Channels: v.channels, Notice: notice})
+			k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels, Notice: notice})
 		}
 	}
 	now := k.cfg.Now()
@@ -194,7 +198,7 @@ func (k *kiosk) send(w http.ResponseWriter, r *http.Request) {
 		wait(v.resendAt.Sub(now))
 		return
 	}
-	a, err := k.keypad.send(r.Context(), v.otpSession, ch.ID)
+	a, err := k.keypad.send(r.Context(), v.otpSession, ch.ID, k.lang(r))
 	var oe *oauthError
 	switch {
 	case err == nil:
@@ -206,13 +210,13 @@ func (k *kiosk) send(w http.ResponseWriter, r *http.Request) {
 		// A daily cap (of this phone number or email address, or of the
 		// kiosk): nobody waits at a kiosk for that, but another way of
 		// reaching the person may still work.
-		k.render(w, http.StatusOK, "channel", view{Channels: v.channels,
+		k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels,
 			Notice: "We can't send more codes that way today. Please choose another way, or try again tomorrow."})
 	case errors.As(err, &oe) && oe.Status == http.StatusTooManyRequests && oe.RetryAfter <= 0:
 		// keypad gives no Retry-After when waiting will not help: the
 		// session has sent all the codes it may.
 		k.visits.forget(w, r)
-		k.problem(w, http.StatusOK, "We can't send more codes right now",
+		k.problem(w, r, http.StatusOK, "We can't send more codes right now",
 			"We have sent as many codes as we safely can. Please start over, or try again later.", "")
 	case errors.As(err, &oe) && (oe.Status == http.StatusTooManyRequests || oe.Code == "slow_down"):
 		d := oe.RetryAfter
@@ -223,21 +227,21 @@ func (k *kiosk) send(w http.ResponseWriter, r *http.Request) {
 		wait(d)
 	case errors.As(err, &oe) && (oe.Code == "expired_token" || oe.Code == "invalid_grant"):
 		k.visits.forget(w, r)
-		k.problem(w, http.StatusOK, "This visit has timed out",
+		k.problem(w, r, http.StatusOK, "This visit has timed out",
 			"For your safety a visit only lasts a few minutes. Please start over: it only takes a minute.", "")
 	case errors.As(err, &oe) && oe.Code == "access_denied":
 		k.visits.forget(w, r)
-		k.problem(w, http.StatusOK, "We can't send more codes right now",
+		k.problem(w, r, http.StatusOK, "We can't send more codes right now",
 			"We have sent as many codes as we safely can. Please start over, or try again later.", "")
 	case errors.As(err, &oe) && (oe.Code == "invalid_client" || oe.Code == "unauthorized_client"):
-		k.peerProblem(w, err, "")
+		k.peerProblem(w, r, err, "")
 	case errors.As(err, &oe):
 		// Anything else is a message that did not go out.
 		k.log.Warn("kiosk: code not sent", "channel", ch.Type, "err", err)
-		k.render(w, http.StatusOK, "channel", view{Channels: v.channels, Notice: fmt.Sprintf(
+		k.render(w, r, http.StatusOK, "channel", view{Channels: v.channels, Notice: k.tr(r,
 			"We couldn't send a message to %s. Try another way, or try again in a minute.", ch.Hint)})
 	default:
-		k.peerProblem(w, err, "/channel")
+		k.peerProblem(w, r, err, "/channel")
 	}
 }
 
@@ -256,7 +260,7 @@ func (k *kiosk) enterCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer v.mu.Unlock()
-	k.render(w, http.StatusOK, "code", k.codeView(v, ""))
+	k.render(w, r, http.StatusOK, "code", k.codeView(v, ""))
 }
 
 // verify exchanges the typed code for an access token (OTP step 3).
@@ -269,7 +273,7 @@ func (k *kiosk) verify(w http.ResponseWriter, r *http.Request) {
 	cv := k.codeView(v, "")
 	otp := strings.NewReplacer(" ", "", "-", "").Replace(r.PostFormValue("otp"))
 	if len(otp) != cv.CodeLength || strings.Trim(otp, "0123456789") != "" {
-		k.render(w, http.StatusOK, "code", k.codeView(v, fmt.Sprintf("Please type the %d digits from the message.", cv.CodeLength)))
+		k.render(w, r, http.StatusOK, "code", k.codeView(v, k.tr(r, "Please type the %d digits from the message.", cv.CodeLength)))
 		return
 	}
 	a, err := k.keypad.token(r.Context(), v.otpSession, otp)
@@ -279,28 +283,28 @@ func (k *kiosk) verify(w http.ResponseWriter, r *http.Request) {
 		v.accessToken, v.otpSession, v.channels, v.channel = a.AccessToken, "", nil, nil
 		http.Redirect(w, r, "/audit", http.StatusSeeOther)
 	case errors.As(err, &oe) && oe.Code == "invalid_grant":
-		notice := "That code isn't right. Check the message and try again."
+		notice := k.tr(r, "That code isn't right. Check the message and try again.")
 		switch oe.AttemptsRemaining {
 		case -1:
 		case 1:
-			notice += " You have 1 try left."
+			notice += " " + k.tr(r, "You have 1 try left.")
 		default:
-			notice += fmt.Sprintf(" You have %d tries left.", oe.AttemptsRemaining)
+			notice += " " + k.tr(r, "You have %d tries left.", oe.AttemptsRemaining)
 		}
-		k.render(w, http.StatusOK, "code", k.codeView(v, notice))
+		k.render(w, r, http.StatusOK, "code", k.codeView(v, notice))
 	case errors.As(err, &oe) && oe.Code == "access_denied":
 		k.visits.forget(w, r)
-		k.problem(w, http.StatusOK, "Too many wrong codes",
+		k.problem(w, r, http.StatusOK, "Too many wrong codes",
 			"For your safety that code no longer works. Please start over to get a new one.", "")
 	case errors.As(err, &oe) && oe.Code == "expired_token":
 		k.visits.forget(w, r)
-		k.problem(w, http.StatusOK, "Your code has expired",
+		k.problem(w, r, http.StatusOK, "Your code has expired",
 			"Codes only work for a few minutes. Please start over to get a new one.", "")
 	case errors.As(err, &oe) && (oe.Status == http.StatusTooManyRequests || oe.Code == "slow_down"):
-		k.render(w, http.StatusOK, "code", k.codeView(v,
-			"Please wait "+seconds(oe.RetryAfter, 30*time.Second)+" before trying again."))
+		k.render(w, r, http.StatusOK, "code", k.codeView(v,
+			k.tr(r, "Please wait %s before trying again.", k.seconds(r, oe.RetryAfter, 30*time.Second))))
 	default:
-		k.peerProblem(w, err, "/code")
+		k.peerProblem(w, r, err, "/code")
 	}
 }
 
@@ -316,22 +320,22 @@ func (k *kiosk) showAudit(w http.ResponseWriter, r *http.Request) {
 		var ae *apiError
 		switch {
 		case err == nil && u == nil:
-			k.problem(w, http.StatusOK, "No usage history yet",
+			k.problem(w, r, http.StatusOK, "No usage history yet",
 				"We found your account, but the utility has no usage history for it yet.", "")
 			return
 		case err == nil:
 			v.audit = newAudit(u)
 		case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
 			k.visits.forget(w, r)
-			k.problem(w, http.StatusOK, "We can't read your usage",
+			k.problem(w, r, http.StatusOK, "We can't read your usage",
 				"The utility did not accept this visit's permission. Please start over.", "")
 			return
 		default:
-			k.peerProblem(w, err, "/audit")
+			k.peerProblem(w, r, err, "/audit")
 			return
 		}
 	}
-	k.render(w, http.StatusOK, "audit", view{Audit: v.audit})
+	k.render(w, r, http.StatusOK, "audit", view{Audit: v.audit})
 }
 
 // done forgets the visit at once and tells keypad the token is no longer
@@ -359,16 +363,29 @@ const maxKioskWait = 5 * time.Minute
 
 // seconds says a wait in words, using def when keypad gave none: seconds
 // up to two minutes, whole minutes (rounded up) beyond.
-func seconds(d, def time.Duration) string {
+func seconds(d, def time.Duration) string { return secondsIn(nil, "en", d, def) }
+
+// seconds says a wait in the request's language.
+func (k *kiosk) seconds(r *http.Request, d, def time.Duration) string {
+	return secondsIn(k.msgs, k.lang(r), d, def)
+}
+
+func secondsIn(c *catalogue, lang string, d, def time.Duration) string {
+	tr := func(s string, args ...any) string {
+		if c == nil {
+			return fmt.Sprintf(s, args...)
+		}
+		return c.tr(lang, s, args...)
+	}
 	if d <= 0 {
 		d = def
 	}
 	n := int((d + time.Second - 1) / time.Second)
 	switch {
 	case n == 1:
-		return "1 second"
+		return tr("1 second")
 	case n <= 120:
-		return fmt.Sprintf("%d seconds", n)
+		return tr("%d seconds", n)
 	}
-	return fmt.Sprintf("%d minutes", (n+59)/60)
+	return tr("%d minutes", (n+59)/60)
 }

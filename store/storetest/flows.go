@@ -348,6 +348,8 @@ func fullOTP(secret string) *keypad.OTPSession {
 			{ID: "c2", Type: "email", Hint: "a•••@example.com", Destination: "alice@example.com"},
 		},
 		Purpose:        "token",
+		Language:       "es",
+		UILanguage:     "en",
 		CodeHash:       h("123456"),
 		CodeExpiresAt:  t0.Add(10 * time.Minute),
 		LastSentAt:     t0,
@@ -398,10 +400,12 @@ func testOTP(t *testing.T, newStore func(*testing.T) keypad.Store) {
 			o.LastSentAt = t0.Add(time.Minute)
 			o.Sends++
 			o.FailedAttempts = 0
+			o.UILanguage = "es-MX"
 			return nil
 		})
 		must(t, err)
 		want := fullOTP("1")
+		want.UILanguage = "es-MX"
 		want.CodeHash, want.CodeExpiresAt, want.LastSentAt = h("654321"), t0.Add(11*time.Minute), t0.Add(time.Minute)
 		want.Sends, want.FailedAttempts = 2, 0
 		mustEqual(t, "returned session", got, want)
