@@ -193,7 +193,7 @@ func TestDemoOTPSpanish(t *testing.T) {
 		t.Fatalf("outbox holds %d messages, want Dana's text", len(msgs))
 	}
 	body, _ := msgs[0].(map[string]any)["body"].(string)
-	if !strings.Contains(body, " es su codigo para que Bright Audits pueda ") || !strings.Contains(body, "Vence en 10 minutos.") {
+	if !strings.Contains(body, " es su codigo para que Bright Audits pueda ver su historial de consumo") || !strings.Contains(body, "Vence en 10 minutos.") {
 		t.Errorf("Dana's text %q, want it in Spanish", body)
 	}
 	if c := notify.CountSMS(body); c.Encoding != "GSM-7" || c.Segments != 1 {

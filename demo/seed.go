@@ -45,7 +45,8 @@ const ScopeUsage = "usage:read"
 // device:{id}:control is not listed: the catalogue is published as
 // scopes_supported, where only concrete scopes belong.
 var Scopes = []keypad.Scope{
-	{Name: ScopeUsage, Description: "read your energy usage history (12 months)"},
+	{Name: ScopeUsage, Description: "read your energy usage history (12 months)",
+		Descriptions: keypad.Descriptions{"es": "ver su historial de consumo de energía (12 meses)"}},
 }
 
 // Options shape the seed. The zero value seeds the standard demo.

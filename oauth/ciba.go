@@ -530,14 +530,15 @@ func (c *cibaFlow) message(ctx context.Context, p *cibaParams, o *keypad.OTPSess
 	if name == "" {
 		name = p.client.ID
 	}
-	words, err := c.otp.scopeWords(ctx, withoutOpenID(p.scopes))
+	lang := c.otp.messageLanguage(o, "")
+	words, err := c.otp.scopeWords(ctx, withoutOpenID(p.scopes), lang)
 	if err != nil {
 		return notify.Message{}, err
 	}
 	m, err := c.otp.tmpl.CIBAMessage(ch.Type, ch.Destination, notify.CIBAData{
 		ClientName: name, ScopeDescriptions: words, BindingMessage: binding,
 		Link: c.s.Endpoint(PathCIBAApproval) + "?t=" + link, ExpiresIn: p.lifetime, ExpiresAt: expires,
-		Language: c.otp.messageLanguage(o, ""),
+		Language: lang,
 	})
 	if err != nil {
 		return notify.Message{}, fmt.Errorf("ciba: render message: %w", err)

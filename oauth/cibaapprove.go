@@ -68,7 +68,7 @@ func (s *Server) CIBARequest(ctx context.Context, linkToken string) (*CIBAView, 
 		return nil, fmt.Errorf("ciba: read client: %w", err)
 	}
 	names := withoutOpenID(r.Scopes)
-	words, err := c.otp.scopeWords(ctx, names)
+	words, err := c.otp.scopeWords(ctx, names, "")
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/identifier"
 )
 
@@ -137,5 +138,52 @@ func TestCIBALanguage(t *testing.T) {
 			t.Errorf("ui_locales %q: text %q, want it to start %q and carry the link", tt.locales, body, tt.want)
 		}
 		e.clk.Advance(DefaultOTPResendAfter) // the next request's daily caps and waits
+	}
+}
+
+// TestOTPScopeWordsInLanguage: a text in Spanish names the scopes with
+// their Spanish descriptions where the catalogue has them, and with the
+// default description where it does not.
+func TestOTPScopeWordsInLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		name, lang, want string
+		spanish          bool
+	}{
+		{"Spanish", "es", "ver su historial de consumo", true},
+		{"English", "", usageWords, true},
+		{"SpanishPersonEnglishOnlyScope", "es", usageWords, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newOTPEnv(t, OTPConfig{})
+			if tt.spanish {
+				sc := &keypad.Scope{Name: usageScope, Description: usageWords,
+					Descriptions: keypad.Descriptions{"es": "ver su historial de consumo"}}
+				if err := e.st.PutScope(context.Background(), sc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.mustPersonIn("sub-neighbour", heather, tt.lang)
+			form := url.Values{"identifier": {"heather@example.com"}, "scope": {usageScope}}
+			c := mustChallenge(t, e.post(PathOTPLookup, form, basic(e.kiosk.ID, e.secret)))
+			send := url.Values{"otp_session": {c.session}, "channel": {c.channel(t, "sms")}}
+			if r := e.post(PathOTPSend, send, basic(e.kiosk.ID, e.secret)); r.status != http.StatusOK {
+				t.Fatalf("send: %d %s", r.status, r.raw)
+			}
+			f, err := e.srv.otp()
+			if err != nil {
+				t.Fatal(err)
+			}
+			jobs, err := e.st.ClaimOTPSends(context.Background(), "test", e.clk.Now(), time.Minute, 1)
+			if err != nil || len(jobs) != 1 {
+				t.Fatalf("claim: %v, %d jobs", err, len(jobs))
+			}
+			m, err := f.queue.open(jobs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(m.Text, tt.want) {
+				t.Errorf("queued text %q does not name the scope as %q", m.Text, tt.want)
+			}
+		})
 	}
 }

@@ -205,16 +205,17 @@ func (f *otpFlow) enqueue(ctx context.Context, hash []byte, clientID, purpose, c
 // session's language (messageLanguage).
 func (f *otpFlow) message(ctx context.Context, o *keypad.OTPSession, req sendRequest, ch keypad.OTPChannel, code string, now time.Time) (notify.Message, error) {
 	client := req.client
+	lang := f.messageLanguage(o, req.uiLocales)
 	d := notify.OTPData{
 		Code: code, ExpiresIn: f.cfg.CodeLifetime, ExpiresAt: now.Add(f.cfg.CodeLifetime), Purpose: o.Purpose,
-		ClientName: f.cfg.LoginName, Language: f.messageLanguage(o, req.uiLocales),
+		ClientName: f.cfg.LoginName, Language: lang,
 	}
 	if o.Purpose == OTPPurposeToken {
 		d.ClientName = client.Name
 		if d.ClientName == "" {
 			d.ClientName = client.ID
 		}
-		words, err := f.scopeWords(ctx, o.Scopes)
+		words, err := f.scopeWords(ctx, o.Scopes, lang)
 		if err != nil {
 			return notify.Message{}, err
 		}
@@ -227,9 +228,10 @@ func (f *otpFlow) message(ctx context.Context, o *keypad.OTPSession, req sendReq
 	return m, nil
 }
 
-// scopeWords returns the catalogue's description of each scope; a scope
-// missing from the catalogue is named as it is.
-func (f *otpFlow) scopeWords(ctx context.Context, scopes []string) ([]string, error) {
+// scopeWords returns the catalogue's description of each scope in the
+// language lang (keypad.Scope.DescriptionIn; "" is the default
+// description); a scope missing from the catalogue is named as it is.
+func (f *otpFlow) scopeWords(ctx context.Context, scopes []string, lang string) ([]string, error) {
 	out := make([]string, 0, len(scopes))
 	for _, name := range scopes {
 		sc, err := f.store.GetScope(ctx, name)
@@ -238,10 +240,10 @@ func (f *otpFlow) scopeWords(ctx context.Context, scopes []string) ([]string, er
 			out = append(out, name)
 		case err != nil:
 			return nil, fmt.Errorf("otp send: scope %s: %w", name, err)
-		case sc.Description == "":
+		case sc.DescriptionIn(lang) == "":
 			out = append(out, name)
 		default:
-			out = append(out, sc.Description)
+			out = append(out, sc.DescriptionIn(lang))
 		}
 	}
 	return out, nil
