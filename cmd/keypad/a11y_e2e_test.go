@@ -132,7 +132,7 @@ type a11yPage struct {
 func (a *a11ySetup) newPage(t *testing.T, lang string) *a11yPage {
 	t.Helper()
 	p := &a11yPage{t: t, a: a, ctx: browsertest.Start(t), lang: lang}
-	p.do("open the browser", chromedp.EmulateViewport(a11yWidth, 800))
+	p.do("open the browser", chromedp.EmulateViewport(a11yWidth, 800), browsertest.EmulateFocus)
 	return p
 }
 
