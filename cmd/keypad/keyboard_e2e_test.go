@@ -17,13 +17,14 @@ import (
 // visible.
 
 // keys runs key events and, when wait is not empty, waits for the page
-// that they lead to.
+// that they load and for wait on it.
 func (p *a11yPage) keys(step, wait string, keys ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if wait != "" {
-		keys = append(keys, chromedp.WaitVisible(chromedp.CSS(wait)))
+	if wait == "" {
+		p.do(step, keys...)
+		return
 	}
-	p.do(step, keys...)
+	p.load(step, wait, keys...)
 }
 
 // typeText types s into the focused element, key by key.
@@ -81,7 +82,7 @@ func primaryButton(f browsertest.Focus) bool {
 // confirms the code with Enter on the button that has focus.
 func (p *a11yPage) confirmByKeyboard(wait string) {
 	p.t.Helper()
-	p.do("open verification_uri_complete", chromedp.Navigate(p.a.deviceLink(p.t)), chromedp.WaitVisible(chromedp.CSS(".qr img")))
+	p.load("open verification_uri_complete", ".qr img", chromedp.Navigate(p.a.deviceLink(p.t)))
 	p.focusIs("the confirmation page", primaryButton)
 	p.keys("confirm with Enter", wait, browsertest.Enter)
 }
