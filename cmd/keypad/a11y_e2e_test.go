@@ -72,6 +72,8 @@ func newA11ySetup(t *testing.T) *a11ySetup {
 	mustRun(t, e, "", "scope", "create", tvScope, "--description", tvScopeText)
 	a.device = mustJSON[clientJSON](t, e, "client", "create", "--name", tvName, "--public",
 		"--grant-types", "device_code", "--scopes", tvScope, "--json")
+	mustRun(t, e, "", "client", "create", "--id", "webapp", "--name", "Energy Dashboard", "--public",
+		"--grant-types", "authorization_code", "--redirect-uris", a.base+"/callback", "--scopes", "openid "+usageScope)
 	for _, name := range []string{"alice", "bob"} {
 		m, _, _ := newMain(e, alicePass+"\n")
 		if err := m.Run(context.Background(), []string{"user", "create", "--username", name, "--name", name, "--password-stdin"}); err != nil {
@@ -293,6 +295,7 @@ func TestAccessibility(t *testing.T) {
 			p.codeSignIn()
 			p.noDevices()
 			p.ciba()
+			p.app()
 			checkCSP()
 		})
 	}
@@ -368,7 +371,8 @@ func (p *a11yPage) passwordDeviceFlow() {
 }
 
 // codeSignIn: a device approved by Heather, who signs in with a code:
-// start, the choice of channel, the code page, a wrong code.
+// start, the choice of channel, the code page, a wrong code, a new code
+// asked for too early.
 func (p *a11yPage) codeSignIn() {
 	p.scenario()
 	p.load("open verification_uri_complete", ".qr img", chromedp.Navigate(p.a.deviceLink(p.t)))
@@ -384,6 +388,9 @@ func (p *a11yPage) codeSignIn() {
 	p.load("type a wrong code", "#otp-error", chromedp.SendKeys(chromedp.ID("otp"), wrongOTP(code)), chromedp.Submit(chromedp.ID("otp")))
 	p.check("sign-in with a code, a wrong code")
 	p.errorShown("sign-in with a code, a wrong code", "otp-error")
+	p.load("ask for a new code at once", "#otp-error", chromedp.Click(chromedp.CSS(`form[action$="/login/code/send"] button`)))
+	p.check("sign-in with a code, a new code asked for too early")
+	p.errorShown("sign-in with a code, a new code asked for too early", "otp-error")
 	p.load("type the code", `button[value="approve"]`, chromedp.SendKeys(chromedp.ID("otp"), code), chromedp.Submit(chromedp.ID("otp")))
 	p.load("allow", ".result.ok h1", chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
 }
@@ -425,6 +432,32 @@ func (p *a11yPage) ciba() {
 	p.errorShown("CIBA approval with a binding code, approved without it", "code-missing")
 	p.load("type a wrong code", ".result h1", chromedp.SendKeys(chromedp.ID("code"), "583105"), chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
 	p.check("CIBA approval with a binding code, a wrong code")
+}
+
+// app: the authorization code flow's pages, for a web app: sign-in and
+// consent naming the app, and the error page of a request that names no
+// client keypad knows.
+func (p *a11yPage) app() {
+	p.scenario()
+	q := url.Values{
+		"response_type": {"code"}, "client_id": {"webapp"}, "redirect_uri": {p.a.base + "/callback"},
+		"scope": {"openid " + usageScope}, "state": {"st-1"},
+		// The S256 challenge of RFC 7636's example verifier.
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
+	}
+	p.open("/oauth2/authorize?"+q.Encode(), "#username")
+	p.check("sign-in for an app")
+	p.load("sign in", `button[value="approve"]`,
+		chromedp.SendKeys(chromedp.ID("username"), "alice"),
+		chromedp.SendKeys(chromedp.ID("password"), alicePass),
+		chromedp.Submit(chromedp.ID("password")))
+	p.check("consent for an app")
+	p.load("allow", "main h1", chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
+	if loc, err := chromedp.Run(p.ctx, chromedp.Location()); err != nil || !strings.HasPrefix(loc, p.a.base+"/callback?code=") {
+		p.t.Errorf("after Allow the browser is at %q (%v), want the app's callback with a code", loc, err)
+	}
+	p.open("/oauth2/authorize?client_id=no-such-app&response_type=code", "main h1")
+	p.check("authorization request error")
 }
 
 // wrongOTP is a code that differs from code in its last digit.
