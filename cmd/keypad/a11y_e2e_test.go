@@ -210,6 +210,39 @@ func (p *a11yPage) check(state string) {
 	for _, l := range f.NotUnderlined {
 		p.t.Errorf("%s: the link %q is told from the text by its colour alone (WCAG 1.4.1)", state, l)
 	}
+	p.tabThrough(state)
+}
+
+// focusables lists the elements Tab should reach, in document order.
+const focusables = `[...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])')]`
+
+// tabThrough presses Tab around the whole page and fails unless every
+// link, button and field was reached and showed a visible focus
+// indicator (WCAG 2.1.1, 2.4.7, 1.4.11).
+func (p *a11yPage) tabThrough(state string) {
+	p.t.Helper()
+	n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](focusables+`.length`))
+	if err != nil {
+		p.t.Fatalf("browser, %s: %v", state, err)
+	}
+	reached := map[int]bool{}
+	for range 2*n + 2 {
+		p.do(state+", Tab", browsertest.Tab)
+		i, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](focusables+`.indexOf(document.activeElement)`))
+		if err != nil {
+			p.t.Fatalf("browser, %s: %v", state, err)
+		}
+		if i < 0 || reached[i] {
+			continue
+		}
+		reached[i] = true
+		if f := browsertest.ActiveElement(p.t, p.ctx); f.IndicatorProblem() != "" {
+			p.t.Errorf("%s: focus on %s is not visible: %s", state, f, f.IndicatorProblem())
+		}
+	}
+	if len(reached) != n {
+		p.t.Errorf("%s: Tab reached %d of the %d links, buttons and fields", state, len(reached), n)
+	}
 }
 
 // pageFacts are what check measures in the page besides axe-core.
@@ -312,14 +345,14 @@ func (p *a11yPage) visitor() {
 	p.open("/logout", ".result h1")
 	p.check("405 (a GET of a form's address)")
 	p.open("/device?user_code=not!a!code", "#code-error")
-	p.check("device code entry, a link with a code that is not valid")
 	p.errorShown("device code entry, a link with a code that is not valid", "code-error")
+	p.check("device code entry, a link with a code that is not valid")
 	p.open("/device", "#user_code")
 	p.check("device code entry")
 	p.field("device code entry", "user_code", "one-time-code", userCodeFormat)
 	p.load("type a wrong code", "#code-error", chromedp.SendKeys(chromedp.ID("user_code"), "GGGG-HHHH"), chromedp.Submit(chromedp.ID("user_code")))
-	p.check("device code entry, a wrong code")
 	p.errorShown("device code entry, a wrong code", "code-error")
+	p.check("device code entry, a wrong code")
 	for i := 0; ; i++ {
 		on, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`document.getElementById("user_code") !== null`))
 		if err != nil {
@@ -351,8 +384,8 @@ func (p *a11yPage) passwordDeviceFlow() {
 		chromedp.SendKeys(chromedp.ID("username"), "alice"),
 		chromedp.SendKeys(chromedp.ID("password"), "not the password"),
 		chromedp.Submit(chromedp.ID("password")))
-	p.check("sign-in with a password, a wrong password")
 	p.errorShown("sign-in with a password, a wrong password", "login-error")
+	p.check("sign-in with a password, a wrong password")
 	p.load("sign in", `button[value="approve"]`, chromedp.SendKeys(chromedp.ID("password"), alicePass), chromedp.Submit(chromedp.ID("password")))
 	p.check("consent for a device")
 	p.load("allow", ".result.ok h1", chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
@@ -386,11 +419,11 @@ func (p *a11yPage) codeSignIn() {
 	p.field("sign-in with a code, the code page", "otp", "one-time-code", otpFormat)
 	code := p.a.newestCode(p.t)
 	p.load("type a wrong code", "#otp-error", chromedp.SendKeys(chromedp.ID("otp"), wrongOTP(code)), chromedp.Submit(chromedp.ID("otp")))
-	p.check("sign-in with a code, a wrong code")
 	p.errorShown("sign-in with a code, a wrong code", "otp-error")
+	p.check("sign-in with a code, a wrong code")
 	p.load("ask for a new code at once", "#otp-error", chromedp.Click(chromedp.CSS(`form[action$="/login/code/send"] button`)))
-	p.check("sign-in with a code, a new code asked for too early")
 	p.errorShown("sign-in with a code, a new code asked for too early", "otp-error")
+	p.check("sign-in with a code, a new code asked for too early")
 	p.load("type the code", `button[value="approve"]`, chromedp.SendKeys(chromedp.ID("otp"), code), chromedp.Submit(chromedp.ID("otp")))
 	p.load("allow", ".result.ok h1", chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
 }
@@ -428,8 +461,8 @@ func (p *a11yPage) ciba() {
 	// message a phone would offer to fill it from.
 	p.field("CIBA approval with a binding code", "code", "off", nil)
 	p.load("approve without the code", "#code-missing", chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
-	p.check("CIBA approval with a binding code, approved without it")
 	p.errorShown("CIBA approval with a binding code, approved without it", "code-missing")
+	p.check("CIBA approval with a binding code, approved without it")
 	p.load("type a wrong code", ".result h1", chromedp.SendKeys(chromedp.ID("code"), "583105"), chromedp.Click(chromedp.CSS(`button[value="approve"]`)))
 	p.check("CIBA approval with a binding code, a wrong code")
 }
