@@ -10,7 +10,9 @@
 // Beside the browser it holds the steps every page test repeats: running
 // named steps, reading the page, screenshots for the docs
 // (KEYPAD_UPDATE_SCREENSHOTS=1) and watching for Content Security Policy
-// violations.
+// violations; and the accessibility checks (docs/accessibility.md):
+// axe-core runs (axe.go), key events, the focused element and its
+// indicator, accessible names (focus.go).
 package browsertest
 
 import (
