@@ -27,6 +27,7 @@ type Store interface {
 	IdPStore
 	DPoPStore
 	PushedRequestStore
+	RegistrationStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

@@ -21,6 +21,7 @@ var purges = []purge{
 	{"counters", "window_end"},
 	{"dpop_proofs", "expires_at"},
 	{"pushed_requests", "expires_at"},
+	{"initial_access_tokens", "expires_at"},
 }
 
 type purge struct{ table, column string }

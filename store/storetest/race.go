@@ -54,6 +54,10 @@ func mustBeOneWinner(t *testing.T, errs []error, loser error) {
 }
 
 func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Store)) {
+	t.Run("RegisterWithInitialToken", func(t *testing.T) {
+		a, b := newPair(t)
+		raceInitialToken(t, a, b)
+	})
 	t.Run("ConsumeCIBARequest", func(t *testing.T) {
 		a, b := newPair(t)
 		raceCIBA(t, a, b)

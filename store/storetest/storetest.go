@@ -47,6 +47,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("CIBA", func(t *testing.T) { testCIBA(t, newStore) })
 	t.Run("DPoP", func(t *testing.T) { testDPoP(t, newStore) })
 	t.Run("PushedRequests", func(t *testing.T) { testPushedRequests(t, newStore) })
+	t.Run("Registration", func(t *testing.T) { testRegistration(t, newStore) })
 	t.Run("PurgeExpired", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("PurgeExpiredMany", func(t *testing.T) { testPurgeMany(t, newStore) })
 	t.Run("Ping", func(t *testing.T) { must(t, newStore(t).Ping(t.Context())) })
