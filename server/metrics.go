@@ -30,10 +30,12 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminServer serves GET /metrics and nothing else.
+// adminServer serves GET /metrics and the management endpoints
+// (registerAdmin).
 func (s *Server) adminServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	s.registerAdmin(mux)
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,

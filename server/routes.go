@@ -22,6 +22,9 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 		s.oauth.Register(m)
 		m.HandleFunc("GET /healthz", s.healthz)
 		m.HandleFunc("GET /readyz", s.readyz)
+		if s.cfg.AdminPublic {
+			s.registerAdmin(m)
+		}
 	}
 	pages.Register(mux)
 	mux.Handle("GET /{$}", s.landing())
