@@ -193,6 +193,9 @@ func (s *Server) scopesOf(ctx context.Context, m map[string]json.RawMessage, c *
 		return err
 	}
 	known := func(sc string) bool {
+		if slices.Contains(AdminScopes, sc) {
+			return true // needs no catalogue entry; registrationScopeAllowed decides
+		}
 		if slices.ContainsFunc(catalogue, func(k *keypad.Scope) bool { return k.Name == sc }) {
 			return true
 		}
