@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
@@ -32,13 +31,18 @@ const PathRegister = "/oauth2/register"
 
 // Error codes of RFC 7591 §3.2.2.
 const (
-	CodeInvalidRedirectURI                = "invalid_redirect_uri"
-	CodeInvalidClientMetadata             = "invalid_client_metadata"
-	CodeInvalidSoftwareStatement          = "invalid_software_statement"
-	CodeUnapprovedSoftwareStatement       = "unapproved_software_statement"
-	codeInvalidToken                      = "invalid_token"
-	maxRegistrationBody             int64 = 64 << 10
+	CodeInvalidRedirectURI       = "invalid_redirect_uri"
+	CodeInvalidClientMetadata    = "invalid_client_metadata"
+	CodeInvalidSoftwareStatement = "invalid_software_statement"
 )
+
+// codeInvalidToken is RFC 6750's answer to a missing or refused initial
+// or registration access token.
+const codeInvalidToken = "invalid_token"
+
+// maxRegistrationBody bounds a registration request; real ones are a
+// few kilobytes, a software statement and a JWK Set included.
+const maxRegistrationBody = 64 << 10
 
 // RegistrationConfig turns on dynamic client registration. The zero value
 // serves the endpoints closed: only holders of an initial access token or
@@ -288,4 +292,4 @@ func registrationScopeAllowed(admin *AdminCaller, sc string) bool {
 
 // forgetClient drops a changed or deleted client from this instance's
 // cache at once; other instances hear of it through the store.
-func (s *Server) forgetClient(_ context.Context, id string) { s.clients.forget(id) }
+func (s *Server) forgetClient(id string) { s.clients.forget(id) }

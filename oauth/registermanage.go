@@ -80,7 +80,7 @@ func (s *Server) updateRegistration(w http.ResponseWriter, r *http.Request, old 
 		}
 		return fmt.Errorf("update registered client: %w", err)
 	}
-	s.forgetClient(ctx, c.ID)
+	s.forgetClient(c.ID)
 	s.authzAudit(ctx, r, "registration.updated", c.ID, "", registrationDetail("registration_access_token", meta))
 	noStore(w.Header())
 	writeJSON(w, http.StatusOK, s.registrationResponse(c, &next, "", tok, md.statement))
@@ -136,7 +136,7 @@ func (s *Server) handleRegistrationDelete(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, fmt.Errorf("delete registered client: %w", err))
 		return
 	}
-	s.forgetClient(ctx, c.ID)
+	s.forgetClient(c.ID)
 	s.authzAudit(ctx, r, "registration.deleted", c.ID, "", "auth=registration_access_token")
 	noStore(w.Header())
 	w.WriteHeader(http.StatusNoContent)
