@@ -64,7 +64,8 @@ func (v *validator) registration(r RegistrationSettings) {
 // RegistrationFlow is registration's configuration for package oauth,
 // with each authority's JWK Set file read.
 func (c Config) RegistrationFlow() (oauth.RegistrationConfig, error) {
-	rc := oauth.RegistrationConfig{Open: c.Registration.Open, RequireSoftwareStatement: c.Registration.RequireSoftwareStatement}
+	rc := oauth.RegistrationConfig{Open: c.Registration.Open, RequireSoftwareStatement: c.Registration.RequireSoftwareStatement,
+		ClientIPHeader: c.Web.ClientIPHeader}
 	for _, a := range c.Registration.Authorities {
 		iss, jwks, ok := authority(a)
 		if !ok {

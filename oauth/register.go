@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/keypadauth/keypad/ratelimit"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/token"
@@ -57,7 +61,20 @@ type RegistrationConfig struct {
 	// Authorities are the issuers whose software statements keypad
 	// accepts.
 	Authorities []StatementAuthority
+	// OpenPerHour bounds the registrations without a token that one
+	// address may attempt in an hour (DefaultOpenRegistrationsPerHour
+	// when 0), so open registration cannot be used to fill the database
+	// from one machine.
+	OpenPerHour int
+	// ClientIPHeader names the header a trusted reverse proxy sets with
+	// the client address, which OpenPerHour counts by; empty uses the
+	// connection's address.
+	ClientIPHeader string
 }
+
+// DefaultOpenRegistrationsPerHour is RegistrationConfig.OpenPerHour's
+// default.
+const DefaultOpenRegistrationsPerHour = 60
 
 // StatementAuthority is an issuer of software statements (RFC 7591 §2.3):
 // a directory or federation that vouches for client software. Its keys
@@ -147,7 +164,7 @@ func (s *Server) registrant(w http.ResponseWriter, r *http.Request) (*registrant
 	scheme, tok, ok := authorizationToken(r)
 	switch {
 	case !ok && r.Header.Get("Authorization") == "" && s.reg.cfg.Open:
-		return &registrant{auth: "open"}, true
+		return &registrant{auth: "open"}, s.openAllowed(w, r)
 	case !ok && r.Header.Get("Authorization") == "":
 		tokenError(w, "registration is closed: send an initial access token from the operator as 'Authorization: Bearer kp_it_…' (or an access token with the "+ScopeClients+" scope)")
 		return nil, false
@@ -159,6 +176,24 @@ func (s *Server) registrant(w http.ResponseWriter, r *http.Request) (*registrant
 		return nil, false
 	}
 	return &registrant{admin: caller, auth: "admin:" + caller.ClientID}, true
+}
+
+// openAllowed counts a registration without a token against its
+// address's hourly limit; past it, it answers 429 and returns false.
+func (s *Server) openAllowed(w http.ResponseWriter, r *http.Request) bool {
+	limit := cmp.Or(s.reg.cfg.OpenPerHour, DefaultOpenRegistrationsPerHour)
+	ip := ratelimit.ClientIP(r, s.reg.cfg.ClientIPHeader)
+	n, err := s.store.Hit(r.Context(), "registration:open:"+ip, time.Hour, s.now())
+	switch {
+	case err != nil:
+		s.writeError(w, r, fmt.Errorf("count open registrations: %w", err))
+		return false
+	case n > int64(limit):
+		s.writeError(w, r, &Error{Code: CodeTooManyRequests, RetryAfter: time.Hour, Description: fmt.Sprintf(
+			"this address has tried %d registrations without a token within the hour, the most allowed; try again later, or ask the operator for an initial access token", limit)})
+		return false
+	}
+	return true
 }
 
 // register builds, checks and stores the client body describes, and

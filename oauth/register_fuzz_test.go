@@ -23,7 +23,7 @@ func FuzzRegister(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	e := newEnv(f, func(c *Config) { c.Registration = &RegistrationConfig{Open: true} })
+	e := newEnv(f, func(c *Config) { c.Registration = &RegistrationConfig{Open: true, OpenPerHour: 1 << 30} })
 	f.Fuzz(func(t *testing.T, body string) {
 		req := httptest.NewRequest(http.MethodPost, PathRegister, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

@@ -519,3 +519,32 @@ func TestRegistrationManagement(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterOpenLimit: registrations without a token are counted per
+// address and hour; past the limit they get 429, while a registration
+// with an initial access token still goes through.
+func TestRegisterOpenLimit(t *testing.T) {
+	e := newFlowEnv(t, withRegistration(oauth.RegistrationConfig{Open: true, OpenPerHour: 3}))
+	md := e.webMetadata()
+	bad := e.webMetadata()
+	delete(bad, "client_name")
+	wantStatus(t, e.call("POST", oauth.PathRegister, "", bad), http.StatusBadRequest, oauth.CodeInvalidClientMetadata)
+	for range 2 {
+		if r := e.call("POST", oauth.PathRegister, "", md); r.status != http.StatusCreated {
+			t.Fatalf("open registration: %d %s", r.status, r.raw)
+		}
+	}
+	before := e.clientCount()
+	r := e.call("POST", oauth.PathRegister, "", md)
+	wantStatus(t, r, http.StatusTooManyRequests, "too_many_requests")
+	if r.header.Get("Retry-After") == "" || e.clientCount() != before {
+		t.Errorf("over the limit: Retry-After %q, %d clients stored", r.header.Get("Retry-After"), e.clientCount()-before)
+	}
+	if r := e.call("POST", oauth.PathRegister, e.initialToken(time.Hour, 1), md); r.status != http.StatusCreated {
+		t.Fatalf("with an initial access token: %d %s", r.status, r.raw)
+	}
+	e.clk.Advance(time.Hour)
+	if r := e.call("POST", oauth.PathRegister, "", md); r.status != http.StatusCreated {
+		t.Fatalf("an hour later: %d %s", r.status, r.raw)
+	}
+}

@@ -100,7 +100,8 @@ var (
 
 // registrationStore is dynamic client registration's (register*.go):
 // clients with their registrations, the initial access tokens that
-// authorise them, and the scope catalogue a registration asks from.
+// authorise them, the scope catalogue a registration asks from, and the
+// counter that limits open registrations.
 type registrationStore interface {
 	RegisterClient(ctx context.Context, c *keypad.Client, r *keypad.ClientRegistration, initialToken []byte, now time.Time) error
 	GetClientRegistration(ctx context.Context, clientID string) (*keypad.ClientRegistration, error)
@@ -109,6 +110,7 @@ type registrationStore interface {
 	DeleteClient(ctx context.Context, id string) error
 	ListScopes(ctx context.Context) ([]*keypad.Scope, error)
 	CreateInitialAccessToken(ctx context.Context, t *keypad.InitialAccessToken) error
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error)
 }
 
 var _ registrationStore = keypad.Store(nil)
