@@ -32,6 +32,7 @@ type Store interface {
 	IdempotencyStore
 	AuditQueryStore
 	ImportJobStore
+	RegistrationStore
 
 	// PurgeExpired deletes every record whose lifetime ended before now
 	// (tokens, codes, sessions, revoked jtis, stale counters) and returns

@@ -138,6 +138,9 @@ type Config struct {
 	SMTP    SMTPSettings
 	Twilio  TwilioSettings
 	Webhook WebhookSettings
+	// Registration configures dynamic client registration
+	// (registration.go).
+	Registration RegistrationSettings
 
 	// typed holds each setting's text as Load read it, by key, so that
 	// Validate's messages say a duration in the unit the person used.
@@ -258,6 +261,7 @@ func (c Config) Validate() error {
 	v.web(c.Web)
 	v.otp(c)
 	v.ciba(c.CIBA)
+	v.registration(c.Registration)
 	errs = append(errs, v.errs...)
 	if len(errs) == 0 {
 		return nil

@@ -40,7 +40,7 @@ func (k Key) Flag() string {
 }
 
 // Keys lists every setting, in the order the documentation shows them.
-var Keys = slices.Concat(coreKeys, flowKeys, deliveryKeys)
+var Keys = slices.Concat(coreKeys, flowKeys, registrationKeys, deliveryKeys)
 
 // coreKeys are the server's own settings.
 var coreKeys = []Key{

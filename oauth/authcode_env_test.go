@@ -77,6 +77,9 @@ type flowSettings struct {
 	// now, when set, is the server's clock instead of e.clk: the wall
 	// clock, for clients in another process that sign proofs with theirs.
 	now func() time.Time
+	// registration, when set, turns on dynamic client registration and
+	// serves the admin endpoint of initial access tokens.
+	registration *oauth.RegistrationConfig
 }
 
 type flowOption func(*flowSettings)
@@ -112,7 +115,7 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 	limiter, err := ratelimit.New(st, set.limits, now)
 	must(t, err)
 	cfg := oauth.Config{Issuer: issuer, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour,
-		AuthorizationCode: &set.authCode, Password: &oauth.PasswordConfig{}, DPoP: set.dpop}
+		AuthorizationCode: &set.authCode, Password: &oauth.PasswordConfig{}, DPoP: set.dpop, Registration: set.registration}
 	if set.device != nil {
 		dcfg := *set.device
 		dcfg.UserCodeKey = flowUserCodeKey
@@ -128,6 +131,9 @@ func newFlowEnv(t testing.TB, opts ...flowOption) *flowEnv {
 		}})
 	must(t, err)
 	e.srv.Register(mux)
+	if set.registration != nil {
+		mux.Handle("POST "+oauth.PathInitialAccessTokens, e.srv.InitialAccessTokens())
+	}
 	e.pages.Register(mux)
 	mux.HandleFunc("/", e.pages.NotFound)
 	e.ts.Start()

@@ -78,6 +78,9 @@ type Config struct {
 	// DPoP bounds the DPoP proofs (RFC 9449) every grant accepts
 	// (dpop.go); the zero value is usable.
 	DPoP DPoPConfig
+	// Registration turns on dynamic client registration (RFC 7591,
+	// RFC 7592; register.go), closed unless it says open.
+	Registration *RegistrationConfig
 }
 
 // Validate checks the configuration and says what to fix.
@@ -142,6 +145,7 @@ type Server struct {
 	rand    io.Reader
 	clients *clientCache
 	jwks    jwksFetcher // clients' published keys (jwksfetch.go)
+	reg     *registration
 
 	// Set by installBuiltins inside New, read-only afterwards.
 	grants map[string]GrantHandler
@@ -238,6 +242,7 @@ func (s *Server) installBuiltins(cfg Config, deps Deps) error {
 		{"Refresh", cfg.Refresh, func() error { s.installRefresh(); return nil }},
 		{"OTP", cfg.OTP != nil, func() error { return s.installOTPFlow(*cfg.OTP, deps.OTP) }},
 		{"CIBA", cfg.CIBA != nil, func() error { return s.installCIBA(*cfg.CIBA, deps) }},
+		{"Registration", cfg.Registration != nil, func() error { return s.installRegistration(*cfg.Registration) }},
 	}
 	for _, in := range installs {
 		if !in.on {

@@ -100,6 +100,23 @@ var (
 	_ clientCredentialsStore = keypad.Store(nil)
 )
 
+// registrationStore is dynamic client registration's (register*.go):
+// clients with their registrations, the initial access tokens that
+// authorise them, the scope catalogue a registration asks from, and the
+// counter that limits open registrations.
+type registrationStore interface {
+	RegisterClient(ctx context.Context, c *keypad.Client, r *keypad.ClientRegistration, initialToken []byte, now time.Time) error
+	GetClientRegistration(ctx context.Context, clientID string) (*keypad.ClientRegistration, error)
+	UpdateRegisteredClient(ctx context.Context, c *keypad.Client, r *keypad.ClientRegistration) error
+	GetClient(ctx context.Context, id string) (*keypad.Client, error)
+	DeleteClient(ctx context.Context, id string) error
+	ListScopes(ctx context.Context) ([]*keypad.Scope, error)
+	CreateInitialAccessToken(ctx context.Context, t *keypad.InitialAccessToken) error
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error)
+}
+
+var _ registrationStore = keypad.Store(nil)
+
 // samlBearerStore is the SAML 2.0 bearer grant's (saml*.go): the trusted
 // IdPs, the people an assertion may name, the counters that refuse a
 // replayed assertion, and the grant a refresh token hangs off.

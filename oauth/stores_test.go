@@ -55,6 +55,7 @@ func TestFlowsUseTheirStore(t *testing.T) {
 		"jwtBearerStore":         {"assertion.go", "assertionjws.go"},
 		"samlBearerStore":        {"saml*.go"},
 		"clientCredentialsStore": {"clientcreds.go"},
+		"registrationStore":      {"register*.go"},
 	}
 	for iface, globs := range flows {
 		want, ok := declared[iface]

@@ -124,6 +124,11 @@ func (s *Server) buildOAuth(tokens *token.Issuer, sealer *token.Sealer, rnd io.R
 			ocfg.CIBA = &ciba
 		}
 	}
+	reg, err := cfg.RegistrationFlow()
+	if err != nil {
+		return nil, nil, err
+	}
+	ocfg.Registration = &reg
 	srv, err := oauth.New(ocfg, deps)
 	if err != nil {
 		return nil, nil, flowError(err)
@@ -150,6 +155,8 @@ func flowError(err error) error {
 		return fmt.Errorf("OTP flow (otp.*): %w", err)
 	case "CIBA":
 		return fmt.Errorf("CIBA (on with the OTP flow, otp.*): %w", err)
+	case "Registration":
+		return fmt.Errorf("dynamic client registration (registration.*): %w", err)
 	}
 	return err
 }

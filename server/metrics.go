@@ -33,7 +33,7 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 }
 
 // adminServer serves GET /metrics and the management interfaces (the
-// admin API and SCIM); their requests go through the public listener's
+// admin API, registration's initial access tokens and SCIM); their requests go through the public listener's
 // middleware (request IDs, access log, metrics, panic recovery), scrapes
 // do not.
 func (s *Server) adminServer(ids *requestIDs) *http.Server {
@@ -41,6 +41,7 @@ func (s *Server) adminServer(ids *requestIDs) *http.Server {
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	api := http.NewServeMux()
 	s.adminAPI.Register(api)
+	s.registerAdmin(api)
 	mux.Handle(admin.Prefix, &instrument{next: api, log: s.log, metrics: s.metrics, ids: ids})
 	if s.scim.admin != nil {
 		mux.Handle(scim.Prefix, &instrument{next: s.scim.admin, log: s.log, metrics: s.metrics, ids: ids})

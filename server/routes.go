@@ -25,6 +25,7 @@ func (s *Server) routes(pages *web.Handler) http.Handler {
 		m.HandleFunc("GET /readyz", s.readyz)
 		if s.cfg.AdminPublic {
 			s.adminAPI.Register(m)
+			s.registerAdmin(m)
 		}
 	}
 	pages.Register(mux)

@@ -106,7 +106,7 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 func (m *Main) clientCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "client", Short: "Register and manage OAuth clients"}
 	cmd.AddCommand(m.clientCreateCommand(), m.clientUpdateCommand(), m.clientListCommand(), m.clientGetCommand(),
-		m.clientDeleteCommand(), m.clientRotateCommand())
+		m.clientDeleteCommand(), m.clientRotateCommand(), m.initialTokenCommand())
 	return cmd
 }
 

@@ -100,7 +100,7 @@ func (s *Store) deleteClient(ctx context.Context, id string, read *time.Time) er
 		if err := mustAffectIf(ctx, tx, fmt.Sprintf("delete client %q", id), "clients", id, res, err); err != nil {
 			return err
 		}
-		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "otp_sessions"} {
+		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "otp_sessions", "client_registrations"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE client_id = $1`, id); err != nil {
 				return fmt.Errorf("delete client %q: delete its %s: %w", id, table, dbErr(err))
 			}

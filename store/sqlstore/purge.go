@@ -22,6 +22,7 @@ var purges = []purge{
 	{"dpop_proofs", "expires_at"},
 	{"pushed_requests", "expires_at"},
 	{"idempotency_keys", "expires_at"},
+	{"initial_access_tokens", "expires_at"},
 }
 
 type purge struct{ table, column string }

@@ -58,6 +58,10 @@ func runRaces(t *testing.T, newPair func(t *testing.T) (keypad.Store, keypad.Sto
 		a, b := newPair(t)
 		raceModifySubject(t, a, b)
 	})
+	t.Run("RegisterWithInitialToken", func(t *testing.T) {
+		a, b := newPair(t)
+		raceInitialToken(t, a, b)
+	})
 	t.Run("ConsumeCIBARequest", func(t *testing.T) {
 		a, b := newPair(t)
 		raceCIBA(t, a, b)

@@ -52,6 +52,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) keypad.Store) {
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, newStore) })
 	t.Run("AuditQuery", func(t *testing.T) { testAuditQuery(t, newStore) })
 	t.Run("ImportJobs", func(t *testing.T) { testImportJobs(t, newStore) })
+	t.Run("Registration", func(t *testing.T) { testRegistration(t, newStore) })
 	t.Run("PurgeExpired", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("PurgeExpiredMany", func(t *testing.T) { testPurgeMany(t, newStore) })
 	t.Run("Ping", func(t *testing.T) { must(t, newStore(t).Ping(t.Context())) })
