@@ -35,13 +35,13 @@ type ConditionalStore interface {
 	// DeleteSubjectIf deletes a subject as DeleteSubject does, if its
 	// UpdatedAt is still read. Returns ErrNotFound or ErrStale.
 	DeleteSubjectIf(ctx context.Context, id string, read time.Time) error
-	// PutScopeIf replaces an existing scope's description if it is still
-	// read (a scope's version is its description). Returns ErrNotFound or
-	// ErrStale.
-	PutScopeIf(ctx context.Context, s *Scope, read string) error
-	// DeleteScopeIf removes a scope if its description is still read.
+	// PutScopeIf replaces an existing scope's descriptions if they are
+	// still read's (a scope's version is its descriptions, in every
+	// language). Returns ErrNotFound or ErrStale.
+	PutScopeIf(ctx context.Context, s *Scope, read *Scope) error
+	// DeleteScopeIf removes a scope if its descriptions are still read's.
 	// Returns ErrNotFound or ErrStale.
-	DeleteScopeIf(ctx context.Context, name, read string) error
+	DeleteScopeIf(ctx context.Context, read *Scope) error
 }
 
 // NextUpdatedAt is the UpdatedAt of a record written at now whose

@@ -15,38 +15,40 @@ import (
 // clientBody is a client's writable members: what a create, PUT or PATCH
 // sends. Lifetimes are in seconds, 0 for the server's default.
 type clientBody struct {
-	ClientID                string          `json:"client_id,omitempty"`
-	Name                    string          `json:"name"`
-	Description             string          `json:"description"`
-	Public                  bool            `json:"public"`
-	GrantTypes              []string        `json:"grant_types"`
-	Scopes                  []string        `json:"scopes"`
-	RedirectURIs            []string        `json:"redirect_uris"`
-	TokenFormat             string          `json:"token_format"`
-	SigningAlg              string          `json:"signing_alg"`
-	AccessTTL               int64           `json:"access_ttl"`
-	RefreshTTL              int64           `json:"refresh_ttl"`
-	RefreshIdleTTL          int64           `json:"refresh_idle_ttl"`
-	RefreshNoExpiry         bool            `json:"refresh_no_expiry"`
-	AlwaysConsent           bool            `json:"always_consent"`
-	AllowPlainPKCE          bool            `json:"allow_plain_pkce"`
-	ExplicitUnknownID       bool            `json:"explicit_unknown_identifier"`
-	IntrospectAny           bool            `json:"introspect_any"`
-	HintStyle               string          `json:"hint_style"`
-	AssertionIssuer         string          `json:"assertion_issuer,omitempty"`
-	AssertionKeys           json.RawMessage `json:"assertion_keys,omitempty"`
-	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method,omitempty"`
-	JWKSURI                 string          `json:"jwks_uri,omitempty"`
-	CIBAMode                string          `json:"backchannel_token_delivery_mode,omitempty"`
-	CIBAEndpoint            string          `json:"backchannel_client_notification_endpoint,omitempty"`
-	CIBAUserCode            bool            `json:"backchannel_user_code_parameter,omitempty"`
-	CIBASignIn              bool            `json:"backchannel_require_sign_in,omitempty"`
-	CIBABindingCode         bool            `json:"backchannel_require_binding_code,omitempty"`
-	SAMLIdPs                []string        `json:"saml_idps,omitempty"`
-	DPoP                    string          `json:"dpop"`
-	RequirePAR              bool            `json:"require_par"`
-	Profile                 string          `json:"profile,omitempty"`
-	Audiences               []string        `json:"audiences,omitempty"`
+	ClientID    string `json:"client_id,omitempty"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Descriptions are Description in other languages, by BCP 47 tag.
+	Descriptions            keypad.Descriptions `json:"descriptions"`
+	Public                  bool                `json:"public"`
+	GrantTypes              []string            `json:"grant_types"`
+	Scopes                  []string            `json:"scopes"`
+	RedirectURIs            []string            `json:"redirect_uris"`
+	TokenFormat             string              `json:"token_format"`
+	SigningAlg              string              `json:"signing_alg"`
+	AccessTTL               int64               `json:"access_ttl"`
+	RefreshTTL              int64               `json:"refresh_ttl"`
+	RefreshIdleTTL          int64               `json:"refresh_idle_ttl"`
+	RefreshNoExpiry         bool                `json:"refresh_no_expiry"`
+	AlwaysConsent           bool                `json:"always_consent"`
+	AllowPlainPKCE          bool                `json:"allow_plain_pkce"`
+	ExplicitUnknownID       bool                `json:"explicit_unknown_identifier"`
+	IntrospectAny           bool                `json:"introspect_any"`
+	HintStyle               string              `json:"hint_style"`
+	AssertionIssuer         string              `json:"assertion_issuer,omitempty"`
+	AssertionKeys           json.RawMessage     `json:"assertion_keys,omitempty"`
+	TokenEndpointAuthMethod string              `json:"token_endpoint_auth_method,omitempty"`
+	JWKSURI                 string              `json:"jwks_uri,omitempty"`
+	CIBAMode                string              `json:"backchannel_token_delivery_mode,omitempty"`
+	CIBAEndpoint            string              `json:"backchannel_client_notification_endpoint,omitempty"`
+	CIBAUserCode            bool                `json:"backchannel_user_code_parameter,omitempty"`
+	CIBASignIn              bool                `json:"backchannel_require_sign_in,omitempty"`
+	CIBABindingCode         bool                `json:"backchannel_require_binding_code,omitempty"`
+	SAMLIdPs                []string            `json:"saml_idps,omitempty"`
+	DPoP                    string              `json:"dpop"`
+	RequirePAR              bool                `json:"require_par"`
+	Profile                 string              `json:"profile,omitempty"`
+	Audiences               []string            `json:"audiences,omitempty"`
 }
 
 // clientResource is a client as the API answers it: its members, the
@@ -62,7 +64,7 @@ type clientResource struct {
 func bodyOfClient(c *keypad.Client) clientBody {
 	o := c.Options
 	b := clientBody{
-		ClientID: c.ID, Name: c.Name, Description: c.Description, Public: c.Public,
+		ClientID: c.ID, Name: c.Name, Description: c.Description, Descriptions: c.Descriptions, Public: c.Public,
 		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), RedirectURIs: nonNil(c.RedirectURIs),
 		TokenFormat: string(c.TokenFormat), SigningAlg: cmpOr(o.SigningAlg, keypad.AlgES256),
 		AccessTTL: seconds(c.AccessTTL), RefreshTTL: seconds(c.RefreshTTL), RefreshIdleTTL: seconds(o.RefreshIdleTTL),
@@ -74,6 +76,9 @@ func bodyOfClient(c *keypad.Client) clientBody {
 		CIBASignIn: o.CIBA.RequireSignIn, CIBABindingCode: o.CIBA.RequireBindingCode,
 		SAMLIdPs: o.SAMLIdPs, DPoP: cmpOr(o.DPoP, keypad.DPoPOptional), RequirePAR: o.RequirePAR,
 		Profile: o.Profile, Audiences: o.Audiences,
+	}
+	if b.Descriptions == nil {
+		b.Descriptions = keypad.Descriptions{}
 	}
 	return b
 }
@@ -91,7 +96,7 @@ func (b clientBody) spec() (manage.ClientSpec, error) {
 		}
 	}
 	return manage.ClientSpec{
-		ID: b.ClientID, Name: b.Name, Description: b.Description, Public: b.Public,
+		ID: b.ClientID, Name: b.Name, Description: b.Description, Descriptions: b.Descriptions, Public: b.Public,
 		GrantTypes: slices.Clone(b.GrantTypes), Scopes: strings.Join(b.Scopes, " "), RedirectURIs: slices.Clone(b.RedirectURIs),
 		TokenFormat: b.TokenFormat, SigningAlg: b.SigningAlg,
 		AccessTTL: ttl(b.AccessTTL), RefreshTTL: ttl(b.RefreshTTL), RefreshIdleTTL: ttl(b.RefreshIdleTTL),

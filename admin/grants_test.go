@@ -184,6 +184,21 @@ func TestScopes(t *testing.T) {
 	if got := strings.Join(names, " "); !strings.Contains(got, "usage:read") || !strings.Contains(got, "keypad:admin") {
 		t.Errorf("listed %q", got)
 	}
+	// Descriptions per language: a translation is part of the version.
+	before := r.header.Get("ETag")
+	r = e.call(tok, "PUT", "/admin/v1/scopes/usage:read", map[string]any{"description": "read your usage",
+		"descriptions": map[string]string{"es": "ver su consumo"}}, "If-Match", before)
+	if r.status != 200 || r.header.Get("ETag") == before {
+		t.Fatalf("translate: %d %v %s", r.status, r.header, r.body)
+	}
+	var sc struct{ Descriptions map[string]string }
+	e.call(tok, "GET", "/admin/v1/scopes/usage:read", nil).json(t, &sc)
+	if sc.Descriptions["es"] != "ver su consumo" {
+		t.Errorf("read back descriptions %v", sc.Descriptions)
+	}
+	e.call(tok, "PUT", "/admin/v1/scopes/usage:read", map[string]any{"description": "x"}, "If-Match", before).problem(t, 412)
+	e.call(tok, "PUT", "/admin/v1/scopes/usage:read", map[string]any{"description": "x",
+		"descriptions": map[string]string{"not a tag!": "x"}}, "If-Match", r.header.Get("ETag")).problem(t, 400)
 	if r := e.call(tok, "DELETE", "/admin/v1/scopes/usage:read", nil, "If-Match", r.header.Get("ETag")); r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,11 +14,30 @@ import (
 type scopeJSON struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Descriptions are Description in other languages, by BCP 47 tag.
+	Descriptions keypad.Descriptions `json:"descriptions"`
 }
 
 // scopeBody is what PUT takes: the name is in the path.
 type scopeBody struct {
-	Description string `json:"description"`
+	Description  string              `json:"description"`
+	Descriptions keypad.Descriptions `json:"descriptions"`
+}
+
+// jsonOfScope is s as the API answers it.
+func jsonOfScope(s *keypad.Scope) scopeJSON {
+	d := s.Descriptions
+	if d == nil {
+		d = keypad.Descriptions{}
+	}
+	return scopeJSON{s.Name, s.Description, d}
+}
+
+// scopeTag is a scope's version: a hash of its descriptions in every
+// language.
+func scopeTag(s *keypad.Scope) string {
+	b, _ := json.Marshal(jsonOfScope(s))
+	return contentTag(string(b))
 }
 
 func (a *API) listScopes(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +52,7 @@ func (a *API) listScopes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, window(ss, p, func(s *keypad.Scope) string { return s.Name },
-		func(s *keypad.Scope) scopeJSON { return scopeJSON{s.Name, s.Description} }))
+		jsonOfScope))
 }
 
 // findScope reads the scope the path names.
@@ -51,7 +71,7 @@ func (a *API) getScope(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeResource(w, http.StatusOK, contentTag(s.Description), scopeJSON{s.Name, s.Description})
+	writeResource(w, http.StatusOK, scopeTag(s), jsonOfScope(s))
 }
 
 // putScope adds a scope (201) or replaces its description (200; with
@@ -63,6 +83,9 @@ func (a *API) putScope(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := &keypad.Scope{Name: r.PathValue("name"), Description: in.Description}
+	if len(in.Descriptions) > 0 {
+		s.Descriptions = in.Descriptions
+	}
 	if err := s.Validate(); err != nil {
 		a.fail(w, r, err)
 		return
@@ -76,28 +99,28 @@ func (a *API) putScope(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Location", Prefix+"scopes/"+s.Name)
-		writeResource(w, http.StatusCreated, contentTag(s.Description), scopeJSON{s.Name, s.Description})
+		writeResource(w, http.StatusCreated, scopeTag(s), jsonOfScope(s))
 		return
 	case err == nil:
-		err = checkIfMatch(r, contentTag(old.Description))
+		err = checkIfMatch(r, scopeTag(old))
 	}
 	if err == nil {
-		err = a.gone(a.store.PutScopeIf(r.Context(), s, old.Description), "scope", s.Name)
+		err = a.gone(a.store.PutScopeIf(r.Context(), s, old), "scope", s.Name)
 	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeResource(w, http.StatusOK, contentTag(s.Description), scopeJSON{s.Name, s.Description})
+	writeResource(w, http.StatusOK, scopeTag(s), jsonOfScope(s))
 }
 
 func (a *API) deleteScope(w http.ResponseWriter, r *http.Request) {
 	old, err := a.findScope(r)
 	if err == nil {
-		err = checkIfMatch(r, contentTag(old.Description))
+		err = checkIfMatch(r, scopeTag(old))
 	}
 	if err == nil {
-		err = a.gone(a.store.DeleteScopeIf(r.Context(), old.Name, old.Description), "scope", old.Name)
+		err = a.gone(a.store.DeleteScopeIf(r.Context(), old), "scope", old.Name)
 	}
 	if err != nil {
 		a.fail(w, r, err)

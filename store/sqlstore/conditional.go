@@ -79,21 +79,23 @@ func mustAffectIf(ctx context.Context, tx querier, what, table, id string, res s
 
 // PutScopeIf replaces a scope's description if it is still read;
 // ErrNotFound, ErrStale.
-func (s *Store) PutScopeIf(ctx context.Context, sc *keypad.Scope, read string) error {
+func (s *Store) PutScopeIf(ctx context.Context, sc *keypad.Scope, read *keypad.Scope) error {
 	what := fmt.Sprintf("put scope %q", sc.Name)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE scopes SET description = $2 WHERE name = $1 AND description = $3`,
-			sc.Name, sc.Description, read)
+		res, err := tx.ExecContext(ctx, `UPDATE scopes SET description = $2, descriptions = $3
+			WHERE name = $1 AND description = $4 AND descriptions = $5`,
+			sc.Name, sc.Description, dbDescriptions(sc.Descriptions), read.Description, dbDescriptions(read.Descriptions))
 		return mustAffectIf(ctx, tx, what, "scopes name", sc.Name, res, err)
 	})
 }
 
 // DeleteScopeIf removes a scope if its description is still read;
 // ErrNotFound, ErrStale.
-func (s *Store) DeleteScopeIf(ctx context.Context, name, read string) error {
-	what := fmt.Sprintf("delete scope %q", name)
+func (s *Store) DeleteScopeIf(ctx context.Context, read *keypad.Scope) error {
+	what := fmt.Sprintf("delete scope %q", read.Name)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM scopes WHERE name = $1 AND description = $2`, name, read)
-		return mustAffectIf(ctx, tx, what, "scopes name", name, res, err)
+		res, err := tx.ExecContext(ctx, `DELETE FROM scopes WHERE name = $1 AND description = $2 AND descriptions = $3`,
+			read.Name, read.Description, dbDescriptions(read.Descriptions))
+		return mustAffectIf(ctx, tx, what, "scopes name", read.Name, res, err)
 	})
 }

@@ -67,15 +67,26 @@ func testConditional(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		s := newStore(t)
 		ctx := t.Context()
 		must(t, s.PutScope(ctx, &keypad.Scope{Name: "usage:read", Description: "read usage"}))
-		must(t, s.PutScopeIf(ctx, &keypad.Scope{Name: "usage:read", Description: "read your usage"}, "read usage"))
-		mustBeErr(t, s.PutScopeIf(ctx, &keypad.Scope{Name: "usage:read", Description: "stale"}, "read usage"), keypad.ErrStale)
-		mustBeErr(t, s.DeleteScopeIf(ctx, "usage:read", "read usage"), keypad.ErrStale)
+		first := &keypad.Scope{Name: "usage:read", Description: "read usage"}
+		second := &keypad.Scope{Name: "usage:read", Description: "read your usage"}
+		must(t, s.PutScopeIf(ctx, second, first))
+		mustBeErr(t, s.PutScopeIf(ctx, &keypad.Scope{Name: "usage:read", Description: "stale"}, first), keypad.ErrStale)
+		mustBeErr(t, s.DeleteScopeIf(ctx, first), keypad.ErrStale)
+		// A change of one translation is a new version too.
+		third := &keypad.Scope{Name: "usage:read", Description: "read your usage", Descriptions: keypad.Descriptions{"es": "ver su consumo"}}
+		must(t, s.PutScopeIf(ctx, third, second))
+		mustBeErr(t, s.PutScopeIf(ctx, &keypad.Scope{Name: "usage:read", Description: "stale"}, second), keypad.ErrStale)
+		mustBeErr(t, s.DeleteScopeIf(ctx, second), keypad.ErrStale)
+		if got, err := s.GetScope(ctx, "usage:read"); err != nil || got.Descriptions["es"] != "ver su consumo" {
+			t.Fatalf("scope after a conditional put: %+v, %v", got, err)
+		}
+		must(t, s.PutScopeIf(ctx, second, third))
 		got, err := s.GetScope(ctx, "usage:read")
 		must(t, err)
 		mustEqual(t, "description after a stale write", got.Description, "read your usage")
-		mustBeErrNotFound(t, s.PutScopeIf(ctx, &keypad.Scope{Name: "nope", Description: "x"}, "x"))
-		must(t, s.DeleteScopeIf(ctx, "usage:read", "read your usage"))
-		mustBeErrNotFound(t, s.DeleteScopeIf(ctx, "usage:read", "read your usage"))
+		mustBeErrNotFound(t, s.PutScopeIf(ctx, &keypad.Scope{Name: "nope", Description: "x"}, &keypad.Scope{Name: "nope", Description: "x"}))
+		must(t, s.DeleteScopeIf(ctx, second))
+		mustBeErrNotFound(t, s.DeleteScopeIf(ctx, second))
 	})
 	t.Run("Race", func(t *testing.T) {
 		s := newStore(t)
