@@ -15,6 +15,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/importer"
 	"github.com/keypadauth/keypad/server"
 )
 
@@ -120,7 +121,7 @@ not json
 		if err == nil {
 			t.Error("an import with a bad row succeeded")
 		}
-		var stats importStats
+		var stats importer.Stats
 		if jerr := json.Unmarshal([]byte(out), &stats); jerr != nil {
 			t.Fatalf("--json printed %q: %v", out, jerr)
 		}
