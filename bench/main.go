@@ -2,6 +2,7 @@
 // net/http server on the same machine, in the same run:
 //
 //	go run ./bench [-duration 3s] [-conns 32] [-rate 4000] [-postgres DSN] [-soak 0]
+//	go run ./bench -import 1000000 [-postgres DSN]
 //
 // It builds cmd/keypad, starts it (keypad serve, info-level access log)
 // and the baseline on 127.0.0.1, and drives each workload with a load
@@ -39,6 +40,9 @@ type options struct {
 	keypad     string // a prebuilt binary instead of building cmd/keypad
 	maxPerRun  uint64 // stop a closed-loop run after this many requests (tests)
 	workersFor int    // open-loop workers
+	imports    int    // -import: rows of the import workload (0: the HTTP workloads instead)
+	cpuProfile string // -cpuprofile: keypad's CPU profile during a workload
+	profileOf  string // -profile: the workload profiled
 }
 
 func main() {
@@ -58,11 +62,24 @@ func main() {
 	flag.IntVar(&o.devices, "devices", 500, "pending device codes polled round robin")
 	flag.StringVar(&o.keypad, "keypad", "", "run this keypad binary instead of building cmd/keypad (to compare two versions)")
 	flag.StringVar(&o.postgres, "postgres", os.Getenv("KEYPAD_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL workloads (default $KEYPAD_BENCH_POSTGRES; empty: skip them)")
+	flag.IntVar(&o.imports, "import", 0, "instead of the HTTP workloads: import this many generated customers into SQLite (and PostgreSQL), first load and again")
+	csvOut := flag.String("customers", "", "write -import generated customers (default 1000000) to this CSV file and exit")
 	flag.Parse()
+	if *csvOut != "" {
+		if err := writeCustomersFile(*csvOut, cmp.Or(o.imports, 1000000)); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o.workersFor = 256
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, o); err != nil {
+	do := run
+	if o.imports > 0 {
+		do = runImports
+	}
+	if err := do(ctx, os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

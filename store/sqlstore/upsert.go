@@ -333,10 +333,14 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 type identRow struct{ typ, value, id string }
 
 // insertValues runs head + (row), (row), ... + tail over rows, as few
-// statements as the parameter limit allows.
+// statements as the parameter limit allows; on PostgreSQL, one statement
+// whatever the number of rows (see insertArrays).
 func insertValues(ctx context.Context, tx *sql.Tx, d *Dialect, head, tail string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	if d.numberedParams {
+		return insertArrays(ctx, tx, head, tail, rows)
 	}
 	width := len(rows[0])
 	per := maxParams / width
@@ -406,4 +410,73 @@ func anys(keys []string) []any {
 		out[i] = k
 	}
 	return out
+}
+
+// insertArrays is insertValues for PostgreSQL: head + SELECT * FROM
+// unnest($1::text[], $2::bigint[], ...) + tail, each parameter one column
+// of every row, so a batch of any size is one statement and one round
+// trip, where rows of a few dozen parameters each took dozens. A column's
+// array type follows its values' Go type (string, int64, bool; nil is
+// NULL).
+func insertArrays(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	width := len(rows[0])
+	cols := make([]any, width)
+	var q strings.Builder
+	q.WriteString(strings.TrimSuffix(strings.TrimSpace(head), "VALUES"))
+	q.WriteString(" SELECT * FROM unnest(")
+	for c := range width {
+		typ, col, err := arrayColumn(rows, c)
+		if err != nil {
+			return err
+		}
+		if c > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "$%d::%s[]", c+1, typ)
+		cols[c] = col
+	}
+	q.WriteString(")")
+	q.WriteString(tail)
+	_, err := tx.ExecContext(ctx, q.String(), cols...)
+	return err
+}
+
+// arrayColumn gathers column c of rows into a slice pgx sends as an
+// array, and names the array's element type.
+func arrayColumn(rows [][]any, c int) (string, any, error) {
+	var typ string
+	for _, r := range rows {
+		switch r[c].(type) {
+		case string:
+			typ = "text"
+		case int64:
+			typ = "bigint"
+		case bool:
+			typ = "boolean"
+		case nil:
+			continue
+		default:
+			return "", nil, fmt.Errorf("insert rows: column %d holds a %T, which has no array type here", c, r[c])
+		}
+		break
+	}
+	switch typ {
+	case "bigint":
+		return typ, columnOf[int64](rows, c), nil
+	case "boolean":
+		return typ, columnOf[bool](rows, c), nil
+	default: // text, or every value NULL
+		return "text", columnOf[string](rows, c), nil
+	}
+}
+
+// columnOf is column c of rows as a slice of T, nil values as nil.
+func columnOf[T any](rows [][]any, c int) []*T {
+	col := make([]*T, len(rows))
+	for i, r := range rows {
+		if v, ok := r[c].(T); ok {
+			col[i] = &v
+		}
+	}
+	return col
 }
