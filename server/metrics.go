@@ -30,15 +30,21 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminServer serves GET /metrics and nothing else.
+// adminServer serves GET /metrics, and with the pprof setting Go's
+// profiler (pprof.go).
 func (s *Server) adminServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	wt := writeTimeout
+	if s.cfg.PProf {
+		handlePProf(mux)
+		wt = pprofWriteTimeout
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
+		WriteTimeout:      wt,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
