@@ -235,7 +235,8 @@ func (k *keypadEnv) client(args ...string) (id, secret string, err error) {
 }
 
 // serve starts keypad serve on a free port of 127.0.0.1, logging at info
-// level as a production server does.
-func (k *keypadEnv) serve() (*process, error) {
-	return start(k.command("serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"))
+// level as a production server does, without an admin listener unless
+// args (which come last) set one.
+func (k *keypadEnv) serve(args ...string) (*process, error) {
+	return start(k.command(append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"}, args...)...))
 }
