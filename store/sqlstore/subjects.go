@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/keypadauth/keypad"
@@ -87,6 +88,10 @@ func (s *Store) GetSubjectByExternalID(ctx context.Context, externalID string) (
 func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 	what := fmt.Sprintf("update subject %q", sub.ID)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.storedIdentifiers(ctx, tx, sub.ID)
+		if err != nil && !errors.Is(err, keypad.ErrNotFound) { // none: the UPDATE says so
+			return fmt.Errorf("%s: %w", what, dbErr(err))
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE subjects SET external_id = $2, username = $3,
 			password_hash = $4, name = $5, email = $6, phone = $7, identifiers = $8,
 			created_at = $9, updated_at = $10, preferred_language = $11, disabled = $12 WHERE id = $1`,
@@ -96,8 +101,8 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 		if err := mustAffect(what, res, err); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+		if err := dropIdentifierRows(ctx, tx, s.d, identRows(sub.ID, old)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		return indexIdentifiers(ctx, tx, what, sub)
 	})
@@ -109,8 +114,12 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 func (s *Store) DeleteSubject(ctx context.Context, id string) error {
 	what := fmt.Sprintf("delete subject %q", id)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, id); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+		old, err := s.storedIdentifiers(ctx, tx, id)
+		if err != nil && !errors.Is(err, keypad.ErrNotFound) { // none: the DELETE says so
+			return fmt.Errorf("%s: %w", what, dbErr(err))
+		}
+		if err := dropIdentifierRows(ctx, tx, s.d, identRows(id, old)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM subjects WHERE id = $1`, id)
 		if err := mustAffect(what, res, err); err != nil {

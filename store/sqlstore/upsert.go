@@ -93,7 +93,8 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subj
 			usernames = append(usernames, sub.Username)
 		}
 	}
-	current := make(map[string]*keypad.Subject) // by external ID, as of the batch so far
+	current := make(map[string]*keypad.Subject)    // by external ID, as of the batch so far
+	stored := make(map[string][]keypad.Identifier) // by subject ID, as indexed before the batch
 	err := inChunks(externalIDs, func(keys []string) error {
 		// ORDER BY makes concurrent batches lock rows in one order, so
 		// they queue instead of deadlocking (PostgreSQL would otherwise
@@ -102,7 +103,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subj
 			`SELECT `+subjectCols+` FROM subjects WHERE external_id IN (`+s.d.params(len(keys), 1)+`)
 			ORDER BY external_id`+s.d.forUpdate, anys(keys)...)
 		for _, sub := range found {
-			current[sub.ExternalID] = sub
+			current[sub.ExternalID], stored[sub.ID] = sub, sub.Identifiers
 		}
 		return err
 	})
@@ -179,7 +180,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subj
 	if err := writeSubjects(ctx, tx, s.d, ops); err != nil {
 		return res, err
 	}
-	return res, reindexIdentifiers(ctx, tx, s.d, ops)
+	return res, reindexIdentifiers(ctx, tx, s.d, ops, stored)
 }
 
 // addConflict records that subject i was skipped: its field's value
@@ -274,8 +275,9 @@ func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) 
 }
 
 // reindexIdentifiers makes subject_identifiers hold the final identifiers
-// of every subject whose identifiers the batch set or changed.
-func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) error {
+// of every subject whose identifiers the batch set or changed; stored
+// holds those indexed before the batch, by subject ID.
+func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp, stored map[string][]keypad.Identifier) error {
 	final := make(map[string]*keypad.Subject)
 	var order, stale []string // subject IDs to index; those indexed before the batch
 	inserted := make(map[string]bool)
@@ -298,12 +300,12 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 		}
 		final[id] = op.sub
 	}
-	err := inChunks(stale, func(ids []string) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id IN (`+d.params(len(ids), 1)+`)`, anys(ids)...)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("drop changed identifiers: %w", dbErr(err))
+	var old []identRow
+	for _, id := range stale {
+		old = append(old, identRows(id, stored[id])...)
+	}
+	if err := dropIdentifierRows(ctx, tx, d, old); err != nil {
+		return fmt.Errorf("changed identifiers: %w", err)
 	}
 	// In key order, the inserts walk the index instead of jumping about
 	// it; duplicates (a subject may list one identifier twice) go.
@@ -321,7 +323,7 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 	for i, r := range idents {
 		rows[i] = []any{r.typ, r.value, r.id}
 	}
-	err = insertValues(ctx, tx, d, `INSERT INTO subject_identifiers (type, value, subject_id) VALUES `,
+	err := insertValues(ctx, tx, d, `INSERT INTO subject_identifiers (type, value, subject_id) VALUES `,
 		` ON CONFLICT DO NOTHING`, rows)
 	if err != nil {
 		return fmt.Errorf("index identifiers: %w", dbErr(err))
