@@ -72,3 +72,24 @@ func TestRun(t *testing.T) {
 		t.Errorf("a run reached no requests:\n%s", out.String())
 	}
 }
+
+// TestImports runs -import on a few hundred generated customers: the
+// first load must create every row and the second change none (run
+// checks both), on SQLite and, when there is one, PostgreSQL.
+func TestImports(t *testing.T) {
+	o := options{imports: 300}
+	want := []string{"| first load (--bulk), SQLite |", "| the same file again, SQLite |"}
+	if os.Getenv("KEYPAD_TEST_POSTGRES") != "" || os.Getenv("KEYPAD_TEST_STRICT") == "1" {
+		o.postgres = pgtest.DSN(t)
+		want = append(want, "| first load (--bulk), PostgreSQL |", "| the same file again, PostgreSQL |")
+	}
+	var out strings.Builder
+	if err := runImports(t.Context(), &out, o); err != nil {
+		t.Fatalf("runImports: %v\n%s", err, out.String())
+	}
+	for _, w := range want {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("no row %q in the report:\n%s", w, out.String())
+		}
+	}
+}
