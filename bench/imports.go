@@ -52,6 +52,9 @@ func runImports(ctx context.Context, out io.Writer, o options) error {
 		name string
 		env  func() (*keypadEnv, error)
 	}{{"SQLite", func() (*keypadEnv, error) { return newSQLiteEnv(bin, dir), nil }}}
+	if o.importPG && o.postgres != "" {
+		envs = envs[:0]
+	}
 	if o.postgres != "" {
 		envs = append(envs, struct {
 			name string

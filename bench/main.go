@@ -42,6 +42,7 @@ type options struct {
 	maxPerRun  uint64 // stop a closed-loop run after this many requests (tests)
 	workersFor int    // open-loop workers
 	imports    int    // -import: rows of the import workload (0: the HTTP workloads instead)
+	importPG   bool   // -import-postgres-only: skip SQLite
 	cpuProfile string // -cpuprofile: keypad's CPU profile during a workload
 	profileOf  string // -profile: the workload profiled
 }
@@ -67,6 +68,7 @@ func main() {
 	flag.IntVar(&o.imports, "import", 0, "instead of the HTTP workloads: import this many generated customers into SQLite (and PostgreSQL), first load and again")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of keypad (SQLite, served with pprof on) during the -profile workload to this file")
 	flag.StringVar(&o.profileOf, "profile", "jwt", "the workload -cpuprofile records: jwt, opaque, polls, open (the open-loop run) or soak")
+	flag.BoolVar(&o.importPG, "import-postgres-only", false, "with -import and -postgres: import into PostgreSQL only")
 	csvOut := flag.String("customers", "", "write -import generated customers (default 1000000) to this CSV file and exit")
 	flag.Parse()
 	if *csvOut != "" {
