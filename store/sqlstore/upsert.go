@@ -469,6 +469,7 @@ func insertArrays(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]a
 // array, and names the array's element type.
 func arrayColumn(rows [][]any, c int) (string, any, error) {
 	var typ string
+rows:
 	for _, r := range rows {
 		switch r[c].(type) {
 		case string:
@@ -482,7 +483,7 @@ func arrayColumn(rows [][]any, c int) (string, any, error) {
 		default:
 			return "", nil, fmt.Errorf("insert rows: column %d holds a %T, which has no array type here", c, r[c])
 		}
-		break
+		break rows // the first value that is not NULL says the column's type
 	}
 	switch typ {
 	case "bigint":
