@@ -42,9 +42,11 @@ func (p purge) query(d *Dialect) string {
 // statement (each its own transaction), so a large purge never holds
 // SQLite's write lock for long, and after each full batch it waits as
 // long as the batch took: however large the backlog, the purge holds the
-// writer at most half the time, and requests queued behind a batch are
-// served before the next (database/sql hands a freed connection to the
-// longest waiter).
+// writer at most half the time, and the pause lets the requests queued
+// behind a batch (each a write far shorter than the batch) through
+// before the next. database/sql hands a freed connection to a random
+// waiter, so without the pause a purge would win the writer back again
+// and again.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for _, p := range purges {
