@@ -45,7 +45,7 @@ func (p purge) query(d *Dialect) string {
 // writer at most half the time, and the pause lets the requests queued
 // behind a batch (each a write far shorter than the batch) through
 // before the next. database/sql hands a freed connection to a random
-// waiter, so without the pause a purge would win the writer back again
+// waiter, so without the pause a purge could win the writer back again
 // and again.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
