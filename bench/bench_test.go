@@ -1,8 +1,11 @@
 package main
 
 import (
+	"compress/gzip"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +32,8 @@ func TestMain(m *testing.M) {
 func TestRun(t *testing.T) {
 	o := options{
 		duration: time.Second, conns: 4, maxPerRun: 40, devices: 5,
-		rate: 100, soak: 200 * time.Millisecond, soakRate: 100, workersFor: 4,
+		rate: 100, soak: 400 * time.Millisecond, soakRate: 100, soakEvery: 200 * time.Millisecond, workersFor: 4,
+		cpuProfile: filepath.Join(t.TempDir(), "cpu.pprof"), profileOf: "jwt",
 	}
 	rows := []string{"client_credentials, JWT, SQLite", "client_credentials, opaque, SQLite",
 		"pending device polls (5 codes), SQLite", "JWT, SQLite, open loop 100/s", "soak: opaque, SQLite"}
@@ -47,7 +51,45 @@ func TestRun(t *testing.T) {
 			t.Errorf("no row %q in the report:\n%s", r, out.String())
 		}
 	}
-	if strings.Contains(out.String(), "| 0 | ") {
+	// The soak over time: two windows and the total, each with its
+	// latencies, errors and (but the total) keypad's memory.
+	for _, want := range []string{"soak over time", "| 0s–200ms | ", "| all | "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in the report:\n%s", want, out.String())
+		}
+	}
+	// The CPU profile of keypad during the JWT run: a gzip-compressed
+	// protobuf from its pprof handler.
+	f, err := os.Open(o.cpuProfile)
+	if err != nil {
+		t.Fatalf("-cpuprofile wrote no file: %v", err)
+	}
+	defer f.Close()
+	if _, err := gzip.NewReader(f); err != nil {
+		t.Errorf("-cpuprofile %s is not a profile: %v", o.cpuProfile, err)
+	}
+	if regexp.MustCompile(`(?m)^\| [^|]+ \| 0 \| `).MatchString(out.String()) {
 		t.Errorf("a run reached no requests:\n%s", out.String())
+	}
+}
+
+// TestImports runs -import on a few hundred generated customers: the
+// first load must create every row and the second change none (run
+// checks both), on SQLite and, when there is one, PostgreSQL.
+func TestImports(t *testing.T) {
+	o := options{imports: 300}
+	want := []string{"| first load (--bulk), SQLite |", "| the same file again, SQLite |"}
+	if os.Getenv("KEYPAD_TEST_POSTGRES") != "" || os.Getenv("KEYPAD_TEST_STRICT") == "1" {
+		o.postgres = pgtest.DSN(t)
+		want = append(want, "| first load (--bulk), PostgreSQL |", "| the same file again, PostgreSQL |")
+	}
+	var out strings.Builder
+	if err := runImports(t.Context(), &out, o); err != nil {
+		t.Fatalf("runImports: %v\n%s", err, out.String())
+	}
+	for _, w := range want {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("no row %q in the report:\n%s", w, out.String())
+		}
 	}
 }

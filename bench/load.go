@@ -81,9 +81,18 @@ type tally struct {
 	lat      []time.Duration
 	errs     int
 	firstErr string
+	// samples, kept by the open loop only: each request's due time (from
+	// the run's start), latency and error, for per-window figures.
+	samples []sample
 }
 
-func (t *tally) add(lat []time.Duration, errs int, firstErr string) {
+// sample is one request of an open-loop run.
+type sample struct {
+	at, lat time.Duration
+	err     bool
+}
+
+func (t *tally) add(lat []time.Duration, errs int, firstErr string, samples []sample) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.lat = append(t.lat, lat...)
@@ -91,6 +100,29 @@ func (t *tally) add(lat []time.Duration, errs int, firstErr string) {
 	if t.firstErr == "" {
 		t.firstErr = firstErr
 	}
+	t.samples = append(t.samples, samples...)
+}
+
+// windows splits an open-loop run's requests by due time into windows of
+// length w, each a result of its own.
+func (t *tally) windows(w time.Duration, elapsed time.Duration) []result {
+	n := int((elapsed + w - 1) / w)
+	out := make([]result, n)
+	for i := range out {
+		out[i].elapsed = min(w, elapsed-time.Duration(i)*w)
+	}
+	for _, s := range t.samples {
+		r := &out[min(n-1, int(s.at/w))]
+		r.n++
+		r.lat = append(r.lat, s.lat)
+		if s.err {
+			r.errs++
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].lat)
+	}
+	return out
 }
 
 func (t *tally) result(elapsed time.Duration) result {
@@ -140,7 +172,7 @@ func closedLoop(ctx context.Context, t *target, conns int, d time.Duration, max 
 				}
 				lat = append(lat, time.Since(t0))
 			}
-			all.add(lat, errs, first)
+			all.add(lat, errs, first, nil)
 		})
 	}
 	wg.Wait()
@@ -153,6 +185,14 @@ func closedLoop(ctx context.Context, t *target, conns int, d time.Duration, max 
 // it, so a stall counts against every request it delayed (no
 // coordinated omission).
 func openLoop(ctx context.Context, t *target, rate, workers int, d time.Duration) result {
+	r, _ := openLoopWindows(ctx, t, rate, workers, d, 0)
+	return r
+}
+
+// openLoopWindows is openLoop that also returns the run cut by due time
+// into windows of length w (none when w is 0), for a soak's figures over
+// time.
+func openLoopWindows(ctx context.Context, t *target, rate, workers int, d, w time.Duration) (result, []result) {
 	c := newClient(workers)
 	defer c.CloseIdleConnections()
 	total := uint64(float64(rate) * d.Seconds())
@@ -164,21 +204,27 @@ func openLoop(ctx context.Context, t *target, rate, workers int, d time.Duration
 	jobs := make(chan job, workers)
 	var all tally
 	var wg sync.WaitGroup
+	start := time.Now()
 	for range workers {
 		wg.Go(func() {
 			var lat []time.Duration
+			var samples []sample
 			errs, first := 0, ""
 			for j := range jobs {
-				if e := t.do(ctx, c, j.i); e != "" {
+				e := t.do(ctx, c, j.i)
+				if e != "" {
 					errs++
 					first = cmpOr(first, e)
 				}
-				lat = append(lat, time.Since(j.due))
+				l := time.Since(j.due)
+				lat = append(lat, l)
+				if w > 0 {
+					samples = append(samples, sample{at: j.due.Sub(start), lat: l, err: e != ""})
+				}
 			}
-			all.add(lat, errs, first)
+			all.add(lat, errs, first, samples)
 		})
 	}
-	start := time.Now()
 	for i := range total {
 		due := start.Add(time.Duration(i) * period)
 		if w := time.Until(due); w > 0 {
@@ -191,7 +237,12 @@ func openLoop(ctx context.Context, t *target, rate, workers int, d time.Duration
 	}
 	close(jobs)
 	wg.Wait()
-	return all.result(time.Since(start))
+	elapsed := time.Since(start)
+	var windows []result
+	if w > 0 {
+		windows = all.windows(w, min(elapsed, d))
+	}
+	return all.result(elapsed), windows
 }
 
 func cmpOr(a, b string) string {

@@ -2,6 +2,7 @@
 // net/http server on the same machine, in the same run:
 //
 //	go run ./bench [-duration 3s] [-conns 32] [-rate 4000] [-postgres DSN] [-soak 0]
+//	go run ./bench -import 1000000 [-postgres DSN]
 //
 // It builds cmd/keypad, starts it (keypad serve, info-level access log)
 // and the baseline on 127.0.0.1, and drives each workload with a load
@@ -34,11 +35,16 @@ type options struct {
 	rate       int
 	soak       time.Duration
 	soakRate   int
+	soakEvery  time.Duration // the soak's figures are printed per window of this length
 	devices    int
 	postgres   string
 	keypad     string // a prebuilt binary instead of building cmd/keypad
 	maxPerRun  uint64 // stop a closed-loop run after this many requests (tests)
 	workersFor int    // open-loop workers
+	imports    int    // -import: rows of the import workload (0: the HTTP workloads instead)
+	importPG   bool   // -import-postgres-only: skip SQLite
+	cpuProfile string // -cpuprofile: keypad's CPU profile during a workload
+	profileOf  string // -profile: the workload profiled
 }
 
 func main() {
@@ -55,14 +61,31 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 4000, "requests a second of the open-loop JWT run on SQLite (0: skip it)")
 	flag.DurationVar(&o.soak, "soak", 0, "length of the opaque SQLite soak at -soak-rate (0: skip it; the issue's is 8m)")
 	flag.IntVar(&o.soakRate, "soak-rate", 1000, "requests a second of the soak")
+	flag.DurationVar(&o.soakEvery, "soak-every", 30*time.Second, "print the soak's latencies, errors and keypad's resident memory for each window of this length")
 	flag.IntVar(&o.devices, "devices", 500, "pending device codes polled round robin")
 	flag.StringVar(&o.keypad, "keypad", "", "run this keypad binary instead of building cmd/keypad (to compare two versions)")
 	flag.StringVar(&o.postgres, "postgres", os.Getenv("KEYPAD_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL workloads (default $KEYPAD_BENCH_POSTGRES; empty: skip them)")
+	flag.IntVar(&o.imports, "import", 0, "instead of the HTTP workloads: import this many generated customers into SQLite (and PostgreSQL), first load and again")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of keypad (SQLite, served with pprof on) during the -profile workload to this file")
+	flag.StringVar(&o.profileOf, "profile", "jwt", "the workload -cpuprofile records: jwt, opaque, polls, open (the open-loop run) or soak")
+	flag.BoolVar(&o.importPG, "import-postgres-only", false, "with -import and -postgres: import into PostgreSQL only")
+	csvOut := flag.String("customers", "", "write -import generated customers (default 1000000) to this CSV file and exit")
 	flag.Parse()
+	if *csvOut != "" {
+		if err := writeCustomersFile(*csvOut, cmp.Or(o.imports, 1000000)); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o.workersFor = 256
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, o); err != nil {
+	do := run
+	if o.imports > 0 {
+		do = runImports
+	}
+	if err := do(ctx, os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -87,17 +110,18 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		return fmt.Errorf("start the baseline: %w", err)
 	}
 	defer h.stop()
-	r := &report{out: out}
+	r := &report{out: out, profile: noProfile}
 	r.header(o)
 
-	sq, err := deploy("sqlite", newSQLiteEnv(bin, dir), o.devices)
+	sq, err := deploy("sqlite", newSQLiteEnv(bin, dir), o.devices, o.cpuProfile != "")
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	defer func() { err = cmp.Or(err, sq.stop()) }()
-	r.closed(ctx, o, h, "client_credentials, JWT, SQLite", sq.jwt)
-	r.closed(ctx, o, h, "client_credentials, opaque, SQLite", sq.opq)
-	r.closed(ctx, o, h, fmt.Sprintf("pending device polls (%d codes), SQLite", o.devices), warmPolls(ctx, o, sq.poll))
+	r.profile = r.profilerFor(sq, o)
+	r.closed(ctx, o, h, "jwt", "client_credentials, JWT, SQLite", sq.jwt)
+	r.closed(ctx, o, h, "opaque", "client_credentials, opaque, SQLite", sq.opq)
+	r.closed(ctx, o, h, "polls", fmt.Sprintf("pending device polls (%d codes), SQLite", o.devices), warmPolls(ctx, o, sq.poll))
 	if o.rate > 0 {
 		r.open(ctx, o, h, fmt.Sprintf("JWT, SQLite, open loop %d/s", o.rate), sq.jwt, o.rate, o.duration)
 	}
@@ -110,17 +134,24 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		if err != nil {
 			return fmt.Errorf("postgres: %w", err)
 		}
-		pg, err := deploy("postgres", env, o.devices)
+		pg, err := deploy("postgres", env, o.devices, false)
 		if err != nil {
 			env.close()
 			return fmt.Errorf("postgres: %w", err)
 		}
 		defer func() { err = cmp.Or(err, pg.stop()) }()
-		r.closed(ctx, o, h, "client_credentials, JWT, PostgreSQL", pg.jwt)
-		r.closed(ctx, o, h, "client_credentials, opaque, PostgreSQL", pg.opq)
-		r.closed(ctx, o, h, fmt.Sprintf("pending device polls (%d codes), PostgreSQL", o.devices), warmPolls(ctx, o, pg.poll))
+		r.profile = noProfile
+		r.closed(ctx, o, h, "", "client_credentials, JWT, PostgreSQL", pg.jwt)
+		r.closed(ctx, o, h, "", "client_credentials, opaque, PostgreSQL", pg.opq)
+		r.closed(ctx, o, h, "", fmt.Sprintf("pending device polls (%d codes), PostgreSQL", o.devices), warmPolls(ctx, o, pg.poll))
 	}
 	r.footer()
+	if r.profileErr == nil && o.cpuProfile != "" && !r.profiled {
+		r.profileErr = fmt.Errorf("no workload %q ran (jwt, opaque, polls; open with -rate, soak with -soak)", o.profileOf)
+	}
+	if r.profileErr != nil {
+		return fmt.Errorf("-cpuprofile: %w", r.profileErr)
+	}
 	if r.errs > 0 {
 		return fmt.Errorf("%d requests got an unexpected answer (first: %s)", r.errs, r.firstErr)
 	}
@@ -132,6 +163,13 @@ type report struct {
 	out      io.Writer
 	errs     int
 	firstErr string
+	after    []string // printed after the main table
+	// profile starts recording keypad's CPU profile for a workload's run
+	// of d, when it is -profile's; the returned func waits for the profile.
+	profile func(workload string, d time.Duration) (done func())
+	// profileErr is why -cpuprofile wrote nothing, if it did not.
+	profileErr error
+	profiled   bool
 }
 
 func (r *report) header(o options) {
@@ -144,6 +182,9 @@ func (r *report) header(o options) {
 }
 
 func (r *report) footer() {
+	for _, t := range r.after {
+		fmt.Fprint(r.out, t)
+	}
 	fmt.Fprintf(r.out, "\nload average at end: %s (above the core count means other processes shared the CPUs)\n", loadAvg())
 }
 
@@ -159,10 +200,12 @@ func (r *report) row(name string, k, h result) {
 }
 
 // closed runs the baseline and then the workload, closed loop.
-func (r *report) closed(ctx context.Context, o options, h *process, name string, t *target) {
+func (r *report) closed(ctx context.Context, o options, h *process, key, name string, t *target) {
 	closedLoop(ctx, t, o.conns, o.duration/10, o.maxPerRun) // warm up: connections, caches
 	base := closedLoop(ctx, helloTarget(h.base), o.conns, o.duration, o.maxPerRun)
+	done := r.profile(key, o.duration)
 	k := closedLoop(ctx, t, o.conns, o.duration, o.maxPerRun)
+	done()
 	r.row(name, k, base)
 }
 
@@ -183,7 +226,9 @@ func warmPolls(ctx context.Context, o options, t *target) *target {
 // ratio column is then the ratio of p99s (keypad's over the baseline's).
 func (r *report) open(ctx context.Context, o options, h *process, name string, t *target, rate int, d time.Duration) {
 	base := openLoop(ctx, helloTarget(h.base), rate, o.workersFor, d)
+	done := r.profile("open", d)
 	k := openLoop(ctx, t, rate, o.workersFor, d)
+	done()
 	r.errs += k.errs + base.errs
 	r.firstErr = cmpOr(r.firstErr, cmpOr(k.firstErr, base.firstErr))
 	fmt.Fprintf(r.out, "| %s (hello-world p99 %s; keypad's p99 is %.1f× it) | %.0f | %.0f | — | %s | %s | %s | %d |\n",
@@ -192,15 +237,69 @@ func (r *report) open(ctx context.Context, o options, h *process, name string, t
 }
 
 // soak runs opaque client_credentials at a steady rate and reports the
-// tail latencies and keypad's resident memory before and after.
+// tail latencies and keypad's resident memory before and after, and
+// then the same for every window of o.soakEvery: a stall or a memory
+// plateau shows where it happens, not only in the total.
 func (r *report) soak(ctx context.Context, o options, d *deployment) {
 	before := d.proc.rss()
-	k := openLoop(ctx, d.opq, o.soakRate, o.workersFor, o.soak)
+	every := o.soakEvery
+	if every <= 0 || every > o.soak {
+		every = o.soak
+	}
+	// keypad's RSS at the end of each window, sampled while it runs.
+	var rss []int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				rss = append(rss, d.proc.rss())
+			}
+		}
+	}()
+	done := r.profile("soak", o.soak)
+	k, windows := openLoopWindows(ctx, d.opq, o.soakRate, o.workersFor, o.soak, every)
+	done()
+	close(stop)
+	<-sampled
 	after := d.proc.rss()
 	r.errs += k.errs
 	r.firstErr = cmpOr(r.firstErr, k.firstErr)
 	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB) | %.0f | — | — | %s | %s | %s | %d |\n",
 		o.soakRate, o.soak, before>>20, after>>20, k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs)
+	r.after = append(r.after, soakTable(o, every, windows, rss, k))
+}
+
+// soakTable is the soak's figures per window, as a Markdown table
+// printed after the main one.
+func soakTable(o options, every time.Duration, windows []result, rss []int64, all result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nsoak over time (opaque, SQLite, %d/s; windows of %s by when each request was due):\n\n", o.soakRate, every)
+	fmt.Fprintln(&b, "| window | req/s | p50 | p99 | p99.9 | max | errors | keypad RSS at its end |")
+	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	var start time.Duration
+	for i, w := range windows {
+		mem := "—"
+		if i < len(rss) {
+			mem = fmt.Sprintf("%d MB", rss[i]>>20)
+		}
+		unit := time.Second
+		if every < time.Second {
+			unit = time.Millisecond
+		}
+		fmt.Fprintf(&b, "| %s–%s | %.0f | %s | %s | %s | %s | %d | %s |\n", start.Round(unit), (start + w.elapsed).Round(unit),
+			w.rate(), ms(w.quantile(0.5)), ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, mem)
+		start += w.elapsed
+	}
+	fmt.Fprintf(&b, "| all | %.0f | %s | %s | %s | %s | %d | |\n", all.rate(), ms(all.quantile(0.5)), ms(all.quantile(0.99)),
+		ms(all.quantile(0.999)), ms(all.quantile(1)), all.errs)
+	return b.String()
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

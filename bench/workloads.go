@@ -79,6 +79,7 @@ func startDevices(base, clientID string, n int) ([]string, error) {
 // the workloads use.
 type deployment struct {
 	store string // "sqlite" or "postgres"
+	admin string // keypad's admin listener (http://127.0.0.1:port), when served with pprof
 	env   *keypadEnv
 	proc  *process
 	jwt   *target
@@ -86,9 +87,10 @@ type deployment struct {
 	poll  *target
 }
 
-// deploy migrates the store, registers the clients, starts keypad and
-// starts devices device authorizations.
-func deploy(store string, env *keypadEnv, devices int) (*deployment, error) {
+// deploy migrates the store, registers the clients, starts keypad (with
+// the profiler on its admin listener if pprof) and starts devices device
+// authorizations.
+func deploy(store string, env *keypadEnv, devices int, pprof bool) (*deployment, error) {
 	if _, err := env.run("migrate"); err != nil {
 		return nil, err
 	}
@@ -104,7 +106,15 @@ func deploy(store string, env *keypadEnv, devices int) (*deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := env.serve()
+	var admin string
+	var serveArgs []string
+	if pprof {
+		if admin, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		serveArgs = []string{"--pprof", "--metrics-addr", admin}
+	}
+	p, err := env.serve(serveArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +123,10 @@ func deploy(store string, env *keypadEnv, devices int) (*deployment, error) {
 		p.stop()
 		return nil, err
 	}
-	return &deployment{store: store, env: env, proc: p,
+	if admin != "" {
+		admin = "http://" + admin
+	}
+	return &deployment{store: store, admin: admin, env: env, proc: p,
 		jwt:  tokenTarget(p.base, jwtID, jwtSecret),
 		opq:  tokenTarget(p.base, opqID, opqSecret),
 		poll: deviceTarget(p.base, tvID, codes),

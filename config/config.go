@@ -54,6 +54,11 @@ type Config struct {
 	// watcher which identifiers belong to customers. "" means the default
 	// (see MetricsListenAddr); "off" serves no metrics.
 	MetricsAddr string
+	// PProf serves Go's profiler (net/http/pprof, /debug/pprof/) on the
+	// admin listener, which must then be on loopback: a profile shows the
+	// process's memory and a CPU profile costs CPU while it runs, so it is
+	// off by default and never reachable from the network.
+	PProf bool
 	// Issuer is the public base URL of this server: the "iss" claim and the
 	// prefix of every endpoint in the metadata. Empty means "http://" +
 	// Addr (see IssuerURL).
@@ -219,6 +224,13 @@ func (c Config) Validate() error {
 	if m := c.MetricsAddr; m != "" && m != MetricsOff {
 		if _, _, err := splitAddr(m); err != nil {
 			bad("metrics_addr", "%q is not host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9090), or off", m)
+		}
+	}
+	if c.PProf {
+		if m := c.MetricsListenAddr(); m == "" {
+			bad("pprof", "needs the admin listener: set metrics_addr to a loopback address such as 127.0.0.1:9090, not off")
+		} else if h, _, err := splitAddr(m); err == nil && !isLoopback(h) {
+			bad("pprof", "serves only on a loopback metrics_addr (127.0.0.1, ::1 or localhost), and metrics_addr is %q: change it, or turn pprof off", m)
 		}
 	}
 

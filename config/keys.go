@@ -88,6 +88,8 @@ var coreKeys = []Key{
 		set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
 	{Name: "metrics_addr", Default: "127.0.0.1:9090 (a free port when addr's port is 0)", Help: "admin address serving /metrics (host:port, port 0 picks a free one), or off; keep it off the public network",
 		set: func(c *Config, v string) error { c.MetricsAddr = strings.TrimSpace(v); return nil }},
+	{Name: "pprof", Bool: true, Default: "false", Help: "serve Go's profiler (/debug/pprof/) on the admin listener, which must be on loopback (metrics_addr); for finding where a busy server's time goes",
+		set: func(c *Config, v string) error { return setBool(&c.PProf, v) }},
 }
 
 // lookupKey finds a key by YAML name.

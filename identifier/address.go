@@ -67,6 +67,12 @@ func Address(raw string) (string, error) {
 // rare input that does not settle.
 func ParseAddress(raw string) (AddressParts, error) {
 	p, err := parseAddress(raw)
+	if err == nil && p.Key() == raw {
+		// Already a fixpoint: the next pass would parse the same string
+		// again. Saves a pass on every key checked for being one (an
+		// import checks each address's street line).
+		return p, nil
+	}
 	for range 3 {
 		if err != nil {
 			return AddressParts{}, err

@@ -29,9 +29,12 @@ func Phone(raw, region string) (string, error) {
 	case len(s) > maxPhoneLen:
 		return "", invalid(keypad.IdentifierPhone, "too long for a phone number; check what was typed")
 	}
-	num, err := phonenumbers.Parse(s, region)
-	if err != nil {
-		return "", invalid(keypad.IdentifierPhone, fmt.Sprintf("is not a phone number; type its digits, with the country code (e.g. +44) if it is not a %s number", region))
+	num, ok := nanpNumber(s, region)
+	if !ok {
+		var err error
+		if num, err = phonenumbers.Parse(s, region); err != nil {
+			return "", invalid(keypad.IdentifierPhone, fmt.Sprintf("is not a phone number; type its digits, with the country code (e.g. +44) if it is not a %s number", region))
+		}
 	}
 	if num.GetExtension() != "" {
 		return "", invalid(keypad.IdentifierPhone, "has an extension; give a number that can receive texts, without the extension")

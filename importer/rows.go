@@ -44,6 +44,7 @@ type StoreError struct {
 	Err                 error
 }
 
+// Error names the lines of the batch that was not written.
 func (e *StoreError) Error() string {
 	return fmt.Sprintf("store the people of lines %d to %d: %v", e.FirstLine, e.LastLine, e.Err)
 }

@@ -12,6 +12,7 @@ type Stats struct {
 	Seconds   float64 `json:"seconds"`
 }
 
+// String is the counts as `keypad user import` prints them.
 func (s Stats) String() string {
 	return fmt.Sprintf("%d rows: %d created, %d updated, %d unchanged, %d bad", s.Rows, s.Created, s.Updated, s.Unchanged, s.Bad)
 }

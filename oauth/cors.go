@@ -45,13 +45,18 @@ func registerWithCORS(mux *http.ServeMux, routes []route) {
 // request serves a browser the same.
 func allowAnyOrigin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		// userinfo's and the token endpoint's errors explain themselves
-		// in WWW-Authenticate (RFC 6750 §3).
-		w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce")
+		// Shared value slices, as for Content-Type in writeJSON: two
+		// allocations fewer on every token request.
+		hdr := w.Header()
+		hdr["Access-Control-Allow-Origin"] = anyOriginValue
+		hdr["Access-Control-Expose-Headers"] = exposedHeadersValue
 		h.ServeHTTP(w, r)
 	})
 }
+
+// The values of allowAnyOrigin's headers. userinfo's and the token
+// endpoint's errors explain themselves in WWW-Authenticate (RFC 6750 §3).
+var anyOriginValue, exposedHeadersValue = []string{"*"}, []string{"WWW-Authenticate, DPoP-Nonce"}
 
 // preflight answers a CORS preflight for an endpoint serving methods:
 // the headers a browser app sends (Authorization for client_secret_basic

@@ -14,6 +14,9 @@ import (
 // an assertion a few kilobytes.
 const maxFormBytes = 64 << 10
 
+// formContentType is the media type of every form keypad reads.
+const formContentType = "application/x-www-form-urlencoded"
+
 // parseForm reads the parameters of a POST to an OAuth endpoint, strictly
 // (RFC 6749 §3.1, §3.2): the body must be application/x-www-form-urlencoded,
 // no larger than 64 KiB, and name each parameter at most once (but for
@@ -22,8 +25,11 @@ const maxFormBytes = 64 << 10
 // secrets must not travel in URLs.
 func parseForm(w http.ResponseWriter, r *http.Request, repeatable ...string) (url.Values, error) {
 	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || mt != "application/x-www-form-urlencoded" {
+	mt, err := formContentType, error(nil)
+	if ct != formContentType { // the usual header needs no parsing, nor its map of parameters
+		mt, _, err = mime.ParseMediaType(ct)
+	}
+	if ct == "" || err != nil || mt != formContentType {
 		if ct == "" {
 			ct = "none"
 		}

@@ -32,10 +32,11 @@ func listenAdmin(cfg config.Config, ln net.Listener) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminServer serves GET /metrics and the management interfaces (the
-// admin API, registration's initial access tokens and SCIM); their requests go through the public listener's
-// middleware (request IDs, access log, metrics, panic recovery), scrapes
-// do not.
+// adminServer serves GET /metrics, the management interfaces (the admin
+// API, registration's initial access tokens and SCIM) and, with the pprof
+// setting, Go's profiler (pprof.go). The management requests go through
+// the public listener's middleware (request IDs, access log, metrics,
+// panic recovery); scrapes and profiles do not.
 func (s *Server) adminServer(ids *requestIDs) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
@@ -46,11 +47,16 @@ func (s *Server) adminServer(ids *requestIDs) *http.Server {
 	if s.scim.admin != nil {
 		mux.Handle(scim.Prefix, &instrument{next: s.scim.admin, log: s.log, metrics: s.metrics, ids: ids})
 	}
+	wt := writeTimeout
+	if s.cfg.PProf {
+		handlePProf(mux)
+		wt = pprofWriteTimeout
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
+		WriteTimeout:      wt,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

@@ -42,12 +42,19 @@ func (p purge) query(d *Dialect) string {
 // PurgeExpired deletes every record whose life ended at or before now and
 // returns how many went. Each table is purged purgeBatch rows per
 // statement (each its own transaction), so a large purge never holds
-// SQLite's write lock for long.
+// SQLite's write lock for long, and after each full batch it waits as
+// long as the batch took: however large the backlog, the purge holds the
+// writer at most half the time, and the pause lets the requests queued
+// behind a batch (each a write far shorter than the batch) through
+// before the next. database/sql hands a freed connection to a random
+// waiter, so without the pause a purge could win the writer back again
+// and again.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for _, p := range purges {
 		query := p.query(s.d)
 		for {
+			start := time.Now()
 			res, err := s.exec(ctx, query, now.UnixMicro())
 			if err != nil {
 				return total, fmt.Errorf("purge %s: %w", p.table, dbErr(err))
@@ -60,7 +67,22 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int, error) {
 			if n < purgeBatch {
 				break
 			}
+			if err := pause(ctx, time.Since(start)); err != nil {
+				return total, err
+			}
 		}
 	}
 	return total, nil
+}
+
+// pause waits d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

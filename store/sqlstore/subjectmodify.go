@@ -26,7 +26,7 @@ func (s *Store) ModifySubject(ctx context.Context, id string, now time.Time, fn 
 		if sub.ID != id {
 			return fmt.Errorf("%s: the update changed the ID to %q", what, sub.ID)
 		}
-		if err := writeSubject(ctx, tx, what, sub); err != nil {
+		if err := s.writeSubject(ctx, tx, what, sub); err != nil {
 			return err
 		}
 		out = sub

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,19 +94,23 @@ func (s *Store) UpdateSubject(ctx context.Context, sub *keypad.Subject) error {
 // updated_at is still *read; also ErrStale.
 func (s *Store) updateSubject(ctx context.Context, sub *keypad.Subject, read *time.Time) error {
 	what := fmt.Sprintf("update subject %q", sub.ID)
-	return s.inTx(ctx, func(tx *sql.Tx) error { return writeSubjectIf(ctx, tx, what, sub, read) })
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.writeSubjectIf(ctx, tx, what, sub, read) })
 }
 
 // writeSubject writes sub over its row and re-indexes its identifiers.
-func writeSubject(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject) error {
-	return writeSubjectIf(ctx, tx, what, sub, nil)
+func (s *Store) writeSubject(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject) error {
+	return s.writeSubjectIf(ctx, tx, what, sub, nil)
 }
 
 // writeSubjectIf is writeSubject, when read is set only if the row's
 // updated_at is still *read (ErrStale otherwise). Writing a disabled
 // person ends everything they hold (disableSubject) in the same
 // transaction, whichever interface disabled them (SCIM, the admin API).
-func writeSubjectIf(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject, read *time.Time) error {
+func (s *Store) writeSubjectIf(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Subject, read *time.Time) error {
+	old, err := s.storedIdentifiers(ctx, tx, sub.ID)
+	if err != nil && !errors.Is(err, keypad.ErrNotFound) { // none: the UPDATE says so
+		return fmt.Errorf("%s: %w", what, dbErr(err))
+	}
 	cond, args := versionCond(read, []any{sub.ID, nullable(sub.ExternalID), nullable(sub.Username), sub.PasswordHash, sub.Name,
 		sub.Email, sub.Phone, dbJSON(sub.Identifiers), dbTime(sub.CreatedAt), dbTime(sub.UpdatedAt),
 		sub.PreferredLanguage, sub.Disabled})
@@ -115,8 +120,8 @@ func writeSubjectIf(ctx context.Context, tx *sql.Tx, what string, sub *keypad.Su
 	if err := mustAffectIf(ctx, tx, what, "subjects", sub.ID, res, err); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, sub.ID); err != nil {
-		return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+	if err := dropIdentifierRows(ctx, tx, s.d, identRows(sub.ID, old)); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if sub.Disabled {
 		if err := disableSubject(ctx, tx, what, sub.ID, sub.UpdatedAt); err != nil {
@@ -139,12 +144,16 @@ func (s *Store) deleteSubject(ctx context.Context, id string, read *time.Time) e
 	what := fmt.Sprintf("delete subject %q", id)
 	cond, args := versionCond(read, []any{id})
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.storedIdentifiers(ctx, tx, id)
+		if err != nil && !errors.Is(err, keypad.ErrNotFound) { // none: the DELETE says so
+			return fmt.Errorf("%s: %w", what, dbErr(err))
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM subjects WHERE id = $1`+cond, args...)
 		if err := mustAffectIf(ctx, tx, what, "subjects", id, res, err); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id = $1`, id); err != nil {
-			return fmt.Errorf("%s: drop identifiers: %w", what, dbErr(err))
+		if err := dropIdentifierRows(ctx, tx, s.d, identRows(id, old)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		for _, table := range []string{"tokens", "grants", "auth_codes", "device_authorizations", "sessions", "otp_sessions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE subject = $1`, id); err != nil {

@@ -93,7 +93,8 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subj
 			usernames = append(usernames, sub.Username)
 		}
 	}
-	current := make(map[string]*keypad.Subject) // by external ID, as of the batch so far
+	current := make(map[string]*keypad.Subject)    // by external ID, as of the batch so far
+	stored := make(map[string][]keypad.Identifier) // by subject ID, as indexed before the batch
 	err := inChunks(externalIDs, func(keys []string) error {
 		// ORDER BY makes concurrent batches lock rows in one order, so
 		// they queue instead of deadlocking (PostgreSQL would otherwise
@@ -102,7 +103,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subj
 			`SELECT `+subjectCols+` FROM subjects WHERE external_id IN (`+s.d.params(len(keys), 1)+`)
 			ORDER BY external_id`+s.d.forUpdate, anys(keys)...)
 		for _, sub := range found {
-			current[sub.ExternalID] = sub
+			current[sub.ExternalID], stored[sub.ID] = sub, sub.Identifiers
 		}
 		return err
 	})
@@ -179,7 +180,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, subs []*keypad.Subj
 	if err := writeSubjects(ctx, tx, s.d, ops); err != nil {
 		return res, err
 	}
-	return res, reindexIdentifiers(ctx, tx, s.d, ops)
+	return res, reindexIdentifiers(ctx, tx, s.d, ops, stored)
 }
 
 // addConflict records that subject i was skipped: its field's value
@@ -274,8 +275,9 @@ func writeSubjects(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) 
 }
 
 // reindexIdentifiers makes subject_identifiers hold the final identifiers
-// of every subject whose identifiers the batch set or changed.
-func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp) error {
+// of every subject whose identifiers the batch set or changed; stored
+// holds those indexed before the batch, by subject ID.
+func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upsertOp, stored map[string][]keypad.Identifier) error {
 	final := make(map[string]*keypad.Subject)
 	var order, stale []string // subject IDs to index; those indexed before the batch
 	inserted := make(map[string]bool)
@@ -298,12 +300,12 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 		}
 		final[id] = op.sub
 	}
-	err := inChunks(stale, func(ids []string) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM subject_identifiers WHERE subject_id IN (`+d.params(len(ids), 1)+`)`, anys(ids)...)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("drop changed identifiers: %w", dbErr(err))
+	var old []identRow
+	for _, id := range stale {
+		old = append(old, identRows(id, stored[id])...)
+	}
+	if err := dropIdentifierRows(ctx, tx, d, old); err != nil {
+		return fmt.Errorf("changed identifiers: %w", err)
 	}
 	// In key order, the inserts walk the index instead of jumping about
 	// it; duplicates (a subject may list one identifier twice) go.
@@ -321,7 +323,7 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 	for i, r := range idents {
 		rows[i] = []any{r.typ, r.value, r.id}
 	}
-	err = insertValues(ctx, tx, d, `INSERT INTO subject_identifiers (type, value, subject_id) VALUES `,
+	err := insertValues(ctx, tx, d, `INSERT INTO subject_identifiers (type, value, subject_id) VALUES `,
 		` ON CONFLICT DO NOTHING`, rows)
 	if err != nil {
 		return fmt.Errorf("index identifiers: %w", dbErr(err))
@@ -333,29 +335,55 @@ func reindexIdentifiers(ctx context.Context, tx *sql.Tx, d *Dialect, ops []upser
 type identRow struct{ typ, value, id string }
 
 // insertValues runs head + (row), (row), ... + tail over rows, as few
-// statements as the parameter limit allows.
+// statements as the parameter limit allows; on PostgreSQL, one statement
+// whatever the number of rows (see insertArrays).
 func insertValues(ctx context.Context, tx *sql.Tx, d *Dialect, head, tail string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	if d.numberedParams {
+		return insertArrays(ctx, tx, head, tail, rows)
+	}
 	width := len(rows[0])
 	per := maxParams / width
-	for len(rows) > 0 {
-		n := min(per, len(rows))
+	query := func(n int) string {
 		var q strings.Builder
 		q.WriteString(head)
-		args := make([]any, 0, n*width)
-		for i, row := range rows[:n] {
+		for i := range n {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString("(")
-			q.WriteString(d.params(width, len(args)+1))
+			q.WriteString(d.params(width, i*width+1))
 			q.WriteString(")")
-			args = append(args, row...)
 		}
 		q.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return q.String()
+	}
+	// Every chunk but the last has per rows: one statement, prepared
+	// once. Parsing a thousand-parameter statement again for each chunk
+	// was a sixth of a SQLite import's time in the store.
+	var full *sql.Stmt
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		args := make([]any, 0, n*width)
+		for _, row := range rows[:n] {
+			args = append(args, row...)
+		}
+		var err error
+		switch {
+		case n < per:
+			_, err = tx.ExecContext(ctx, query(n), args...)
+		case full == nil:
+			if full, err = tx.PrepareContext(ctx, query(n)); err != nil {
+				return err
+			}
+			defer full.Close()
+			fallthrough
+		default:
+			_, err = full.ExecContext(ctx, args...)
+		}
+		if err != nil {
 			return err
 		}
 		rows = rows[n:]
@@ -406,4 +434,74 @@ func anys(keys []string) []any {
 		out[i] = k
 	}
 	return out
+}
+
+// insertArrays is insertValues for PostgreSQL: head + SELECT * FROM
+// unnest($1::text[], $2::bigint[], ...) + tail, each parameter one column
+// of every row, so a batch of any size is one statement and one round
+// trip, where rows of a few dozen parameters each took dozens. A column's
+// array type follows its values' Go type (string, int64, bool; nil is
+// NULL).
+func insertArrays(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	width := len(rows[0])
+	cols := make([]any, width)
+	var q strings.Builder
+	q.WriteString(strings.TrimSuffix(strings.TrimSpace(head), "VALUES"))
+	q.WriteString(" SELECT * FROM unnest(")
+	for c := range width {
+		typ, col, err := arrayColumn(rows, c)
+		if err != nil {
+			return err
+		}
+		if c > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "$%d::%s[]", c+1, typ)
+		cols[c] = col
+	}
+	q.WriteString(")")
+	q.WriteString(tail)
+	_, err := tx.ExecContext(ctx, q.String(), cols...)
+	return err
+}
+
+// arrayColumn gathers column c of rows into a slice pgx sends as an
+// array, and names the array's element type.
+func arrayColumn(rows [][]any, c int) (string, any, error) {
+	var typ string
+rows:
+	for _, r := range rows {
+		switch r[c].(type) {
+		case string:
+			typ = "text"
+		case int64:
+			typ = "bigint"
+		case bool:
+			typ = "boolean"
+		case nil:
+			continue
+		default:
+			return "", nil, fmt.Errorf("insert rows: column %d holds a %T, which has no array type here", c, r[c])
+		}
+		break rows // the first value that is not NULL says the column's type
+	}
+	switch typ {
+	case "bigint":
+		return typ, columnOf[int64](rows, c), nil
+	case "boolean":
+		return typ, columnOf[bool](rows, c), nil
+	default: // text, or every value NULL
+		return "text", columnOf[string](rows, c), nil
+	}
+}
+
+// columnOf is column c of rows as a slice of T, nil values as nil.
+func columnOf[T any](rows [][]any, c int) []*T {
+	col := make([]*T, len(rows))
+	for i, r := range rows {
+		if v, ok := r[c].(T); ok {
+			col[i] = &v
+		}
+	}
+	return col
 }
