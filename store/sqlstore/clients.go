@@ -12,6 +12,24 @@ import (
 const clientCols = `id, name, description, secret_hash, is_public, grant_types, scopes,
 	redirect_uris, token_format, access_ttl, refresh_ttl, options, created_at, updated_at, descriptions`
 
+// insertClient and updateClientSQL take clientArgs, in clientCols' order.
+const (
+	insertClient = `INSERT INTO clients (` + clientCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	updateClientSQL = `UPDATE clients SET name = $2, description = $3,
+		secret_hash = $4, is_public = $5, grant_types = $6, scopes = $7, redirect_uris = $8,
+		token_format = $9, access_ttl = $10, refresh_ttl = $11, options = $12,
+		created_at = $13, updated_at = $14, descriptions = $15 WHERE id = $1`
+)
+
+// clientArgs are a client's column values in clientCols' order.
+func clientArgs(c *keypad.Client) []any {
+	return []any{c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
+		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
+		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt),
+		dbDescriptions(c.Descriptions)}
+}
+
 func scanClient(r scanner) (*keypad.Client, error) {
 	var c keypad.Client
 	var format string
@@ -36,12 +54,7 @@ func (s *Store) CreateClient(ctx context.Context, c *keypad.Client) error {
 			return insertErr(what, err)
 		}
 		return nil
-	}, `INSERT INTO clients (`+clientCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
-		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt),
-		dbDescriptions(c.Descriptions))
+	}, insertClient, clientArgs(c)...)
 }
 
 // GetClient returns a client, or ErrNotFound.
@@ -68,16 +81,9 @@ func (s *Store) UpdateClient(ctx context.Context, c *keypad.Client) error {
 // ConditionalStore); ErrNotFound, ErrStale.
 func (s *Store) updateClient(ctx context.Context, c *keypad.Client, read *time.Time) error {
 	what := fmt.Sprintf("update client %q", c.ID)
-	args := []any{c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
-		dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-		int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt),
-		dbDescriptions(c.Descriptions)}
-	cond, args := versionCond(read, args)
+	cond, args := versionCond(read, clientArgs(c))
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE clients SET name = $2, description = $3,
-		secret_hash = $4, is_public = $5, grant_types = $6, scopes = $7, redirect_uris = $8,
-		token_format = $9, access_ttl = $10, refresh_ttl = $11, options = $12,
-		created_at = $13, updated_at = $14, descriptions = $15 WHERE id = $1`+cond, args...)
+		res, err := tx.ExecContext(ctx, updateClientSQL+cond, args...)
 		if err := mustAffectIf(ctx, tx, what, "clients", c.ID, res, err); err != nil {
 			return err
 		}

@@ -66,11 +66,7 @@ func (s *Store) RegisterClient(ctx context.Context, c *keypad.Client, r *keypad.
 				return fmt.Errorf("%s: %w", what, err)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
-			dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-			int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
+		_, err := tx.ExecContext(ctx, insertClient, clientArgs(c)...)
 		if err != nil {
 			return insertErr(what, err)
 		}
@@ -119,13 +115,7 @@ func (s *Store) UpdateRegisteredClient(ctx context.Context, c *keypad.Client, r 
 		if err := mustAffect(what, res, err); err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE clients SET name = $2, description = $3,
-		secret_hash = $4, is_public = $5, grant_types = $6, scopes = $7, redirect_uris = $8,
-		token_format = $9, access_ttl = $10, refresh_ttl = $11, options = $12,
-		created_at = $13, updated_at = $14 WHERE id = $1`,
-			c.ID, c.Name, c.Description, dbBytes(c.SecretHash), c.Public,
-			dbJSON(c.GrantTypes), dbJSON(c.Scopes), dbJSON(c.RedirectURIs), string(c.TokenFormat),
-			int64(c.AccessTTL), int64(c.RefreshTTL), dbJSON(c.Options), dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
+		res, err = tx.ExecContext(ctx, updateClientSQL, clientArgs(c)...)
 		if err := mustAffect(what, res, err); err != nil {
 			return err
 		}

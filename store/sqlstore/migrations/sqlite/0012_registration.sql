@@ -12,6 +12,7 @@ CREATE TABLE initial_access_tokens (
     created_by TEXT NOT NULL DEFAULT '',
     created_at BIGINT
 );
+CREATE INDEX initial_access_tokens_expires ON initial_access_tokens (expires_at);
 
 -- The registrations of the clients registered over HTTP: the SHA-256 of
 -- each one's registration access token and the metadata clients has no
