@@ -12,6 +12,7 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/oauth"
+	"github.com/keypadauth/keypad/token"
 )
 
 // Prefix is the path every admin API route starts with.
@@ -41,6 +42,9 @@ type OAuth interface {
 	// change, so the change holds here at once (other instances hear of
 	// it from the store's change watch).
 	ForgetClient(id string)
+	// RevokeToken revokes one token by its value, whichever client holds
+	// it, and says what ended.
+	RevokeToken(ctx context.Context, tok string) (token.Revocation, error)
 }
 
 // Keys rotates the signing keys: the server's *token.Keyring, so that

@@ -131,11 +131,21 @@ type revokeBody struct {
 	Subject  string `json:"subject,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
 	GrantID  string `json:"grant_id,omitempty"`
+	// Token is one token's value (access or refresh, JWT or opaque).
+	Token string `json:"token,omitempty"`
 }
 
-// revokeResult lists the grants a revocation ended.
+// revokeResult lists the grants a revocation ended and, for a token named
+// by value, the token.
 type revokeResult struct {
-	RevokedGrants []string `json:"revoked_grants"`
+	RevokedGrants []string      `json:"revoked_grants"`
+	RevokedToken  *revokedToken `json:"revoked_token,omitempty"`
+}
+
+// revokedToken is the token a revocation by value ended: never its value.
+type revokedToken struct {
+	ClientID string `json:"client_id"`
+	Kind     string `json:"kind"`
 }
 
 // revokeTokens revokes every token of a person, of a client or of one
@@ -144,6 +154,10 @@ func (a *API) revokeTokens(w http.ResponseWriter, r *http.Request) {
 	var in revokeBody
 	if err := decodeJSON(r, &in); err != nil {
 		a.fail(w, r, err)
+		return
+	}
+	if in.Token != "" {
+		a.revokeTokenValue(w, r, in)
 		return
 	}
 	var targets []*keypad.Grant
@@ -161,7 +175,7 @@ func (a *API) revokeTokens(w http.ResponseWriter, r *http.Request) {
 			targets = manage.ActiveGrants(gs)
 		}
 	default:
-		err = invalid("grant_id", "give exactly one of subject, client_id or grant_id")
+		err = invalid("grant_id", "give exactly one of subject, client_id, grant_id or token")
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -173,6 +187,39 @@ func (a *API) revokeTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, revokeResult{RevokedGrants: revoked})
+}
+
+// revokeTokenValue revokes the one token in.Token names: an access token
+// ends alone, a refresh token with its rotation family and its grant. A
+// token keypad did not issue, or a JWT already expired, is a 404.
+func (a *API) revokeTokenValue(w http.ResponseWriter, r *http.Request, in revokeBody) {
+	if in.Subject != "" || in.ClientID != "" || in.GrantID != "" {
+		a.fail(w, r, invalid("token", "give exactly one of subject, client_id, grant_id or token"))
+		return
+	}
+	done, err := a.oauth.RevokeToken(r.Context(), in.Token)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if !done.Found {
+		a.fail(w, r, problem(http.StatusNotFound, "not-found", "no live token with that value: keypad did not issue it, or it was a JWT that has expired"))
+		return
+	}
+	now := a.now().UTC()
+	detail := "token kind=" + string(done.Kind) + " by=" + by(r)
+	if done.GrantID != "" {
+		detail += " grant=" + done.GrantID
+	}
+	if err := a.store.AddAuditEvent(r.Context(), &keypad.AuditEvent{Time: now, Type: "token.revoked", ClientID: done.ClientID, Detail: detail}); err != nil {
+		a.fail(w, r, fmt.Errorf("record the revocation: %w", err))
+		return
+	}
+	res := revokeResult{RevokedGrants: []string{}, RevokedToken: &revokedToken{ClientID: done.ClientID, Kind: string(done.Kind)}}
+	if done.GrantID != "" {
+		res.RevokedGrants = append(res.RevokedGrants, done.GrantID)
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // by names the admin client a request acts for, for the audit log.

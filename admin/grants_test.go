@@ -2,6 +2,9 @@ package admin_test
 
 import (
 	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -241,4 +244,125 @@ func TestKeys(t *testing.T) {
 	if !current[kid] {
 		t.Errorf("a token after the rotation is signed by %s, not by a current key %v", kid, current)
 	}
+}
+
+// TestRevokeTokenByValue: an operator revokes one token by its value,
+// whichever client holds it: an access token ends alone (its grant's
+// refresh token still works), a refresh token ends with its grant, a JWT
+// stops opening the API; unknown values are a 404.
+func TestRevokeTokenByValue(t *testing.T) {
+	e := newEnv(t, sqliteDB(t), nil)
+	ctx := t.Context()
+	st := e.srv.Store()
+	hash, err := password.Hash("correct horse battery staple", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSubject(ctx, &keypad.Subject{ID: "p1", Username: "heather", PasswordHash: hash, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "kp_cs_thick-client-secret-for-the-test"
+	if err := st.CreateClient(ctx, &keypad.Client{ID: "thick", Name: "Thick client", SecretHash: keypad.SecretHash(secret),
+		GrantTypes: []string{keypad.GrantPassword, keypad.GrantRefreshToken}, Scopes: []string{"profile"},
+		TokenFormat: keypad.FormatOpaque, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	first, second := signIn(t, e, "thick", secret), signIn(t, e, "thick", secret)
+	tok := e.token("ops", oauth.ScopeGrants)
+	type result struct {
+		RevokedGrants []string `json:"revoked_grants"`
+		RevokedToken  *struct {
+			ClientID string `json:"client_id"`
+			Kind     string `json:"kind"`
+		} `json:"revoked_token"`
+	}
+	revoke := func(value string) result {
+		t.Helper()
+		var res result
+		r := e.call(tok, "POST", "/admin/v1/tokens/revoke", map[string]any{"token": value})
+		if r.status != 200 {
+			t.Fatalf("revoke by value: %d %s", r.status, r.body)
+		}
+		r.json(t, &res)
+		return res
+	}
+
+	if res := revoke(first.AccessToken); res.RevokedToken == nil || res.RevokedToken.ClientID != "thick" ||
+		res.RevokedToken.Kind != "access" || len(res.RevokedGrants) != 0 {
+		t.Errorf("revoke an access token: %+v, want thick's access token and no grant", res)
+	}
+	if !refreshes(t, e, "thick", secret, first) {
+		t.Error("revoking an access token ended its grant's refresh token too")
+	}
+	if active(t, e, "thick", secret, first.AccessToken) {
+		t.Error("the revoked access token is still active at introspection")
+	}
+	if !active(t, e, "thick", secret, second.AccessToken) {
+		t.Error("the other sign-in's access token went with it")
+	}
+
+	res := revoke(second.RefreshToken)
+	if res.RevokedToken == nil || res.RevokedToken.Kind != "refresh" || len(res.RevokedGrants) != 1 {
+		t.Errorf("revoke a refresh token: %+v, want it and its grant", res)
+	}
+	if refreshes(t, e, "thick", secret, second) || active(t, e, "thick", secret, second.AccessToken) {
+		t.Error("after its refresh token was revoked, the grant's tokens still work")
+	}
+
+	other := e.token("other-ops", oauth.ScopeGrants)
+	if r := e.call(other, "GET", "/admin/v1/grants?subject=p1", nil); r.status != 200 {
+		t.Fatalf("the JWT opens the API before revocation: %d", r.status)
+	}
+	if res := revoke(other); res.RevokedToken == nil || res.RevokedToken.ClientID != "other-ops" {
+		t.Errorf("revoke a JWT: %+v", res)
+	}
+	if r := e.call(other, "GET", "/admin/v1/grants?subject=p1", nil); r.status != 401 {
+		t.Errorf("a revoked JWT at the API: %d, want 401", r.status)
+	}
+
+	for _, value := range []string{"kp_at_not-a-token-keypad-issued", "garbage"} {
+		e.call(tok, "POST", "/admin/v1/tokens/revoke", map[string]any{"token": value}).problem(t, 404)
+	}
+	e.call(tok, "POST", "/admin/v1/tokens/revoke", map[string]any{"token": first.RefreshToken, "subject": "p1"}).problem(t, 400)
+	events, err := st.ListAuditEvents(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range events {
+		if ev.Type == "token.revoked" && strings.Contains(ev.Detail, "by=admin-api:ops") {
+			n++
+			if strings.Contains(ev.Detail, first.AccessToken) || strings.Contains(ev.Detail, second.RefreshToken) {
+				t.Errorf("an audit event holds a token: %q", ev.Detail)
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d token.revoked events by admin-api:ops, want 3", n)
+	}
+}
+
+// active asks the introspection endpoint (RFC 7662), as the client,
+// whether a token is active.
+func active(t *testing.T, e *env, clientID, secret, tok string) bool {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.srv.URL()+"/oauth2/introspect",
+		strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var in struct {
+		Active bool `json:"active"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&in); err != nil || res.StatusCode != 200 {
+		t.Fatalf("introspect: %d %v", res.StatusCode, err)
+	}
+	return in.Active
 }

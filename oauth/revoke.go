@@ -1,6 +1,11 @@
 package oauth
 
-import "net/http"
+import (
+	"context"
+	"net/http"
+
+	"github.com/keypadauth/keypad/token"
+)
 
 // handleRevoke is token revocation (RFC 7009). The client authenticates
 // (public clients by client_id, §2.1) and names the token; the server
@@ -29,4 +34,11 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w.Header())
 	w.WriteHeader(http.StatusOK)
+}
+
+// RevokeToken is the operator's revocation of one token by its value (the
+// admin API): it revokes tok whichever client holds it, the way the
+// client itself could at the revocation endpoint, and says what ended.
+func (s *Server) RevokeToken(ctx context.Context, tok string) (token.Revocation, error) {
+	return s.tokens.RevokeAny(ctx, tok)
 }

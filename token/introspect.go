@@ -149,50 +149,81 @@ func (i *Issuer) introspectJWT(ctx context.Context, tok string) (*Introspection,
 // that grant inactive too (RFC 7009 §2.1: "SHOULD also invalidate all
 // access tokens based on the same authorization grant").
 func (i *Issuer) Revoke(ctx context.Context, tok, clientID string) error {
+	_, err := i.revoke(ctx, tok, func(owner string) bool { return owner == clientID })
+	return err
+}
+
+// Revocation is what RevokeAny ended.
+type Revocation struct {
+	// Found is false for a token keypad did not issue, and for a JWT
+	// that no longer verifies or has expired; then nothing else is set.
+	// An opaque token is found, and its family and grant end, even when
+	// it was already revoked (a rotated refresh token), as RFC 7009 asks.
+	Found bool
+	// ClientID is the client the token was issued to; Kind is
+	// keypad.KindAccess or keypad.KindRefresh.
+	ClientID string
+	Kind     keypad.TokenKind
+	// GrantID is the grant a refresh token ended with it (empty for an
+	// access token, which ends alone).
+	GrantID string
+}
+
+// RevokeAny is the operator's revocation (the admin API): it revokes tok
+// whichever client it was issued to, as Revoke does for that client, and
+// says what it ended.
+func (i *Issuer) RevokeAny(ctx context.Context, tok string) (Revocation, error) {
+	return i.revoke(ctx, tok, func(string) bool { return true })
+}
+
+// revoke revokes tok if mayRevoke allows its client.
+func (i *Issuer) revoke(ctx context.Context, tok string, mayRevoke func(clientID string) bool) (Revocation, error) {
 	now := i.now()
 	if isJWT(tok) {
 		c, ok, err := i.verifyAccessJWT(ctx, tok)
-		if err != nil || !ok || c.ClientID != clientID {
-			return err
+		if err != nil || !ok || !mayRevoke(c.ClientID) {
+			return Revocation{}, err
 		}
 		exp := time.Unix(c.Expiry, 0)
 		if !now.Before(exp) {
-			return nil // dead anyway
+			return Revocation{}, nil // dead anyway
 		}
 		if err := i.Store.RevokeJTI(ctx, c.ID, exp); err != nil {
-			return fmt.Errorf("revoke token: %w", err)
+			return Revocation{}, fmt.Errorf("revoke token: %w", err)
 		}
-		return nil
+		return Revocation{Found: true, ClientID: c.ClientID, Kind: keypad.KindAccess}, nil
 	}
 	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) && !strings.HasPrefix(tok, keypad.PrefixRefreshToken) {
-		return nil
+		return Revocation{}, nil
 	}
 	hash := keypad.SecretHash(tok)
 	t, err := i.Store.GetToken(ctx, hash)
 	if errors.Is(err, keypad.ErrNotFound) {
-		return nil
+		return Revocation{}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
+		return Revocation{}, fmt.Errorf("revoke token: %w", err)
 	}
-	if t.ClientID != clientID {
-		return nil
+	if !mayRevoke(t.ClientID) {
+		return Revocation{}, nil
 	}
 	if err := i.Store.RevokeToken(ctx, hash, now); err != nil && !errors.Is(err, keypad.ErrNotFound) {
-		return fmt.Errorf("revoke token: %w", err)
+		return Revocation{}, fmt.Errorf("revoke token: %w", err)
 	}
+	done := Revocation{Found: true, ClientID: t.ClientID, Kind: t.Kind}
 	if t.Kind != keypad.KindRefresh {
-		return nil
+		return done, nil
 	}
 	if t.FamilyID != "" {
 		if _, err := i.Store.RevokeFamily(ctx, t.FamilyID, now); err != nil {
-			return fmt.Errorf("revoke token family: %w", err)
+			return done, fmt.Errorf("revoke token family: %w", err)
 		}
 	}
 	if t.GrantID != "" && i.Grants != nil {
 		if err := i.Grants.RevokeGrant(ctx, t.GrantID, now); err != nil && !errors.Is(err, keypad.ErrNotFound) {
-			return fmt.Errorf("revoke grant: %w", err)
+			return done, fmt.Errorf("revoke grant: %w", err)
 		}
+		done.GrantID = t.GrantID
 	}
-	return nil
+	return done, nil
 }
