@@ -428,18 +428,20 @@ func otpSeconds(d time.Duration) int64 { return int64(d / time.Second) }
 // OTPStart is step one of "sign in with a code" on the hosted pages: it
 // finds the person by what they typed (identifierType may be empty:
 // inferred) and returns the session and channels to offer. ip is the
-// person's address, for the per-IP lookup limit and the audit log.
+// person's address, for the per-IP lookup limit and the audit log;
+// uiLocales the page's language, which the code's text is in unless the
+// person stored a preference (as ui_locales does for a kiosk's lookup).
 // Unknown identifiers get decoy channels, as for a client without
 // ExplicitUnknownIdentifier. Errors are *Error values (AsError): an
 // ambiguous identifier is CodeAmbiguousIdentifier, with Extra
 // "identifier_types" naming what to ask for; too many lookups is
 // CodeTooManyRequests with RetryAfter.
-func (s *Server) OTPStart(ctx context.Context, identifier, identifierType, ip string) (*OTPChallenge, error) {
+func (s *Server) OTPStart(ctx context.Context, identifier, identifierType, ip, uiLocales string) (*OTPChallenge, error) {
 	f, err := s.otp()
 	if err != nil {
 		return nil, err
 	}
-	return f.lookup(ctx, lookupRequest{identifier: identifier, identifierType: identifierType, ip: ip})
+	return f.lookup(ctx, lookupRequest{identifier: identifier, identifierType: identifierType, ip: ip, uiLocales: uiLocales})
 }
 
 // OTPSend is step two of sign-in with a code: it queues a fresh code for

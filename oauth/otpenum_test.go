@@ -115,7 +115,7 @@ func TestOTPLookupEnumeration(t *testing.T) {
 		for _, tc := range enumerationTable {
 			var first []string
 			for i, raw := range tc.stranger {
-				c, err := e.srv.OTPStart(context.Background(), raw, tc.typ, fmt.Sprintf("192.0.2.%d", i))
+				c, err := e.srv.OTPStart(context.Background(), raw, tc.typ, fmt.Sprintf("192.0.2.%d", i), "")
 				if err != nil {
 					t.Fatalf("OTPStart(%q): %v", raw, err)
 				}

@@ -177,7 +177,7 @@ func TestOTPLogin(t *testing.T) {
 	e.mustPerson("sub-heather", heather)
 	ctx := context.Background()
 
-	ch, err := e.srv.OTPStart(ctx, "heather@example.com", "", "192.0.2.1")
+	ch, err := e.srv.OTPStart(ctx, "heather@example.com", "", "192.0.2.1", "")
 	if err != nil {
 		t.Fatalf("OTPStart: %v", err)
 	}
@@ -220,13 +220,13 @@ func TestOTPLogin(t *testing.T) {
 		t.Errorf("OTPSend of a client session = %v, want invalid_grant", err)
 	}
 	// Unknown people get decoys here too.
-	dc, err := e.srv.OTPStart(ctx, "stranger@example.com", "email", "192.0.2.1")
+	dc, err := e.srv.OTPStart(ctx, "stranger@example.com", "email", "192.0.2.1", "")
 	if err != nil || len(dc.Channels) == 0 {
 		t.Errorf("OTPStart of a stranger = %+v, %v; want decoy channels", dc, err)
 	}
 
 	plain := newEnv(t)
-	if _, err := plain.srv.OTPStart(ctx, "x", "", ""); !errors.Is(err, ErrOTPDisabled) {
+	if _, err := plain.srv.OTPStart(ctx, "x", "", "", ""); !errors.Is(err, ErrOTPDisabled) {
 		t.Errorf("OTPStart without the flow = %v, want ErrOTPDisabled", err)
 	}
 }

@@ -131,7 +131,7 @@ func TestOTPQueueTwoInstancesPostgres(t *testing.T) {
 		if err := srvs[0].store.CreateSubject(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		ch, err := srvs[i%2].OTPStart(ctx, p.Email, "", "192.0.2.1")
+		ch, err := srvs[i%2].OTPStart(ctx, p.Email, "", "192.0.2.1", "")
 		if err != nil {
 			t.Fatal(err)
 		}

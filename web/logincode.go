@@ -36,8 +36,10 @@ import (
 // nothing else.
 type CodeSignIn interface {
 	// OTPStart looks the person up and returns the otp_session and the
-	// channels to offer (decoys for people it does not know).
-	OTPStart(ctx context.Context, identifier, identifierType, ip string) (*oauth.OTPChallenge, error)
+	// channels to offer (decoys for people it does not know). uiLocales
+	// is the page's language: the code's text is in it unless the person
+	// stored a preference.
+	OTPStart(ctx context.Context, identifier, identifierType, ip, uiLocales string) (*oauth.OTPChallenge, error)
 	// OTPSend sends a fresh code over one of the session's channels.
 	OTPSend(ctx context.Context, session, channel, ip string) (*oauth.OTPDelivery, error)
 	// OTPVerify redeems the typed code and returns the person it signs in.
@@ -225,7 +227,7 @@ func (h *Handler) codeStart(w http.ResponseWriter, r *http.Request) {
 		h.renderCodeStart(w, r, http.StatusBadRequest, s, typ, "", &msgCodeNoIdentifier)
 		return
 	}
-	ch, err := h.codes.OTPStart(r.Context(), value, typ, h.clientIP(r))
+	ch, err := h.codes.OTPStart(r.Context(), value, typ, h.clientIP(r), h.Localizer(r).Tag())
 	if err != nil {
 		h.lookupFailed(w, r, s, typ, value, err)
 		return
