@@ -25,7 +25,8 @@ func (e *flowEnv) disable(username string) {
 
 // TestDisabledPerson: a disabled person's right password is refused as a
 // wrong one (page and password grant), and their refresh tokens are
-// refused without being burnt.
+// refused; disabling revoked them (docs/scim.md), so enabling the person
+// again does not bring them back, while a new sign-in works.
 func TestDisabledPerson(t *testing.T) {
 	e := newFlowEnv(t)
 	before := e.signIn("api:read offline_access")
@@ -55,13 +56,17 @@ func TestDisabledPerson(t *testing.T) {
 		for _, rt := range []string{before.str("refresh_token"), grant.str("refresh_token")} {
 			wantErr(t, e.refresh("webapp", rt, nil), oauth.CodeInvalidGrant)
 		}
-		// Not burnt: enabled again, the person refreshes as before.
+		// Revoked with the disabling: enabled again, the person signs in
+		// anew, and the old refresh token stays dead.
 		ctx := context.Background()
 		sub, err := e.st.GetSubjectByUsername(ctx, "alice")
 		must(t, err)
 		sub.Disabled = false
 		must(t, e.st.UpdateSubject(ctx, sub))
-		wantOK(t, e.refresh("webapp", before.str("refresh_token"), nil))
+		wantErr(t, e.refresh("webapp", before.str("refresh_token"), nil), oauth.CodeInvalidGrant)
+		again := e.password("legacy", "alice", alicePassword, "")
+		wantOK(t, again)
+		wantOK(t, e.refresh("legacy", again.str("refresh_token"), nil))
 	})
 }
 
