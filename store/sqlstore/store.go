@@ -44,6 +44,10 @@ type Store struct {
 	reads, writes *stmtCache
 	// watch delivers changes for WatchChanges (nil: poll).
 	watch Watcher
+	// tokens groups CreateToken's inserts into shared commits on SQLite's
+	// one writer (nil: each insert commits alone, as on PostgreSQL, whose
+	// writers run in parallel).
+	tokens *groupCommit
 	// onClose runs first in Close: a backend's background work (SQLite's
 	// checkpointer) stops before the pools close.
 	onClose []func()
@@ -71,6 +75,7 @@ func New(d *Dialect, db, writeDB *sql.DB) *Store {
 	s.writes = s.reads
 	if writeDB != db {
 		s.writes = &stmtCache{db: writeDB}
+		s.tokens = &groupCommit{query: insertToken}
 	}
 	return s
 }

@@ -25,13 +25,22 @@ func scanToken(r scanner) (*keypad.Token, error) {
 	return &t, nil
 }
 
+// insertToken stores one token record.
+const insertToken = `INSERT INTO tokens (` + tokenCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+
 // CreateToken stores a token record; ErrConflict if the hash exists. It is
-// the token endpoint's one write, so it is a single INSERT.
+// the token endpoint's one write, so it is a single INSERT; on SQLite the
+// inserts of concurrent requests share commits (groupCommit).
 func (s *Store) CreateToken(ctx context.Context, t *keypad.Token) error {
-	_, err := s.exec(ctx, `INSERT INTO tokens (`+tokenCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		t.Hash, string(t.Kind), t.ClientID, t.Subject, dbJSON(t.Scopes), dbJSON(t.Audience),
-		t.GrantID, t.FamilyID, dbTime(t.IssuedAt), dbTime(t.ExpiresAt), dbTime(t.UsedAt), dbTime(t.RevokedAt), t.JKT)
+	args := []any{t.Hash, string(t.Kind), t.ClientID, t.Subject, dbJSON(t.Scopes), dbJSON(t.Audience),
+		t.GrantID, t.FamilyID, dbTime(t.IssuedAt), dbTime(t.ExpiresAt), dbTime(t.UsedAt), dbTime(t.RevokedAt), t.JKT}
+	var err error
+	if s.tokens != nil {
+		err = s.tokens.insert(ctx, s, args)
+	} else {
+		_, err = s.exec(ctx, insertToken, args...)
+	}
 	if err != nil {
 		return insertErr(fmt.Sprintf("create %s token", t.Kind), err)
 	}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,6 +53,46 @@ func testTokens(t *testing.T, newStore func(*testing.T) keypad.Store) {
 		s := newStore(t)
 		must(t, s.CreateToken(t.Context(), fullToken("rt")))
 		mustBeErrConflict(t, s.CreateToken(t.Context(), &keypad.Token{Hash: h("rt"), Kind: keypad.KindAccess}))
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		// Many token endpoint requests at once (SQLite commits them in
+		// shared transactions): every token is stored as written, and of
+		// the racers on one hash exactly one wins while the rest get
+		// ErrConflict, even when they share a transaction with the others.
+		s := newStore(t)
+		const distinct, dup = 96, 8
+		start := make(chan struct{})
+		errs := make([]error, distinct+dup)
+		var wg sync.WaitGroup
+		for i := range distinct + dup {
+			wg.Go(func() {
+				tok := fullToken(fmt.Sprintf("tok-%d", i))
+				if i >= distinct {
+					tok = &keypad.Token{Hash: h("dup"), Kind: keypad.KindAccess, ClientID: fmt.Sprint(i)}
+				}
+				<-start
+				errs[i] = s.CreateToken(t.Context(), tok)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range distinct {
+			must(t, errs[i])
+			got, err := s.GetToken(t.Context(), h(fmt.Sprintf("tok-%d", i)))
+			must(t, err)
+			mustEqual(t, "token", got, fullToken(fmt.Sprintf("tok-%d", i)))
+		}
+		won := 0
+		for _, err := range errs[distinct:] {
+			if err == nil {
+				won++
+			} else {
+				mustBeErrConflict(t, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d of %d racers on one hash stored it, want 1", won, dup)
+		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
