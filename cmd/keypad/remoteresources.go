@@ -207,7 +207,9 @@ func (r *remoteManager) DeleteScope(ctx context.Context, name string) error {
 	return r.do(ctx, http.MethodDelete, scopePath(name), nil, nil)
 }
 
-func (r *remoteManager) ListKeys(ctx context.Context) ([]keyJSON, error) { return r.keys(ctx, http.MethodGet, "/keys") }
+func (r *remoteManager) ListKeys(ctx context.Context) ([]keyJSON, error) {
+	return r.keys(ctx, http.MethodGet, "/keys")
+}
 
 func (r *remoteManager) RotateKeys(ctx context.Context) ([]keyJSON, error) {
 	return r.keys(ctx, http.MethodPost, "/keys/rotate")
