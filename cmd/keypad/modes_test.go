@@ -89,3 +89,17 @@ func cliJSON[T any](t *testing.T, c cli, args ...string) T {
 	}
 	return v
 }
+
+func mustUnmarshal(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s is not the JSON expected: %v", data, err)
+	}
+}
+
+func mustUnmarshalJSON[T any](t *testing.T, s string) T {
+	t.Helper()
+	var v T
+	mustUnmarshal(t, []byte(s), &v)
+	return v
+}

@@ -55,7 +55,7 @@ func (m *Main) refuseRemote(cmd *cobra.Command) error {
 		return nil
 	}
 	for c := cmd; c != nil; c = c.Parent() {
-		if _, ok := c.Annotations[remoteAnnotation]; ok {
+		if _, ok := c.Annotations[remoteAnnotation]; ok || noDatabase[c.Name()] && c.Parent() == cmd.Root() {
 			return nil
 		}
 	}
@@ -65,6 +65,11 @@ func (m *Main) refuseRemote(cmd *cobra.Command) error {
 	}
 	return fmt.Errorf("`%s` works on the local database only, not over the admin API (--server): %s", cmd.CommandPath(), hint)
 }
+
+// noDatabase are the root's commands that use no database, so --server
+// changes nothing for them.
+var noDatabase = map[string]bool{"version": true, "healthcheck": true, "device-login": true, "call": true,
+	"help": true, "completion": true}
 
 // c2alt names what to do instead, for the local-only commands where
 // there is something better to say.
@@ -154,8 +159,8 @@ func (t tokenErrors) Token() (*oauth2.Token, error) {
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.ErrorCode != "" {
-			return nil, fmt.Errorf("the token endpoint %s refused the admin client's credentials: %s %s (check --client-id and --client-secret)",
-				t.url, re.ErrorCode, re.ErrorDescription)
+			return nil, fmt.Errorf("the token endpoint %s refused the admin client's credentials (--client-id, --client-secret): %s",
+				t.url, cmpText(re.ErrorDescription, re.ErrorCode))
 		}
 		return nil, fmt.Errorf("get an admin token from %s: %w", t.url, err)
 	}
