@@ -8,6 +8,7 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/manage"
+	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
@@ -64,6 +65,11 @@ type manager interface {
 	// RevokeGrants revokes the grants and their tokens; it returns the
 	// IDs of those it ended.
 	RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([]string, error)
+
+	// CreateInitialToken issues an initial access token like t, made and
+	// checked by oauth.NewInitialAccessToken with secret; remotely the
+	// server draws its own from t's lifetime and uses.
+	CreateInitialToken(ctx context.Context, t *keypad.InitialAccessToken, secret string) (oauth.InitialAccessTokenJSON, error)
 }
 
 // manager opens what cmd manages: the admin API of --server when it is
@@ -222,4 +228,11 @@ func (l *localManager) RotateKeys(ctx context.Context) ([]keyJSON, error) {
 
 func (l *localManager) RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([]string, error) {
 	return manage.RevokeGrants(ctx, l.Store, gs, l.m.Now().UTC(), "admin")
+}
+
+func (l *localManager) CreateInitialToken(ctx context.Context, t *keypad.InitialAccessToken, secret string) (oauth.InitialAccessTokenJSON, error) {
+	if err := l.Store.CreateInitialAccessToken(ctx, t); err != nil {
+		return oauth.InitialAccessTokenJSON{}, err
+	}
+	return oauth.NewInitialAccessTokenJSON(t, secret), nil
 }

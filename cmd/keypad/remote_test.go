@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/keypadauth/keypad/oauth"
 	"testing"
 )
 
@@ -266,5 +269,27 @@ func TestRemoteKeys(t *testing.T) {
 	}
 	if out := r.mustRun(t, "", "keys", "rotate"); !strings.HasPrefix(out, "rotated the signing keys:\nKID") {
 		t.Errorf("keys rotate printed\n%s", out)
+	}
+}
+
+// TestRemoteInitialToken: an initial access token issued over the admin
+// listener is the server's, made by the admin client, and registers.
+func TestRemoteInitialToken(t *testing.T) {
+	c := bootstrap(t)
+	r := c.remoteMode(t)
+	got := cliJSON[oauth.InitialAccessTokenJSON](t, r, "client", "initial-token", "create", "--uses", "2", "--expires", "2h", "--json")
+	if !strings.HasPrefix(got.Token, "kp_it_") || got.MaxUses != 2 || got.CreatedBy != "ops" ||
+		got.ExpiresAt.Sub(got.CreatedAt) != 2*time.Hour {
+		t.Errorf("initial-token create over the API = %+v, want a kp_it_ token for 2 uses, 2h, by ops", got)
+	}
+	list := cliJSON[[]oauth.InitialAccessTokenJSON](t, c, "client", "initial-token", "list", "--json")
+	if len(list) != 1 || list[0].ID != got.ID {
+		t.Errorf("the database holds %+v, want the token %s", list, got.ID)
+	}
+	if _, err := r.run(t, "", "client", "initial-token", "create", "--expires", "1s"); err == nil {
+		t.Error("initial-token create --expires 1s succeeded over the API")
+	}
+	if text := r.mustRun(t, "", "client", "initial-token", "create"); !strings.Contains(text, "(shown once; keypad keeps only its hash):\n\n  kp_it_") {
+		t.Errorf("initial-token create printed\n%s", text)
 	}
 }

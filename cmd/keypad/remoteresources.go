@@ -11,6 +11,9 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/admin"
 	"github.com/keypadauth/keypad/manage"
+	"github.com/keypadauth/keypad/oauth"
+	"strings"
+	"time"
 )
 
 // The remote manager's resources: each method is the admin API request
@@ -279,4 +282,15 @@ func (r *remoteManager) RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([
 		out = append(out, g.ID)
 	}
 	return out, nil
+}
+
+// CreateInitialToken asks the server for a token of t's lifetime and
+// uses (POST /admin/v1/initial-access-tokens, served by the admin
+// listener beside the API).
+func (r *remoteManager) CreateInitialToken(ctx context.Context, t *keypad.InitialAccessToken, _ string) (oauth.InitialAccessTokenJSON, error) {
+	var out oauth.InitialAccessTokenJSON
+	path := strings.TrimPrefix(oauth.PathInitialAccessTokens, strings.TrimSuffix(admin.Prefix, "/"))
+	body := map[string]int64{"expires_in": int64(t.ExpiresAt.Sub(t.CreatedAt) / time.Second), "uses": int64(t.MaxUses)}
+	err := r.do(ctx, http.MethodPost, path, body, &out)
+	return out, err
 }
