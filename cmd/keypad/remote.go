@@ -158,6 +158,10 @@ func (t tokenErrors) Token() (*oauth2.Token, error) {
 	tok, err := t.src.Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("no token endpoint at %s: give --token-url (KEYPAD_ADMIN_TOKEN_URL), the public listener's /oauth2/token, "+
+				"when --server is the admin listener", t.url)
+		}
 		if errors.As(err, &re) && re.ErrorCode != "" {
 			return nil, fmt.Errorf("the token endpoint %s refused the admin client's credentials (--client-id, --client-secret): %s",
 				t.url, cmpText(re.ErrorDescription, re.ErrorCode))

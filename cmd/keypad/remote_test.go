@@ -76,6 +76,12 @@ func TestRemoteCredentials(t *testing.T) {
 			t.Errorf("the scope created with the environment's credentials is not in the database:\n%s", out)
 		}
 	})
+	t.Run("ErrNoTokenURL", func(t *testing.T) {
+		r := cli{env: env{"KEYPAD_SERVER": c.adminURL(), "KEYPAD_ADMIN_CLIENT_ID": "ops", "KEYPAD_ADMIN_CLIENT_SECRET": c.admin.ClientSecret}}
+		if _, err := r.run(t, "", "client", "list"); err == nil || !strings.Contains(err.Error(), "give --token-url") {
+			t.Errorf("client list with the admin listener's missing token endpoint = %v, want --token-url named", err)
+		}
+	})
 	t.Run("ErrNoCredentials", func(t *testing.T) {
 		r := cli{env: env{"KEYPAD_SERVER": c.adminURL()}}
 		if _, err := r.run(t, "", "client", "list"); err == nil || !strings.Contains(err.Error(), "--server needs credentials") {
