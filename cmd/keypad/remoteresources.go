@@ -112,27 +112,26 @@ func (r *remoteManager) ListPeople(ctx context.Context, limit int) ([]*keypad.Su
 	return out, err
 }
 
-// FindPerson gets the person by ID, else finds them by username among
-// all people (the API searches by the OTP identifiers, not usernames).
+// FindPerson gets the person by ID, else searches by username.
 func (r *remoteManager) FindPerson(ctx context.Context, idOrName string) (*keypad.Subject, error) {
 	s, err := r.personCall(ctx, http.MethodGet, personPath(idOrName), nil)
 	if !isNotFound(err) {
 		return s, err
 	}
-	var id string
-	if err := r.listAll(ctx, "/people", func(raw json.RawMessage) error {
-		p, err := admin.DecodePerson(raw)
-		if err == nil && p.Username == idOrName {
-			id = p.ID
-		}
-		return err
-	}); err != nil {
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := r.do(ctx, http.MethodGet, "/people?username="+url.QueryEscape(idOrName), nil, &page); err != nil {
 		return nil, err
 	}
-	if id == "" {
-		return nil, &remoteError{status: http.StatusNotFound, msg: "no person " + idOrName}
+	if len(page.Items) == 0 {
+		return nil, err // the ID's 404
 	}
-	return r.personCall(ctx, http.MethodGet, personPath(id), nil)
+	found, err := admin.DecodePerson(page.Items[0])
+	if err != nil {
+		return nil, err
+	}
+	return r.personCall(ctx, http.MethodGet, personPath(found.ID), nil) // for its ETag
 }
 
 func isNotFound(err error) bool {
