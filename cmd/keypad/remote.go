@@ -60,7 +60,7 @@ func (m *Main) refuseRemote(cmd *cobra.Command) error {
 		}
 	}
 	hint := "run it on a machine that reaches the database, without --server and with KEYPAD_SERVER unset"
-	if alt, ok := c2alt[cmd.CommandPath()]; ok {
+	if alt, ok := localOnlyHints[cmd.CommandPath()]; ok {
 		hint = alt
 	}
 	return fmt.Errorf("`%s` works on the local database only, not over the admin API (--server): %s", cmd.CommandPath(), hint)
@@ -71,9 +71,9 @@ func (m *Main) refuseRemote(cmd *cobra.Command) error {
 var noDatabase = map[string]bool{"version": true, "healthcheck": true, "device-login": true, "call": true,
 	"help": true, "completion": true}
 
-// c2alt names what to do instead, for the local-only commands where
-// there is something better to say.
-var c2alt = map[string]string{
+// localOnlyHints say what to do instead, for the local-only commands
+// where there is something better to say.
+var localOnlyHints = map[string]string{
 	"keypad serve":       "start the server without --server (and with KEYPAD_SERVER unset): --server names a keypad to manage, not one to run",
 	"keypad user import": "upload the file to the admin API (POST /admin/v1/imports, docs/admin-api.md), or run the import where the database is reachable",
 }
@@ -95,6 +95,11 @@ func (m *Main) remote(cmd *cobra.Command) (*remoteManager, error) {
 	}
 	if err := checkRemoteURL("--server", base); err != nil {
 		return nil, err
+	}
+	for _, local := range []string{"db", "config"} {
+		if f := cmd.Flags().Lookup(local); f != nil && f.Changed {
+			return nil, usageError(cmd, "--%s names the local database's settings, which --server does not use: give one or the other", local)
+		}
 	}
 	ctx := context.WithValue(cmd.Context(), oauth2.HTTPClient, &http.Client{Transport: m.transport()})
 	var src oauth2.TokenSource
@@ -234,7 +239,7 @@ func (r *remoteManager) do(ctx context.Context, method, path string, body, out a
 		return problemError(resp, data)
 	}
 	if tag := resp.Header.Get("ETag"); tag != "" {
-		r.etags[path] = tag
+		r.etags[strings.SplitN(path, "?", 2)[0]] = tag
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -261,17 +266,22 @@ func problemError(resp *http.Response, data []byte) error {
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		json.Unmarshal(data, &bearer)
-		e.msg = "the admin API refused the token (401): " + cmpText(bearer.Description, "no token was sent") +
-			"; it is invalid or expired: get a new one, or use --client-id and --client-secret"
+		e.msg = "the admin API refused the token (401: " + cmpText(bearer.Description, "no token was sent") +
+			"): it is invalid or has expired; get a new one, or use --client-id and --client-secret"
 	case resp.StatusCode == http.StatusForbidden && json.Unmarshal(data, &bearer) == nil && bearer.Error != "":
 		e.msg = "the admin API refused the request (403): " + bearer.Description +
 			": give the admin client that scope (keypad client update ID --scopes ...) and get a new token"
 	case json.Unmarshal(data, &p) == nil && p.Detail != "":
 		e.msg = p.Detail
-		for _, f := range p.Errors {
-			if !strings.Contains(p.Detail, f.Detail) {
-				e.msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Detail)
+		if len(p.Errors) > 0 {
+			var fields []string
+			for _, f := range p.Errors {
+				if !strings.HasPrefix(f.Detail, f.Field+":") {
+					f.Detail = f.Field + ": " + f.Detail
+				}
+				fields = append(fields, f.Detail)
 			}
+			e.msg = strings.Join(fields, "; ")
 		}
 		if resp.StatusCode == http.StatusPreconditionFailed {
 			e.msg = "it changed since this command read it (someone else changed it meanwhile): run the command again (" + p.Detail + ")"

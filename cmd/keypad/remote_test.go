@@ -82,6 +82,12 @@ func TestRemoteCredentials(t *testing.T) {
 			t.Errorf("client list with the admin listener's missing token endpoint = %v, want --token-url named", err)
 		}
 	})
+	t.Run("ErrLocalSettings", func(t *testing.T) {
+		r := cli{env: env{}, args: []string{"--server", c.adminURL(), "--token", tok, "--db", c.db["KEYPAD_DB"]}}
+		if _, err := r.run(t, "", "client", "list"); err == nil || !strings.Contains(err.Error(), "--db names the local database's settings") {
+			t.Errorf("client list with --server and --db = %v, want the two refused together", err)
+		}
+	})
 	t.Run("ErrNoCredentials", func(t *testing.T) {
 		r := cli{env: env{"KEYPAD_SERVER": c.adminURL()}}
 		if _, err := r.run(t, "", "client", "list"); err == nil || !strings.Contains(err.Error(), "--server needs credentials") {
@@ -123,7 +129,7 @@ func TestRemoteAuthErrors(t *testing.T) {
 	t.Run("ErrBadToken", func(t *testing.T) {
 		r := cli{env: env{}, args: []string{"--server", c.adminURL(), "--token", "kp_at_not-a-token"}}
 		_, err := r.run(t, "", "client", "list")
-		if err == nil || !strings.Contains(err.Error(), "refused the token (401)") || !strings.Contains(err.Error(), "invalid or expired") {
+		if err == nil || !strings.Contains(err.Error(), "refused the token (401") || !strings.Contains(err.Error(), "invalid or has expired") {
 			t.Errorf("client list with a bad token = %v, want the 401 explained", err)
 		}
 		if strings.Contains(err.Error(), "kp_at_not-a-token") {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -97,7 +98,6 @@ func (r *remoteManager) personCall(ctx context.Context, method, path string, bod
 
 func (r *remoteManager) ListPeople(ctx context.Context, limit int) ([]*keypad.Subject, error) {
 	var out []*keypad.Subject
-	errEnough := &remoteError{}
 	err := r.listAll(ctx, "/people", func(raw json.RawMessage) error {
 		if limit > 0 && len(out) == limit {
 			return errEnough
@@ -106,11 +106,14 @@ func (r *remoteManager) ListPeople(ctx context.Context, limit int) ([]*keypad.Su
 		out = append(out, s)
 		return err
 	})
-	if err == errEnough {
+	if errors.Is(err, errEnough) {
 		err = nil
 	}
 	return out, err
 }
+
+// errEnough stops a list once it has as many items as asked for.
+var errEnough = errors.New("enough items")
 
 // FindPerson gets the person by ID, else searches by username.
 func (r *remoteManager) FindPerson(ctx context.Context, idOrName string) (*keypad.Subject, error) {
