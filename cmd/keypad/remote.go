@@ -284,7 +284,7 @@ func problemError(resp *http.Response, data []byte) error {
 			e.msg = strings.Join(fields, "; ")
 		}
 		if resp.StatusCode == http.StatusPreconditionFailed {
-			e.msg = "it changed since this command read it (someone else changed it meanwhile): run the command again (" + p.Detail + ")"
+			e.msg = "it changed since this command read it (someone else changed it meanwhile): run the command again"
 		}
 	default:
 		e.msg = fmt.Sprintf("the admin API answered %s %s", resp.Status, strings.TrimSpace(string(data[:min(len(data), 200)])))
