@@ -25,10 +25,15 @@ func TestRemoteSameOutput(t *testing.T) {
 	local.mustRun(t, "", "user", "create", "--username", "bob", "--name", "Bob", "--email", "Bob@Example.com",
 		"--phone", "+14155550123", "--address", "1 Main St, Springfield 62701", "--account", "A12345", "--language", "es")
 	local.mustRun(t, "correct horse battery staple\n", "user", "set-password", "bob")
+	local.mustRun(t, "", "client", "create", "--id", "acme", "--name", "Acme", "--grant-types", "jwt-bearer,client_credentials",
+		"--scopes", "usage:read", "--assertion-keys", tempFile(t, "acme.pem", publicPEM(t, &testKeys().rsa.PublicKey)),
+		"--assertion-issuer", "https://acme.example", "--audiences", "https://api.example", "--dpop", "required",
+		"--backchannel-token-delivery-mode", "poll")
 	local.mustRun(t, "", "scope", "create", "usage:read", "--description", "read your usage", "--description-es", "leer su consumo")
 	for _, args := range [][]string{
 		{"client", "list"}, {"client", "list", "--json"},
 		{"client", "get", "meter"}, {"client", "get", "meter", "--json"}, {"client", "get", "app", "--json"},
+		{"client", "get", "acme"}, {"client", "get", "acme", "--json"},
 		{"user", "list"}, {"user", "list", "--json"}, {"user", "list", "--limit", "1"},
 		{"user", "get", "bob"}, {"user", "get", "bob", "--json"}, {"user", "get", "alice", "--json"},
 		{"scope", "list"}, {"scope", "list", "--json"},
@@ -39,6 +44,22 @@ func TestRemoteSameOutput(t *testing.T) {
 		if got := remote.mustRun(t, "", args...); got != want {
 			t.Errorf("keypad %s printed over the API:\n%s\nand locally:\n%s", strings.Join(args, " "), got, want)
 		}
+	}
+	// A change over the API reads back locally as it was asked.
+	remote.mustRun(t, "", "client", "update", "acme", "--name", "Acme Corp", "--refresh-ttl", "90d", "--grant-types", "jwt-bearer,refresh_token")
+	remote.mustRun(t, "", "user", "update", "bob", "--language", "")
+	for _, args := range [][]string{{"client", "get", "acme", "--json"}, {"user", "get", "bob", "--json"}} {
+		want := local.mustRun(t, "", args...)
+		if got := remote.mustRun(t, "", args...); got != want {
+			t.Errorf("after updates over the API, keypad %s printed over the API:\n%s\nand locally:\n%s", strings.Join(args, " "), got, want)
+		}
+	}
+	if acme := cliJSON[clientJSON](t, local, "client", "get", "acme", "--json"); acme.Name != "Acme Corp" || acme.RefreshTTL != 90*86400 ||
+		len(acme.AssertionKeys) != 1 || acme.AssertionIssuer != "https://acme.example" || acme.DPoP != "required" {
+		t.Errorf("after client update over the API, the database has %+v", acme)
+	}
+	if bob := cliJSON[userJSON](t, local, "user", "get", "bob", "--json"); bob.PreferredLanguage != "" || bob.Name != "Bob" {
+		t.Errorf("after user update --language \"\" over the API, the database has %+v", bob)
 	}
 	for _, args := range [][]string{
 		{"client", "get", "nope"}, {"client", "delete", "nope"}, {"user", "get", "nobody"},
