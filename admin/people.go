@@ -12,8 +12,9 @@ import (
 	"github.com/keypadauth/keypad/password"
 )
 
-// searchParams are the identifiers a people list can be searched by.
-var searchParams = []string{"email", "phone", "address", "account"}
+// searchParams are what a people list can be searched by: the
+// identifiers, and the username (`keypad user get NAME` over the API).
+var searchParams = []string{"email", "phone", "address", "account", "username"}
 
 // createPerson adds a person (`keypad user create`).
 func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +54,8 @@ func taken(err error) error {
 
 // listPeople lists people ordered by ID, or, with one of ?email=,
 // ?phone=, ?address=, ?account=, those found by that identifier
-// (normalised as the OTP lookup normalises it).
+// (normalised as the OTP lookup normalises it), or with ?username= the
+// one person of that username.
 func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	p, err := parsePage(r, searchParams...)
 	if err != nil {
@@ -64,6 +66,11 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	if id, ok, err := a.searchedIdentifier(r); err != nil {
 		a.fail(w, r, err)
 		return
+	} else if ok && id.Type == "" {
+		if people, err = a.byUsername(r, id.Value); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 	} else if ok {
 		people, err = a.store.FindSubjects(r.Context(), id)
 		if err != nil {
@@ -92,7 +99,13 @@ func (a *API) searchedIdentifier(r *http.Request) (keypad.Identifier, bool, erro
 		return keypad.Identifier{}, false, nil
 	case 1:
 	default:
-		return keypad.Identifier{}, false, invalid("email", "search by one of email, phone, address or account at a time")
+		return keypad.Identifier{}, false, invalid("email", "search by one of email, phone, address, account or username at a time")
+	}
+	if q.Has("username") {
+		if q.Get("username") == "" {
+			return keypad.Identifier{}, false, invalid("username", "the search value is empty")
+		}
+		return keypad.Identifier{Value: q.Get("username")}, true, nil // no Type: a username, not an identifier
 	}
 	spec.Email, spec.Phone, spec.Address, spec.Account = q.Get("email"), q.Get("phone"), q.Get("address"), q.Get("account")
 	var s keypad.Subject
@@ -103,6 +116,18 @@ func (a *API) searchedIdentifier(r *http.Request) (keypad.Identifier, bool, erro
 		return keypad.Identifier{}, false, invalid(searchParams[0], "the search value is empty")
 	}
 	return s.Identifiers[0], true, nil
+}
+
+// byUsername is the person of that username, as a list of one or none.
+func (a *API) byUsername(r *http.Request, name string) ([]*keypad.Subject, error) {
+	s, err := a.store.GetSubjectByUsername(r.Context(), name)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []*keypad.Subject{s}, nil
 }
 
 func identifierRecord(p manage.PersonSpec) identifier.Record {

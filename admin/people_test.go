@@ -83,6 +83,7 @@ func TestPeople(t *testing.T) {
 		for q, want := range map[string]string{
 			"email=HEATHER@example.com": "heather", "phone=415-555-0123": "heather", "account=A-100": "heather",
 			"address=" + url.QueryEscape("12 elm street, springfield 62701"): "omar", "email=nobody@example.com": "",
+			"username=heather": "heather", "username=Heather": "", "username=nobody": "",
 		} {
 			var l personList
 			e.call(tok, "GET", "/admin/v1/people?"+q, nil).json(t, &l)
@@ -96,7 +97,8 @@ func TestPeople(t *testing.T) {
 		}
 		e.call(tok, "GET", "/admin/v1/people?email=a@example.com&phone=4155550123", nil).problem(t, 400)
 		e.call(tok, "GET", "/admin/v1/people?phone=12", nil).problem(t, 400)
-		e.call(tok, "GET", "/admin/v1/people?username=heather", nil).problem(t, 400)
+		e.call(tok, "GET", "/admin/v1/people?username=heather&email=heather@example.com", nil).problem(t, 400)
+		e.call(tok, "GET", "/admin/v1/people?username=", nil).problem(t, 400)
 	})
 	t.Run("List", func(t *testing.T) {
 		var first, second personList

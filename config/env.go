@@ -7,8 +7,9 @@ import (
 )
 
 // otherEnv are KEYPAD_ variables that are not settings but are read
-// elsewhere: the file of settings, and the test suite's switches.
-var otherEnv = []string{"KEYPAD_CONFIG", "KEYPAD_CHROMIUM", "KEYPAD_UPDATE_SCREENSHOTS"}
+// elsewhere: the file of settings, the CLI's remote mode (--server and
+// its credentials) and the test suite's switches.
+var otherEnv = []string{"KEYPAD_CONFIG", "KEYPAD_SERVER", "KEYPAD_ADMIN_TOKEN", "KEYPAD_ADMIN_CLIENT_ID", "KEYPAD_ADMIN_CLIENT_SECRET", "KEYPAD_ADMIN_TOKEN_URL", "KEYPAD_CHROMIUM", "KEYPAD_UPDATE_SCREENSHOTS"}
 
 // otherEnvPrefixes are families of such variables (tests, benchmarks).
 var otherEnvPrefixes = []string{"KEYPAD_TEST_", "KEYPAD_BENCH_"}

@@ -99,178 +99,179 @@ func TestClientSecretStoredOnlyHashed(t *testing.T) {
 }
 
 func TestClientLifecycle(t *testing.T) {
-	e := migrated(t)
-	s := startServe(t, e)
-	conf := mustJSON[clientJSON](t, e, "client", "create", "--name", "svc", "--id", "billing",
-		"--grant-types", "client_credentials", "--scopes", "a", "--token-format", "opaque", "--access-ttl", "10m", "--json")
-	pub := mustJSON[clientJSON](t, e, "client", "create", "--name", "TV", "--public", "--grant-types", "device_code", "--json")
+	inModes(t, func(t *testing.T, c cli) {
+		s := c.srv
+		conf := cliJSON[clientJSON](t, c, "client", "create", "--name", "svc", "--id", "billing",
+			"--grant-types", "client_credentials", "--scopes", "a", "--token-format", "opaque", "--access-ttl", "10m", "--json")
+		pub := cliJSON[clientJSON](t, c, "client", "create", "--name", "TV", "--public", "--grant-types", "device_code", "--json")
 
-	t.Run("Create", func(t *testing.T) {
-		if conf.ClientID != "billing" || conf.TokenFormat != "opaque" || conf.AccessTTL != 600 {
-			t.Errorf("created %+v, want id billing, opaque, access_ttl 600", conf)
-		}
-		if pub.ClientSecret != "" || !pub.Public || pub.GrantTypes[0] != keypad.GrantDeviceCode {
-			t.Errorf("public client %+v: want no secret and the device_code grant", pub)
-		}
-	})
-	t.Run("ErrDuplicateID", func(t *testing.T) {
-		_, err := run(t, e, "", "client", "create", "--name", "x", "--id", "billing", "--grant-types", "client_credentials")
-		if err == nil || !strings.Contains(err.Error(), `a client with ID "billing" already exists`) {
-			t.Errorf("duplicate create = %v", err)
-		}
-	})
-	t.Run("List", func(t *testing.T) {
-		list := mustJSON[[]clientJSON](t, e, "client", "list", "--json")
-		if len(list) != 2 {
-			t.Fatalf("client list --json has %d clients, want 2", len(list))
-		}
-		for _, c := range list {
-			if c.ClientSecret != "" {
-				t.Errorf("client list shows a secret for %s", c.ClientID)
+		t.Run("Create", func(t *testing.T) {
+			if conf.ClientID != "billing" || conf.TokenFormat != "opaque" || conf.AccessTTL != 600 {
+				t.Errorf("created %+v, want id billing, opaque, access_ttl 600", conf)
 			}
-		}
-		text := mustRun(t, e, "", "client", "list")
-		if !strings.HasPrefix(text, "CLIENT ID") || !strings.Contains(text, "billing") || !strings.Contains(text, "public") {
-			t.Errorf("client list printed\n%s", text)
-		}
-	})
-	t.Run("RotateSecret", func(t *testing.T) {
-		rotated := mustJSON[clientJSON](t, e, "client", "rotate-secret", "billing", "--json")
-		if !strings.HasPrefix(rotated.ClientSecret, "kp_cs_") || rotated.ClientSecret == conf.ClientSecret {
-			t.Fatalf("rotate-secret gave %q, want a new kp_cs_ secret", rotated.ClientSecret)
-		}
-		form := url.Values{"grant_type": {"client_credentials"}}
-		if code, body := postForm(t, s.srv.URL()+"/oauth2/token", "billing", conf.ClientSecret, form); code != 401 {
-			t.Errorf("token with the old secret: %d %s, want 401", code, body)
-		}
-		cc := clientcredentials.Config{ClientID: "billing", ClientSecret: rotated.ClientSecret, TokenURL: s.srv.URL() + "/oauth2/token"}
-		if _, err := cc.Token(context.Background()); err != nil {
-			t.Errorf("token with the new secret: %v", err)
-		}
-	})
-	t.Run("ErrRotatePublic", func(t *testing.T) {
-		if _, err := run(t, e, "", "client", "rotate-secret", pub.ClientID); err == nil || !strings.Contains(err.Error(), "is public") {
-			t.Errorf("rotate-secret of a public client = %v", err)
-		}
-	})
-	t.Run("Delete", func(t *testing.T) {
-		if out := mustRun(t, e, "", "client", "delete", "billing"); out != "deleted client billing\n" {
-			t.Errorf("delete printed %q", out)
-		}
-		if _, err := run(t, e, "", "client", "get", "billing"); err == nil || !strings.Contains(err.Error(), `no client "billing"`) {
-			t.Errorf("get after delete = %v, want not found", err)
-		}
-		if _, err := run(t, e, "", "client", "delete", "billing"); err == nil || !strings.Contains(err.Error(), "see `keypad client list`") {
-			t.Errorf("second delete = %v, want not found with a hint", err)
-		}
+			if pub.ClientSecret != "" || !pub.Public || pub.GrantTypes[0] != keypad.GrantDeviceCode {
+				t.Errorf("public client %+v: want no secret and the device_code grant", pub)
+			}
+		})
+		t.Run("ErrDuplicateID", func(t *testing.T) {
+			_, err := c.run(t, "", "client", "create", "--name", "x", "--id", "billing", "--grant-types", "client_credentials")
+			if err == nil || !strings.Contains(err.Error(), `a client with ID "billing" already exists`) {
+				t.Errorf("duplicate create = %v", err)
+			}
+		})
+		t.Run("List", func(t *testing.T) {
+			list := cliJSON[[]clientJSON](t, c, "client", "list", "--json")
+			if len(list) != 3 {
+				t.Fatalf("client list --json has %d clients, want 3 (with the admin client)", len(list))
+			}
+			for _, c := range list {
+				if c.ClientSecret != "" {
+					t.Errorf("client list shows a secret for %s", c.ClientID)
+				}
+			}
+			text := c.mustRun(t, "", "client", "list")
+			if !strings.HasPrefix(text, "CLIENT ID") || !strings.Contains(text, "billing") || !strings.Contains(text, "public") {
+				t.Errorf("client list printed\n%s", text)
+			}
+		})
+		t.Run("RotateSecret", func(t *testing.T) {
+			rotated := cliJSON[clientJSON](t, c, "client", "rotate-secret", "billing", "--json")
+			if !strings.HasPrefix(rotated.ClientSecret, "kp_cs_") || rotated.ClientSecret == conf.ClientSecret {
+				t.Fatalf("rotate-secret gave %q, want a new kp_cs_ secret", rotated.ClientSecret)
+			}
+			form := url.Values{"grant_type": {"client_credentials"}}
+			if code, body := postForm(t, s.srv.URL()+"/oauth2/token", "billing", conf.ClientSecret, form); code != 401 {
+				t.Errorf("token with the old secret: %d %s, want 401", code, body)
+			}
+			cc := clientcredentials.Config{ClientID: "billing", ClientSecret: rotated.ClientSecret, TokenURL: s.srv.URL() + "/oauth2/token"}
+			if _, err := cc.Token(context.Background()); err != nil {
+				t.Errorf("token with the new secret: %v", err)
+			}
+		})
+		t.Run("ErrRotatePublic", func(t *testing.T) {
+			if _, err := c.run(t, "", "client", "rotate-secret", pub.ClientID); err == nil || !strings.Contains(err.Error(), "is public") {
+				t.Errorf("rotate-secret of a public client = %v", err)
+			}
+		})
+		t.Run("Delete", func(t *testing.T) {
+			if out := c.mustRun(t, "", "client", "delete", "billing"); out != "deleted client billing\n" {
+				t.Errorf("delete printed %q", out)
+			}
+			if _, err := c.run(t, "", "client", "get", "billing"); err == nil || !strings.Contains(err.Error(), `no client "billing"`) {
+				t.Errorf("get after delete = %v, want not found", err)
+			}
+			if _, err := c.run(t, "", "client", "delete", "billing"); err == nil || !strings.Contains(err.Error(), "see `keypad client list`") {
+				t.Errorf("second delete = %v, want not found with a hint", err)
+			}
+		})
 	})
 }
 
 func TestClientCreateRejectsBadFlags(t *testing.T) {
-	e := migrated(t)
-	_, err := run(t, e, "", "client", "create", "--name", "TV", "--public", "--grant-types", "client_credentials")
-	if err == nil || !strings.Contains(err.Error(), "--public clients cannot use client_credentials") ||
-		!strings.Contains(err.Error(), "see `keypad client create --help`") {
-		t.Errorf("client create = %v, want the public-client error and a help hint", err)
-	}
-	if list := mustJSON[[]clientJSON](t, e, "client", "list", "--json"); len(list) != 0 {
-		t.Errorf("a rejected create stored %d clients", len(list))
-	}
+	inModes(t, func(t *testing.T, c cli) {
+		_, err := c.run(t, "", "client", "create", "--name", "TV", "--public", "--grant-types", "client_credentials")
+		if err == nil || !strings.Contains(err.Error(), "--public clients cannot use client_credentials") ||
+			!strings.Contains(err.Error(), "see `keypad client create --help`") {
+			t.Errorf("client create = %v, want the public-client error and a help hint", err)
+		}
+		if list := cliJSON[[]clientJSON](t, c, "client", "list", "--json"); len(list) != 1 {
+			t.Errorf("a rejected create stored %d clients besides the admin client", len(list)-1)
+		}
+	})
 }
 
 func TestUserCommands(t *testing.T) {
-	e := migrated(t)
-	const pw = "correct horse battery staple"
-	if h := mustJSON[userJSON](t, e, "user", "create", "--username", "heather", "--name", "Heather",
-		"--email", "h@example.com", "--phone", "+14155550123", "--json"); h.HasPassword || h.ID == "" {
-		t.Errorf("user create without a password = %+v", h)
-	}
-	m, out, _ := newMain(e, pw+"\n")
-	if err := m.Run(context.Background(), []string{"user", "create", "--username", "sam", "--password-stdin", "--json"}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), `"has_password": true`) || strings.Contains(out.String(), "argon2") {
-		t.Errorf("user create printed %s, want has_password and no hash", out)
-	}
+	inModes(t, func(t *testing.T, c cli) {
+		const pw = "correct horse battery staple"
+		if h := cliJSON[userJSON](t, c, "user", "create", "--username", "heather", "--name", "Heather",
+			"--email", "h@example.com", "--phone", "+14155550123", "--json"); h.HasPassword || h.ID == "" {
+			t.Errorf("user create without a password = %+v", h)
+		}
+		out := c.mustRun(t, pw+"\n", "user", "create", "--username", "sam", "--password-stdin", "--json")
+		if !strings.Contains(out, `"has_password": true`) || strings.Contains(out, "argon2") {
+			t.Errorf("user create printed %s, want has_password and no hash", out)
+		}
 
-	st, err := store.Open(context.Background(), e["KEYPAD_DB"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sam, err := st.GetSubjectByUsername(context.Background(), "sam")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := password.Verify(sam.PasswordHash, pw); !ok || err != nil {
-		t.Errorf("stored hash does not verify the password: %v", err)
-	}
-	if bytes.Contains(sqliteFiles(t, e), []byte(pw)) {
-		t.Error("the database files contain the password in clear")
-	}
-
-	t.Run("ErrShortPassword", func(t *testing.T) {
-		if _, err := run(t, e, "short\n", "user", "create", "--username", "kim", "--password-stdin"); err == nil || !strings.Contains(err.Error(), "shorter than") {
-			t.Errorf("user create with a short password = %v", err)
-		}
-	})
-	t.Run("ErrTaken", func(t *testing.T) {
-		if _, err := run(t, e, "", "user", "create", "--username", "sam"); err == nil || !strings.Contains(err.Error(), `username "sam" is taken`) {
-			t.Errorf("duplicate user = %v", err)
-		}
-	})
-	t.Run("ErrNothingToFindBy", func(t *testing.T) {
-		if _, err := run(t, e, "", "user", "create", "--name", "Nobody"); err == nil || !strings.Contains(err.Error(), "give at least one of --username") {
-			t.Errorf("user create without identifiers = %v", err)
-		}
-	})
-	t.Run("ListAndGet", func(t *testing.T) {
-		list := mustJSON[[]userJSON](t, e, "user", "list", "--json")
-		if len(list) != 2 {
-			t.Fatalf("user list has %d users, want 2", len(list))
-		}
-		h := mustJSON[userJSON](t, e, "user", "get", "heather", "--json")
-		if h.Email != "h@example.com" || h.Phone != "+14155550123" || h.HasPassword {
-			t.Errorf("user get heather = %+v", h)
-		}
-		if byID := mustJSON[userJSON](t, e, "user", "get", h.ID, "--json"); byID.Username != "heather" {
-			t.Errorf("user get by ID = %+v", byID)
-		}
-	})
-	t.Run("SetPassword", func(t *testing.T) {
-		if _, err := run(t, e, "another long password\n", "user", "set-password", "heather"); err != nil {
+		st, err := store.Open(context.Background(), c.db["KEYPAD_DB"])
+		if err != nil {
 			t.Fatal(err)
 		}
-		if h := mustJSON[userJSON](t, e, "user", "get", "heather", "--json"); !h.HasPassword {
-			t.Error("set-password left no password")
+		sam, err := st.GetSubjectByUsername(context.Background(), "sam")
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	t.Run("Delete", func(t *testing.T) {
-		mustRun(t, e, "", "user", "delete", "heather")
-		if _, err := run(t, e, "", "user", "get", "heather"); err == nil || !strings.Contains(err.Error(), "no user") {
-			t.Errorf("get after delete = %v", err)
+		if ok, err := password.Verify(sam.PasswordHash, pw); !ok || err != nil {
+			t.Errorf("stored hash does not verify the password: %v", err)
 		}
+		if bytes.Contains(sqliteFiles(t, c.db), []byte(pw)) {
+			t.Error("the database files contain the password in clear")
+		}
+
+		t.Run("ErrShortPassword", func(t *testing.T) {
+			if _, err := c.run(t, "short\n", "user", "create", "--username", "kim", "--password-stdin"); err == nil || !strings.Contains(err.Error(), "shorter than") {
+				t.Errorf("user create with a short password = %v", err)
+			}
+		})
+		t.Run("ErrTaken", func(t *testing.T) {
+			if _, err := c.run(t, "", "user", "create", "--username", "sam"); err == nil || !strings.Contains(err.Error(), `username "sam" is taken`) {
+				t.Errorf("duplicate user = %v", err)
+			}
+		})
+		t.Run("ErrNothingToFindBy", func(t *testing.T) {
+			if _, err := c.run(t, "", "user", "create", "--name", "Nobody"); err == nil || !strings.Contains(err.Error(), "give at least one of --username") {
+				t.Errorf("user create without identifiers = %v", err)
+			}
+		})
+		t.Run("ListAndGet", func(t *testing.T) {
+			list := cliJSON[[]userJSON](t, c, "user", "list", "--json")
+			if len(list) != 2 {
+				t.Fatalf("user list has %d users, want 2", len(list))
+			}
+			h := cliJSON[userJSON](t, c, "user", "get", "heather", "--json")
+			if h.Email != "h@example.com" || h.Phone != "+14155550123" || h.HasPassword {
+				t.Errorf("user get heather = %+v", h)
+			}
+			if byID := cliJSON[userJSON](t, c, "user", "get", h.ID, "--json"); byID.Username != "heather" {
+				t.Errorf("user get by ID = %+v", byID)
+			}
+		})
+		t.Run("SetPassword", func(t *testing.T) {
+			if _, err := c.run(t, "another long password\n", "user", "set-password", "heather"); err != nil {
+				t.Fatal(err)
+			}
+			if h := cliJSON[userJSON](t, c, "user", "get", "heather", "--json"); !h.HasPassword {
+				t.Error("set-password left no password")
+			}
+		})
+		t.Run("Delete", func(t *testing.T) {
+			c.mustRun(t, "", "user", "delete", "heather")
+			if _, err := c.run(t, "", "user", "get", "heather"); err == nil || !strings.Contains(err.Error(), "no user") {
+				t.Errorf("get after delete = %v", err)
+			}
+		})
 	})
 }
 
 func TestScopeCommands(t *testing.T) {
-	e := migrated(t)
-	mustRun(t, e, "", "scope", "create", "usage:read", "--description", "read your energy usage history")
-	mustRun(t, e, "", "scope", "create", "usage:read", "--description", "read your energy usage (12 months)")
-	list := mustJSON[[]scopeJSON](t, e, "scope", "list", "--json")
-	if len(list) != 1 || list[0].Description != "read your energy usage (12 months)" {
-		t.Errorf("scope list = %+v, want the one replaced scope", list)
-	}
-	if _, err := run(t, e, "", "scope", "create", "bad scope", "--description", "x"); err == nil {
-		t.Error("a scope with a space was accepted")
-	}
-	if _, err := run(t, e, "", "scope", "create", "x"); err == nil || !strings.Contains(err.Error(), "--description is required") {
-		t.Errorf("scope without description = %v", err)
-	}
-	mustRun(t, e, "", "scope", "delete", "usage:read")
-	if _, err := run(t, e, "", "scope", "delete", "usage:read"); err == nil || !strings.Contains(err.Error(), "no scope") {
-		t.Errorf("second delete = %v", err)
-	}
+	inModes(t, func(t *testing.T, c cli) {
+		c.mustRun(t, "", "scope", "create", "usage:read", "--description", "read your energy usage history")
+		c.mustRun(t, "", "scope", "create", "usage:read", "--description", "read your energy usage (12 months)")
+		list := cliJSON[[]scopeJSON](t, c, "scope", "list", "--json")
+		if len(list) != 1 || list[0].Description != "read your energy usage (12 months)" {
+			t.Errorf("scope list = %+v, want the one replaced scope", list)
+		}
+		if _, err := c.run(t, "", "scope", "create", "bad scope", "--description", "x"); err == nil {
+			t.Error("a scope with a space was accepted")
+		}
+		if _, err := c.run(t, "", "scope", "create", "x"); err == nil || !strings.Contains(err.Error(), "--description is required") {
+			t.Errorf("scope without description = %v", err)
+		}
+		c.mustRun(t, "", "scope", "delete", "usage:read")
+		if _, err := c.run(t, "", "scope", "delete", "usage:read"); err == nil || !strings.Contains(err.Error(), "no scope") {
+			t.Errorf("second delete = %v", err)
+		}
+	})
 }
 
 func TestKeysCommands(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
 	"github.com/keypadauth/keypad/manage"
-	"github.com/keypadauth/keypad/server"
 	"github.com/keypadauth/keypad/token"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -105,8 +104,9 @@ func newClientJSON(c *keypad.Client, secret string) clientJSON {
 
 func (m *Main) clientCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "client", Short: "Register and manage OAuth clients"}
-	cmd.AddCommand(m.clientCreateCommand(), m.clientUpdateCommand(), m.clientListCommand(), m.clientGetCommand(),
-		m.clientDeleteCommand(), m.clientRotateCommand(), m.initialTokenCommand())
+	cmd.AddCommand(remoteOK(m.clientCreateCommand(), m.clientUpdateCommand(), m.clientListCommand(), m.clientGetCommand(),
+		m.clientDeleteCommand(), m.clientRotateCommand())...)
+	cmd.AddCommand(m.initialTokenCommand())
 	return cmd
 }
 
@@ -132,37 +132,24 @@ client that authenticates with JWTs signed by its own key (RFC 7523 section
 2.2) and gets no secret. client_secret_jwt is not offered: keypad keeps only a
 hash of each secret. See docs/configuration.md.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := spec.client()
 			if err != nil {
 				return usageError(cmd, "%v", err)
 			}
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			if err := manage.CheckSAMLIdPs(cmd.Context(), st, c); err != nil {
-				return usageError(cmd, "%v", flagError(err))
-			}
-			if c.ID == "" {
-				if c.ID, err = m.newID(""); err != nil {
-					return err
+			return m.withManager(cmd, func(b manager) error {
+				if err := b.CheckClient(cmd.Context(), c); err != nil {
+					return usageError(cmd, "%v", flagError(err))
 				}
-			}
-			secret, err := manage.IssueSecret(m.Rand, c)
-			if err != nil {
-				return err
-			}
-			c.CreatedAt = m.Now().UTC()
-			c.UpdatedAt = c.CreatedAt
-			if err := st.CreateClient(cmd.Context(), c); err != nil {
-				if errors.Is(err, keypad.ErrConflict) {
-					return fmt.Errorf("a client with ID %q already exists: choose another --id", c.ID)
+				created, secret, err := b.CreateClient(cmd.Context(), c)
+				if err != nil {
+					if errors.Is(err, keypad.ErrConflict) {
+						return fmt.Errorf("a client with ID %q already exists: choose another --id", c.ID)
+					}
+					return fmt.Errorf("create client: %w", err)
 				}
-				return fmt.Errorf("create client: %w", err)
-			}
-			return m.printClient(cmd.OutOrStdout(), c, secret, asJSON)
+				return m.printClient(cmd.OutOrStdout(), created, secret, asJSON)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -243,17 +230,16 @@ client and create it again. Running servers see the change at once (with
 client_cache_ttl set, within that time).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.withClient(cmd, args[0], func(st server.Store, old *keypad.Client) error {
+			return m.withClient(cmd, args[0], func(b manager, old *keypad.Client) error {
 				c, err := updated(cmd.Flags(), old)
 				if err != nil {
 					return usageError(cmd, "%v", err)
 				}
-				if err := manage.CheckSAMLIdPs(cmd.Context(), st, c); err != nil {
+				if err := b.CheckClient(cmd.Context(), c); err != nil {
 					return usageError(cmd, "%v", flagError(err))
 				}
-				c.UpdatedAt = m.Now().UTC()
-				if err := st.UpdateClient(cmd.Context(), c); err != nil {
-					return clientErr(c.ID, err)
+				if c, err = b.UpdateClient(cmd.Context(), c); err != nil {
+					return clientErr(old.ID, err)
 				}
 				return m.printClient(cmd.OutOrStdout(), c, "", asJSON)
 			})
@@ -305,12 +291,12 @@ func (m *Main) clientListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "list", Short: "List clients", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
+			b, err := m.manager(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
-			cs, err := st.ListClients(cmd.Context())
+			defer closeStore(b, &err)
+			cs, err := b.ListClients(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("list clients: %w", err)
 			}
@@ -342,7 +328,7 @@ func (m *Main) clientGetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.withClient(cmd, args[0], func(_ server.Store, c *keypad.Client) error {
+			return m.withClient(cmd, args[0], func(_ manager, c *keypad.Client) error {
 				return m.printClient(cmd.OutOrStdout(), c, "", asJSON)
 			})
 		},
@@ -354,17 +340,14 @@ func (m *Main) clientGetCommand() *cobra.Command {
 func (m *Main) clientDeleteCommand() *cobra.Command {
 	return &cobra.Command{
 		Use: "delete CLIENT_ID", Short: "Delete a client and every token and grant issued to it", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			if err := st.DeleteClient(cmd.Context(), args[0]); err != nil {
-				return clientErr(args[0], err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s\n", args[0])
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withManager(cmd, func(b manager) error {
+				if err := b.DeleteClient(cmd.Context(), args[0]); err != nil {
+					return clientErr(args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s\n", args[0])
+				return nil
+			})
 		},
 	}
 }
@@ -378,20 +361,17 @@ func (m *Main) clientRotateCommand() *cobra.Command {
 with client_cache_ttl set, within that time). The new one is printed this once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.withClient(cmd, args[0], func(st server.Store, c *keypad.Client) error {
+			return m.withClient(cmd, args[0], func(b manager, c *keypad.Client) error {
 				switch {
 				case c.Public:
 					return fmt.Errorf("client %s is public: it has no secret to rotate", c.ID)
 				case !manage.TakesSecret(c):
 					return fmt.Errorf("client %s authenticates with private_key_jwt, so a secret would not be accepted: change its keys with `keypad client update %s --jwks FILE` (or --jwks-uri), or first switch it to --auth-method client_secret_basic", c.ID, c.ID)
 				}
-				secret, err := manage.IssueSecret(m.Rand, c)
+				id := c.ID
+				c, secret, err := b.RotateSecret(cmd.Context(), c)
 				if err != nil {
-					return err
-				}
-				c.UpdatedAt = m.Now().UTC()
-				if err := st.UpdateClient(cmd.Context(), c); err != nil {
-					return clientErr(c.ID, err)
+					return clientErr(id, err)
 				}
 				return m.printClient(cmd.OutOrStdout(), c, secret, asJSON)
 			})
@@ -401,19 +381,16 @@ with client_cache_ttl set, within that time). The new one is printed this once.`
 	return cmd
 }
 
-// withClient opens the store, finds client id (or says how to list the
-// clients) and calls fn with both.
-func (m *Main) withClient(cmd *cobra.Command, id string, fn func(server.Store, *keypad.Client) error) (err error) {
-	st, _, err := m.openStore(cmd)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, &err)
-	c, err := st.GetClient(cmd.Context(), id)
-	if err != nil {
-		return clientErr(id, err)
-	}
-	return fn(st, c)
+// withClient opens the manager, finds client id (or says how to list
+// the clients) and calls fn with both.
+func (m *Main) withClient(cmd *cobra.Command, id string, fn func(manager, *keypad.Client) error) error {
+	return m.withManager(cmd, func(b manager) error {
+		c, err := b.GetClient(cmd.Context(), id)
+		if err != nil {
+			return clientErr(id, err)
+		}
+		return fn(b, c)
+	})
 }
 
 // printClient shows a client; secret, when set, is shown with a warning
@@ -528,8 +505,11 @@ func optionsText(o keypad.ClientOptions) string {
 // clientErr turns a store error about client id into a message that says
 // what to do.
 func clientErr(id string, err error) error {
-	if errors.Is(err, keypad.ErrNotFound) {
+	switch {
+	case errors.Is(err, keypad.ErrNotFound):
 		return fmt.Errorf("no client %q: see `keypad client list`", id)
+	case errors.Is(err, keypad.ErrStale):
+		return fmt.Errorf("client %s: %w", id, err)
 	}
 	return fmt.Errorf("client %s: %w", id, err)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/manage"
-	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
 )
 
@@ -39,7 +38,7 @@ func (m *Main) grantCommand() *cobra.Command {
 "my devices" page lists. Every token carries its grant, so revoking a grant
 (keypad token revoke --grant) ends that device's tokens and no others.`,
 	}
-	cmd.AddCommand(m.grantListCommand())
+	cmd.AddCommand(remoteOK(m.grantListCommand(), m.grantRevokeCommand())...)
 	return cmd
 }
 
@@ -54,12 +53,12 @@ func (m *Main) grantListCommand() *cobra.Command {
 			if (subject == "") == (client == "") {
 				return usageError(cmd, "give exactly one of --subject or --client")
 			}
-			st, _, err := m.openStore(cmd)
+			b, err := m.manager(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
-			gs, err := listGrants(cmd, st, subject, client)
+			defer closeStore(b, &err)
+			gs, err := listGrants(cmd, b, subject, client)
 			if err != nil {
 				return err
 			}
@@ -93,17 +92,17 @@ func (m *Main) grantListCommand() *cobra.Command {
 // listGrants returns the grants of a subject (by ID or username) or of a
 // client, refusing an unknown one so that a typo does not read as
 // "nothing".
-func listGrants(cmd *cobra.Command, st server.Store, subject, client string) ([]*keypad.Grant, error) {
+func listGrants(cmd *cobra.Command, b manager, subject, client string) ([]*keypad.Grant, error) {
 	if subject != "" {
-		u, err := findUser(cmd, st, subject)
+		u, err := findUser(cmd, b, subject)
 		if err != nil {
 			return nil, err
 		}
 		subject = u.ID
-	} else if _, err := st.GetClient(cmd.Context(), client); err != nil {
+	} else if _, err := b.GetClient(cmd.Context(), client); err != nil {
 		return nil, clientErr(client, err)
 	}
-	gs, err := st.ListGrants(cmd.Context(), subject, client)
+	gs, err := b.ListGrants(cmd.Context(), subject, client)
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
@@ -118,4 +117,26 @@ func flowName(flow string) string {
 		}
 	}
 	return dash(flow)
+}
+
+func (m *Main) grantRevokeCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "revoke GRANT_ID",
+		Short: "Revoke one grant (one app or device of one person) and its tokens",
+		Long: `Revoke one grant and every token issued under it, as
+keypad token revoke --grant does: the person signs in on that device again.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withManager(cmd, func(b manager) error {
+				g, err := getGrant(cmd, b, args[0])
+				if err != nil {
+					return err
+				}
+				return printRevoked(cmd, b, []*keypad.Grant{g}, asJSON)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
 }

@@ -13,15 +13,15 @@ import (
 
 // grantFixture stores, next to the CLI, a person with three grants (two
 // of client "app", one of "tv"), each with a refresh token.
-func grantFixture(t *testing.T, e env) (tokens map[string][]byte) {
+func grantFixture(t *testing.T, c cli) (tokens map[string][]byte) {
 	t.Helper()
-	mustRun(t, e, "", "user", "create", "--username", "alice")
-	mustRun(t, e, "", "client", "create", "--id", "app", "--name", "App", "--public", "--grant-types", "authorization_code",
+	c.mustRun(t, "", "user", "create", "--username", "alice")
+	c.mustRun(t, "", "client", "create", "--id", "app", "--name", "App", "--public", "--grant-types", "authorization_code",
 		"--redirect-uris", "http://127.0.0.1/cb")
-	mustRun(t, e, "", "client", "create", "--id", "tv", "--name", "TV", "--public", "--grant-types", "device_code")
-	u := mustJSON[userJSON](t, e, "user", "get", "alice", "--json")
+	c.mustRun(t, "", "client", "create", "--id", "tv", "--name", "TV", "--public", "--grant-types", "device_code")
+	u := cliJSON[userJSON](t, c, "user", "get", "alice", "--json")
 	ctx := context.Background()
-	st, err := store.Open(ctx, e["KEYPAD_DB"])
+	st, err := store.Open(ctx, c.db["KEYPAD_DB"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,87 +70,92 @@ func revoked(t *testing.T, e env, tokens map[string][]byte) []string {
 }
 
 func TestGrantList(t *testing.T) {
-	e := migrated(t)
-	grantFixture(t, e)
-	gs := mustJSON[[]grantJSON](t, e, "grant", "list", "--subject", "alice", "--json")
-	var ids []string
-	for _, g := range gs {
-		ids = append(ids, g.ID)
-	}
-	if want := []string{"gr_tv", "gr_phone", "gr_laptop"}; !slices.Equal(ids, want) {
-		t.Errorf("grant list --subject alice = %v, want %v (newest first)", ids, want)
-	}
-	gs = mustJSON[[]grantJSON](t, e, "grant", "list", "--client", "tv", "--json")
-	if len(gs) != 1 || gs[0].ID != "gr_tv" || gs[0].Flow != keypad.GrantDeviceCode {
-		t.Errorf("grant list --client tv = %+v", gs)
-	}
-	out := mustRun(t, e, "", "grant", "list", "--client", "app")
-	if !strings.Contains(out, "gr_laptop") || !strings.Contains(out, "authorization_code") || strings.Contains(out, "gr_tv") {
-		t.Errorf("grant list --client app printed\n%s", out)
-	}
-	for _, args := range [][]string{
-		{"grant", "list"},
-		{"grant", "list", "--subject", "alice", "--client", "app"},
-		{"grant", "list", "--subject", "nobody"},
-		{"grant", "list", "--client", "nothing"},
-	} {
-		if _, err := run(t, e, "", args...); err == nil {
-			t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))
+	inModes(t, func(t *testing.T, c cli) {
+		grantFixture(t, c)
+		gs := cliJSON[[]grantJSON](t, c, "grant", "list", "--subject", "alice", "--json")
+		var ids []string
+		for _, g := range gs {
+			ids = append(ids, g.ID)
 		}
-	}
+		if want := []string{"gr_tv", "gr_phone", "gr_laptop"}; !slices.Equal(ids, want) {
+			t.Errorf("grant list --subject alice = %v, want %v (newest first)", ids, want)
+		}
+		gs = cliJSON[[]grantJSON](t, c, "grant", "list", "--client", "tv", "--json")
+		if len(gs) != 1 || gs[0].ID != "gr_tv" || gs[0].Flow != keypad.GrantDeviceCode {
+			t.Errorf("grant list --client tv = %+v", gs)
+		}
+		out := c.mustRun(t, "", "grant", "list", "--client", "app")
+		if !strings.Contains(out, "gr_laptop") || !strings.Contains(out, "authorization_code") || strings.Contains(out, "gr_tv") {
+			t.Errorf("grant list --client app printed\n%s", out)
+		}
+		for _, args := range [][]string{
+			{"grant", "list"},
+			{"grant", "list", "--subject", "alice", "--client", "app"},
+			{"grant", "list", "--subject", "nobody"},
+			{"grant", "list", "--client", "nothing"},
+		} {
+			if _, err := c.run(t, "", args...); err == nil {
+				t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))
+			}
+		}
+	})
 }
 
 func TestTokenRevoke(t *testing.T) {
 	t.Run("OKGrant", func(t *testing.T) {
-		e := migrated(t)
-		tokens := grantFixture(t, e)
-		out := mustRun(t, e, "", "token", "revoke", "--grant", "gr_phone")
-		if !strings.Contains(out, "revoked grant gr_phone") {
-			t.Errorf("printed %q", out)
-		}
-		if got := revoked(t, e, tokens); !slices.Equal(got, []string{"gr_phone"}) {
-			t.Errorf("revoked %v, want only gr_phone", got)
-		}
-		gs := mustJSON[[]grantJSON](t, e, "grant", "list", "--subject", "alice", "--all", "--json")
-		for _, g := range gs {
-			if g.RevokedAt.IsZero() == (g.ID == "gr_phone") {
-				t.Errorf("grant %s revoked_at = %v", g.ID, g.RevokedAt)
+		inModes(t, func(t *testing.T, c cli) {
+			tokens := grantFixture(t, c)
+			out := c.mustRun(t, "", "token", "revoke", "--grant", "gr_phone")
+			if !strings.Contains(out, "revoked grant gr_phone") {
+				t.Errorf("printed %q", out)
 			}
-		}
+			if got := revoked(t, c.db, tokens); !slices.Equal(got, []string{"gr_phone"}) {
+				t.Errorf("revoked %v, want only gr_phone", got)
+			}
+			gs := cliJSON[[]grantJSON](t, c, "grant", "list", "--subject", "alice", "--all", "--json")
+			for _, g := range gs {
+				if g.RevokedAt.IsZero() == (g.ID == "gr_phone") {
+					t.Errorf("grant %s revoked_at = %v", g.ID, g.RevokedAt)
+				}
+			}
+		})
 	})
 	t.Run("OKClient", func(t *testing.T) {
-		e := migrated(t)
-		tokens := grantFixture(t, e)
-		got := mustJSON[revokeJSON](t, e, "token", "revoke", "--client", "app", "--json")
-		slices.Sort(got.RevokedGrants)
-		if !slices.Equal(got.RevokedGrants, []string{"gr_laptop", "gr_phone"}) {
-			t.Errorf("revoked %v", got.RevokedGrants)
-		}
-		if got := revoked(t, e, tokens); !slices.Equal(got, []string{"gr_laptop", "gr_phone"}) {
-			t.Errorf("revoked tokens of %v, want the app's two grants", got)
-		}
+		inModes(t, func(t *testing.T, c cli) {
+			tokens := grantFixture(t, c)
+			got := cliJSON[revokeJSON](t, c, "token", "revoke", "--client", "app", "--json")
+			slices.Sort(got.RevokedGrants)
+			if !slices.Equal(got.RevokedGrants, []string{"gr_laptop", "gr_phone"}) {
+				t.Errorf("revoked %v", got.RevokedGrants)
+			}
+			if got := revoked(t, c.db, tokens); !slices.Equal(got, []string{"gr_laptop", "gr_phone"}) {
+				t.Errorf("revoked tokens of %v, want the app's two grants", got)
+			}
+		})
 	})
 	t.Run("OKSubject", func(t *testing.T) {
-		e := migrated(t)
-		tokens := grantFixture(t, e)
-		mustRun(t, e, "", "token", "revoke", "--subject", "alice")
-		if got := revoked(t, e, tokens); len(got) != 3 {
-			t.Errorf("revoked tokens of %v, want all three grants", got)
-		}
-		if out := mustRun(t, e, "", "token", "revoke", "--subject", "alice"); !strings.Contains(out, "nothing to revoke") {
-			t.Errorf("second revoke printed %q", out)
-		}
+		inModes(t, func(t *testing.T, c cli) {
+			tokens := grantFixture(t, c)
+			c.mustRun(t, "", "token", "revoke", "--subject", "alice")
+			if got := revoked(t, c.db, tokens); len(got) != 3 {
+				t.Errorf("revoked tokens of %v, want all three grants", got)
+			}
+			if out := c.mustRun(t, "", "token", "revoke", "--subject", "alice"); !strings.Contains(out, "nothing to revoke") {
+				t.Errorf("second revoke printed %q", out)
+			}
+		})
 	})
 	t.Run("ErrUsage", func(t *testing.T) {
-		e := migrated(t)
-		for _, args := range [][]string{
-			{"token", "revoke"},
-			{"token", "revoke", "--grant", "g", "--client", "c"},
-			{"token", "revoke", "--grant", "gr_nope"},
-		} {
-			if _, err := run(t, e, "", args...); err == nil {
-				t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))
+		inModes(t, func(t *testing.T, c cli) {
+			for _, args := range [][]string{
+				{"token", "revoke"},
+				{"token", "revoke", "--grant", "g", "--client", "c"},
+				{"token", "revoke", "--grant", "gr_nope"},
+			} {
+				if _, err := c.run(t, "", args...); err == nil {
+					t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))
+				}
 			}
-		}
+		})
 	})
 }

@@ -20,7 +20,8 @@ func (m *Main) initialTokenCommand() *cobra.Command {
 		Use:   "initial-token",
 		Short: "Issue and revoke initial access tokens for dynamic client registration",
 	}
-	cmd.AddCommand(m.initialTokenCreateCommand(), m.initialTokenListCommand(), m.initialTokenDeleteCommand())
+	cmd.AddCommand(remoteOK(m.initialTokenCreateCommand())...)
+	cmd.AddCommand(m.initialTokenListCommand(), m.initialTokenDeleteCommand())
 	return cmd
 }
 
@@ -45,21 +46,22 @@ its SHA-256 hash, so it is printed this once.`,
 			if err != nil {
 				return usageError(cmd, "%v", flagError(err))
 			}
-			st, _, err := m.openStore(cmd)
+			b, err := m.manager(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
-			if err := st.CreateInitialAccessToken(cmd.Context(), t); err != nil {
+			defer closeStore(b, &err)
+			j, err := b.CreateInitialToken(cmd.Context(), t, secret)
+			if err != nil {
 				return fmt.Errorf("create initial access token: %w", err)
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), oauth.NewInitialAccessTokenJSON(t, secret))
+				return printJSON(cmd.OutOrStdout(), j)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "initial access token %s (shown once; keypad keeps only its hash):\n\n  %s\n\n", t.ID, secret)
+			fmt.Fprintf(out, "initial access token %s (shown once; keypad keeps only its hash):\n\n  %s\n\n", j.ID, j.Token)
 			fmt.Fprintf(out, "It registers %s until %s. Send it as 'Authorization: Bearer <token>' to POST /oauth2/register.\n",
-				usesText(t.MaxUses), t.ExpiresAt.UTC().Format(time.RFC3339))
+				usesText(j.MaxUses), j.ExpiresAt.UTC().Format(time.RFC3339))
 			return nil
 		},
 	}

@@ -5,10 +5,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/config"
-	"github.com/keypadauth/keypad/manage"
-	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
 )
 
@@ -25,7 +22,7 @@ type keyJSON struct {
 func (m *Main) keysCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "List and rotate the JWT signing keys"}
 	config.AddFlags(cmd.PersistentFlags(), "secret_file")
-	cmd.AddCommand(m.keysListCommand(), m.keysRotateCommand())
+	cmd.AddCommand(remoteOK(m.keysListCommand(), m.keysRotateCommand())...)
 	return cmd
 }
 
@@ -33,13 +30,14 @@ func (m *Main) keysListCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use: "list", Short: "List signing keys, current and retired", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			return m.printKeys(cmd, st)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withManager(cmd, func(b manager) error {
+				ks, err := b.ListKeys(cmd.Context())
+				if err != nil {
+					return fmt.Errorf("list keys: %w", err)
+				}
+				return printKeys(cmd, ks)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -56,45 +54,25 @@ stop signing but stay published in the JWKS for a day (the longest an access
 token lives), so tokens they signed keep verifying. Running servers switch to
 the new keys within a minute.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, cfg, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			keys, _, err := server.OpenKeyring(cmd.Context(), cfg, st, m.Now, m.Rand)
-			if err != nil {
-				return err
-			}
-			if err := keys.Rotate(cmd.Context()); err != nil {
-				return err
-			}
-			if !asJSON {
-				fmt.Fprintln(cmd.OutOrStdout(), "rotated the signing keys:")
-			}
-			return m.printKeys(cmd, st)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withManager(cmd, func(b manager) error {
+				ks, err := b.RotateKeys(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if !asJSON {
+					fmt.Fprintln(cmd.OutOrStdout(), "rotated the signing keys:")
+				}
+				return printKeys(cmd, ks)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-// printKeys lists the stored keys, newest first.
-func (m *Main) printKeys(cmd *cobra.Command, st keypad.KeyStore) error {
-	ks, err := st.ListKeys(cmd.Context())
-	if err != nil {
-		return fmt.Errorf("list keys: %w", err)
-	}
-	now := m.Now()
-	out := make([]keyJSON, 0, len(ks))
-	for _, k := range ks {
-		j := keyJSON{KID: k.ID, Algorithm: k.Algorithm, Status: manage.KeyStatus(k, now), CreatedAt: k.CreatedAt.UTC()}
-		if !k.RetiredAt.IsZero() {
-			r := k.RetiredAt.UTC()
-			j.RetiredAt = &r
-		}
-		out = append(out, j)
-	}
+// printKeys shows the keys, newest first.
+func printKeys(cmd *cobra.Command, out []keyJSON) error {
 	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
 		return printJSON(cmd.OutOrStdout(), out)
 	}

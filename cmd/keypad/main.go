@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -52,6 +53,9 @@ type Main struct {
 	// Serving, when set, is called once `serve` listens, with the server;
 	// tests learn its address here.
 	Serving func(*server.Server)
+	// Transport, when set, carries the remote mode's HTTP requests
+	// (http.DefaultTransport otherwise); tests step in between here.
+	Transport http.RoundTripper
 }
 
 // NewMain returns a Main wired to the process's streams and environment.
@@ -79,7 +83,14 @@ func (m *Main) command() *cobra.Command {
 		Long: `keypad is an OAuth 2.0 authorization server in one binary.
 
 Settings come from defaults, then a YAML file (--config or KEYPAD_CONFIG),
-then KEYPAD_* environment variables, then flags. See docs/configuration.md.`,
+then KEYPAD_* environment variables, then flags. See docs/configuration.md.
+
+The management commands (client, user, scope, grant, token, keys) work on
+the database of the configuration, or with --server URL on a running keypad
+through its admin API, authenticated by --token or by the --client-id and
+--client-secret of a client with an admin scope (keypad:admin, or
+keypad:clients, keypad:users, keypad:grants, keypad:keys). Bootstrap the
+first such client locally; see docs/admin-api.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -91,6 +102,8 @@ then KEYPAD_* environment variables, then flags. See docs/configuration.md.`,
 	})
 	root.PersistentFlags().String("config", "", "YAML file of settings (KEYPAD_CONFIG)")
 	config.AddFlags(root.PersistentFlags(), "db")
+	remoteFlags(root.PersistentFlags())
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return m.refuseRemote(cmd) }
 
 	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.clientCommand(), m.userCommand(),
 		m.scopeCommand(), m.keysCommand(), m.versionCommand())

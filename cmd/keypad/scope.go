@@ -25,7 +25,7 @@ func (m *Main) scopeCommand() *cobra.Command {
 		Use:   "scope",
 		Short: "Manage the scope catalogue (what consent pages and messages say a scope means)",
 	}
-	cmd.AddCommand(m.scopeCreateCommand(), m.scopeUpdateCommand(), m.scopeListCommand(), m.scopeDeleteCommand())
+	cmd.AddCommand(remoteOK(m.scopeCreateCommand(), m.scopeUpdateCommand(), m.scopeListCommand(), m.scopeDeleteCommand())...)
 	return cmd
 }
 
@@ -40,10 +40,13 @@ plain words: "read your energy usage history". --description-es (and
 --description-in TAG=TEXT for any other language) say it in other languages;
 people whose language has none read the default description.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			sc.Name = args[0]
 			sc.Descriptions = noneIfEmpty(sc.Descriptions)
-			return m.saveScope(cmd, sc)
+			if err := checkScope(cmd, sc); err != nil {
+				return err
+			}
+			return m.withManager(cmd, func(b manager) error { return saveScope(cmd, b, sc) })
 		},
 	}
 	cmd.Flags().StringVar(&sc.Description, "description", "", "what the scope lets a client do, in plain words (required)")
@@ -60,42 +63,8 @@ func (m *Main) scopeUpdateCommand() *cobra.Command {
 (--description-es "" or --description-in es=) removes that language's
 description.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			sc, err := st.GetScope(cmd.Context(), args[0])
-			closeStore(st, &err)
-			if errors.Is(err, keypad.ErrNotFound) {
-				return fmt.Errorf("no scope %q: see `keypad scope list`, or add it with `keypad scope create`", args[0])
-			}
-			if err != nil {
-				return fmt.Errorf("read scope %s: %w", args[0], err)
-			}
-			changes := 0
-			if cmd.Flags().Changed("description") {
-				sc.Description, changes = given.Description, changes+1
-			}
-			cmd.Flags().Visit(func(f *pflag.Flag) {
-				if v, ok := f.Value.(*descValue); ok {
-					if sc.Descriptions == nil {
-						sc.Descriptions = keypad.Descriptions{}
-					}
-					changes++
-					for _, s := range v.set {
-						dst := &descValue{d: &sc.Descriptions, tag: v.tag}
-						if err := dst.Set(s); err != nil {
-							panic(err) // it parsed once already
-						}
-					}
-				}
-			})
-			if changes == 0 {
-				return usageError(cmd, "nothing to change: give --description, --description-es or --description-in")
-			}
-			sc.Descriptions = noneIfEmpty(sc.Descriptions)
-			return m.saveScope(cmd, sc)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withManager(cmd, func(b manager) error { return updateScope(cmd, b, args[0], &given) })
 		},
 	}
 	cmd.Flags().StringVar(&given.Description, "description", "", "what the scope lets a client do, in plain words")
@@ -103,8 +72,45 @@ description.`,
 	return cmd
 }
 
-// saveScope checks and stores sc.
-func (m *Main) saveScope(cmd *cobra.Command, sc *keypad.Scope) (err error) {
+// updateScope applies the flags given to scope name, read from b.
+func updateScope(cmd *cobra.Command, b manager, name string, given *keypad.Scope) error {
+	sc, err := b.GetScope(cmd.Context(), name)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return fmt.Errorf("no scope %q: see `keypad scope list`, or add it with `keypad scope create`", name)
+	}
+	if err != nil {
+		return fmt.Errorf("read scope %s: %w", name, err)
+	}
+	changes := 0
+	if cmd.Flags().Changed("description") {
+		sc.Description, changes = given.Description, changes+1
+	}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if v, ok := f.Value.(*descValue); ok {
+			if sc.Descriptions == nil {
+				sc.Descriptions = keypad.Descriptions{}
+			}
+			changes++
+			for _, s := range v.set {
+				dst := &descValue{d: &sc.Descriptions, tag: v.tag}
+				if err := dst.Set(s); err != nil {
+					panic(err) // it parsed once already
+				}
+			}
+		}
+	})
+	if changes == 0 {
+		return usageError(cmd, "nothing to change: give --description, --description-es or --description-in")
+	}
+	sc.Descriptions = noneIfEmpty(sc.Descriptions)
+	if err := checkScope(cmd, sc); err != nil {
+		return err
+	}
+	return saveScope(cmd, b, sc)
+}
+
+// checkScope checks sc as the flags gave it.
+func checkScope(cmd *cobra.Command, sc *keypad.Scope) error {
 	if err := sc.Validate(); err != nil {
 		var ve *keypad.ValidationError
 		if errors.As(err, &ve) && ve.Field == "name" {
@@ -112,12 +118,12 @@ func (m *Main) saveScope(cmd *cobra.Command, sc *keypad.Scope) (err error) {
 		}
 		return usageError(cmd, "%v", flagError(err))
 	}
-	st, _, err := m.openStore(cmd)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, &err)
-	if err := st.PutScope(cmd.Context(), sc); err != nil {
+	return nil
+}
+
+// saveScope stores sc, checked; after a read, only over that version.
+func saveScope(cmd *cobra.Command, b manager, sc *keypad.Scope) error {
+	if err := b.PutScope(cmd.Context(), sc); err != nil {
 		return fmt.Errorf("save scope %s: %w", sc.Name, err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "saved scope %s\n", sc.Name)
@@ -129,12 +135,12 @@ func (m *Main) scopeListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "list", Short: "List the scope catalogue", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
+			b, err := m.manager(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
-			ss, err := st.ListScopes(cmd.Context())
+			defer closeStore(b, &err)
+			ss, err := b.ListScopes(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("list scopes: %w", err)
 			}
@@ -163,20 +169,17 @@ func (m *Main) scopeListCommand() *cobra.Command {
 func (m *Main) scopeDeleteCommand() *cobra.Command {
 	return &cobra.Command{
 		Use: "delete NAME", Short: "Remove a scope from the catalogue", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			if err := st.DeleteScope(cmd.Context(), args[0]); err != nil {
-				if errors.Is(err, keypad.ErrNotFound) {
-					return fmt.Errorf("no scope %q: see `keypad scope list`", args[0])
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withManager(cmd, func(b manager) error {
+				if err := b.DeleteScope(cmd.Context(), args[0]); err != nil {
+					if errors.Is(err, keypad.ErrNotFound) {
+						return fmt.Errorf("no scope %q: see `keypad scope list`", args[0])
+					}
+					return fmt.Errorf("delete scope %s: %w", args[0], err)
 				}
-				return fmt.Errorf("delete scope %s: %w", args[0], err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted scope %s\n", args[0])
-			return nil
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted scope %s\n", args[0])
+				return nil
+			})
 		},
 	}
 }

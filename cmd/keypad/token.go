@@ -11,7 +11,7 @@ import (
 
 func (m *Main) tokenCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Revoke tokens"}
-	cmd.AddCommand(m.tokenRevokeCommand())
+	cmd.AddCommand(remoteOK(m.tokenRevokeCommand())...)
 	return cmd
 }
 
@@ -46,46 +46,26 @@ the client.`,
 			if n != 1 {
 				return usageError(cmd, "give exactly one of --subject, --client or --grant")
 			}
-			st, _, err := m.openStore(cmd)
+			b, err := m.manager(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
+			defer closeStore(b, &err)
 			var targets []*keypad.Grant
 			if grant != "" {
-				g, err := st.GetGrant(cmd.Context(), grant)
-				if errors.Is(err, keypad.ErrNotFound) {
-					return fmt.Errorf("no grant %q: see `keypad grant list --subject ID`", grant)
-				}
+				g, err := getGrant(cmd, b, grant)
 				if err != nil {
-					return fmt.Errorf("grant %s: %w", grant, err)
+					return err
 				}
 				targets = []*keypad.Grant{g}
 			} else {
-				gs, err := listGrants(cmd, st, subject, client)
+				gs, err := listGrants(cmd, b, subject, client)
 				if err != nil {
 					return err
 				}
 				targets = manage.ActiveGrants(gs)
 			}
-			revoked, err := manage.RevokeGrants(cmd.Context(), st, targets, m.Now().UTC(), "admin")
-			if err != nil {
-				return err
-			}
-			out := revokeJSON{RevokedGrants: revoked}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), out)
-			}
-			w := cmd.OutOrStdout()
-			switch len(out.RevokedGrants) {
-			case 0:
-				fmt.Fprintln(w, "nothing to revoke: no active grant")
-			case 1:
-				fmt.Fprintf(w, "revoked grant %s and its tokens\n", out.RevokedGrants[0])
-			default:
-				fmt.Fprintf(w, "revoked %d grants and their tokens\n", len(out.RevokedGrants))
-			}
-			return nil
+			return printRevoked(cmd, b, targets, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -94,4 +74,38 @@ the client.`,
 	f.StringVar(&grant, "grant", "", "revoke this one grant (see `keypad grant list`)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// getGrant reads one grant, or says how to find its ID.
+func getGrant(cmd *cobra.Command, b manager, id string) (*keypad.Grant, error) {
+	g, err := b.GetGrant(cmd.Context(), id)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return nil, fmt.Errorf("no grant %q: see `keypad grant list --subject ID`", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("grant %s: %w", id, err)
+	}
+	return g, nil
+}
+
+// printRevoked revokes the targets and says which grants it ended.
+func printRevoked(cmd *cobra.Command, b manager, targets []*keypad.Grant, asJSON bool) error {
+	revoked, err := b.RevokeGrants(cmd.Context(), targets)
+	if err != nil {
+		return err
+	}
+	out := revokeJSON{RevokedGrants: revoked}
+	if asJSON {
+		return printJSON(cmd.OutOrStdout(), out)
+	}
+	w := cmd.OutOrStdout()
+	switch len(out.RevokedGrants) {
+	case 0:
+		fmt.Fprintln(w, "nothing to revoke: no active grant")
+	case 1:
+		fmt.Fprintf(w, "revoked grant %s and its tokens\n", out.RevokedGrants[0])
+	default:
+		fmt.Fprintf(w, "revoked %d grants and their tokens\n", len(out.RevokedGrants))
+	}
+	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/password"
-	"github.com/keypadauth/keypad/server"
 	"github.com/spf13/cobra"
 )
 
@@ -51,8 +50,8 @@ func newUserJSON(s *keypad.Subject) userJSON {
 
 func (m *Main) userCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage people (resource owners)"}
-	cmd.AddCommand(m.userCreateCommand(), m.userUpdateCommand(), m.userListCommand(), m.userGetCommand(),
-		m.userDeleteCommand(), m.userSetPasswordCommand())
+	cmd.AddCommand(remoteOK(m.userCreateCommand(), m.userUpdateCommand(), m.userListCommand(), m.userGetCommand(),
+		m.userDeleteCommand(), m.userSetPasswordCommand())...)
 	cmd.AddCommand(m.newUserImportCmd())
 	return cmd
 }
@@ -77,32 +76,26 @@ person by (phone and email are also where codes go); they are normalised as
 			if err := spec.Findable(); err != nil {
 				return usageError(cmd, "%v", flagError(err))
 			}
-			var s keypad.Subject
+			var pw string
 			if pwStdin {
-				if s.PasswordHash, err = m.readPassword(cmd); err != nil {
+				if pw, err = m.readPassword(cmd); err != nil {
 					return err
 				}
 			}
-			st, cfg, err := m.openStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeStore(st, &err)
-			if s.ID, err = m.newID(""); err != nil {
-				return err
-			}
-			if err := spec.Apply(&s, cfg.OTP.Region); err != nil {
-				return usageError(cmd, "%v", flagError(err))
-			}
-			s.CreatedAt = m.Now().UTC()
-			s.UpdatedAt = s.CreatedAt
-			if err := st.CreateSubject(cmd.Context(), &s); err != nil {
-				if errors.Is(err, keypad.ErrConflict) {
-					return fmt.Errorf("username %q is taken: choose another", s.Username)
+			return m.withManager(cmd, func(b manager) error {
+				s, err := b.CreatePerson(cmd.Context(), spec, pw)
+				var fe *manage.FieldError
+				var ve *keypad.ValidationError
+				switch {
+				case errors.Is(err, keypad.ErrConflict):
+					return fmt.Errorf("username %q is taken: choose another", spec.Username)
+				case errors.As(err, &fe), errors.As(err, &ve):
+					return usageError(cmd, "%v", flagError(err))
+				case err != nil:
+					return fmt.Errorf("create user: %w", err)
 				}
-				return fmt.Errorf("create user: %w", err)
-			}
-			return printUser(cmd.OutOrStdout(), &s, asJSON)
+				return printUser(cmd.OutOrStdout(), s, asJSON)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -134,19 +127,23 @@ emails to them are written in.`,
 			if !f.Changed("language") && !f.Changed("name") {
 				return usageError(cmd, "nothing to change: give --language or --name")
 			}
-			return m.withUser(cmd, args[0], func(st server.Store, u *keypad.Subject) error {
-				if f.Changed("language") {
-					u.PreferredLanguage = strings.TrimSpace(given.PreferredLanguage)
-				}
-				if f.Changed("name") {
-					u.Name = given.Name
-				}
-				if err := u.Validate(); err != nil {
+			var name, language *string
+			if f.Changed("language") {
+				lang := strings.TrimSpace(given.PreferredLanguage)
+				language = &lang
+			}
+			if f.Changed("name") {
+				name = &given.Name
+			}
+			return m.withUser(cmd, args[0], func(b manager, u *keypad.Subject) error {
+				id := u.ID
+				u, err := b.UpdatePerson(cmd.Context(), u, name, language)
+				var ve *keypad.ValidationError
+				if errors.As(err, &ve) {
 					return usageError(cmd, "%v", flagError(err))
 				}
-				u.UpdatedAt = m.Now().UTC()
-				if err := st.UpdateSubject(cmd.Context(), u); err != nil {
-					return fmt.Errorf("update user %s: %w", u.ID, err)
+				if err != nil {
+					return fmt.Errorf("update user %s: %w", id, err)
 				}
 				return printUser(cmd.OutOrStdout(), u, asJSON)
 			})
@@ -164,12 +161,12 @@ func (m *Main) userListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "list", Short: "List people", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			st, _, err := m.openStore(cmd)
+			b, err := m.manager(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeStore(st, &err)
-			us, err := st.ListSubjects(cmd.Context(), "", limit)
+			defer closeStore(b, &err)
+			us, err := b.ListPeople(cmd.Context(), limit)
 			if err != nil {
 				return fmt.Errorf("list users: %w", err)
 			}
@@ -198,7 +195,7 @@ func (m *Main) userGetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "get ID|USERNAME", Short: "Show a person", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.withUser(cmd, args[0], func(_ server.Store, u *keypad.Subject) error {
+			return m.withUser(cmd, args[0], func(_ manager, u *keypad.Subject) error {
 				return printUser(cmd.OutOrStdout(), u, asJSON)
 			})
 		},
@@ -211,8 +208,8 @@ func (m *Main) userDeleteCommand() *cobra.Command {
 	return &cobra.Command{
 		Use: "delete ID|USERNAME", Short: "Delete a person and everything issued for them", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.withUser(cmd, args[0], func(st server.Store, u *keypad.Subject) error {
-				if err := st.DeleteSubject(cmd.Context(), u.ID); err != nil {
+			return m.withUser(cmd, args[0], func(b manager, u *keypad.Subject) error {
+				if err := b.DeletePerson(cmd.Context(), u); err != nil {
 					return fmt.Errorf("delete user %s: %w", u.ID, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s\n", u.ID)
@@ -228,14 +225,12 @@ func (m *Main) userSetPasswordCommand() *cobra.Command {
 		Short: "Set a person's password, read from standard input",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			hash, err := m.readPassword(cmd)
+			pw, err := m.readPassword(cmd)
 			if err != nil {
 				return err
 			}
-			return m.withUser(cmd, args[0], func(st server.Store, u *keypad.Subject) error {
-				u.PasswordHash = hash
-				u.UpdatedAt = m.Now().UTC()
-				if err := st.UpdateSubject(cmd.Context(), u); err != nil {
+			return m.withUser(cmd, args[0], func(b manager, u *keypad.Subject) error {
+				if err := b.SetPassword(cmd.Context(), u, pw); err != nil {
 					return fmt.Errorf("set password of %s: %w", u.ID, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "set the password of user %s\n", u.ID)
@@ -245,8 +240,9 @@ func (m *Main) userSetPasswordCommand() *cobra.Command {
 	}
 }
 
-// readPassword reads one line from standard input, checks it against the
-// password policy and returns its hash.
+// readPassword reads one line from standard input and checks it against
+// the password policy; the manager hashes it (the local one here, the
+// remote one on the server).
 func (m *Main) readPassword(cmd *cobra.Command) (string, error) {
 	line, err := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), password.MaxBytes+2)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -256,30 +252,24 @@ func (m *Main) readPassword(cmd *cobra.Command) (string, error) {
 	if err := password.Validate(pw); err != nil {
 		return "", err
 	}
-	return password.Hash(pw, m.Rand)
+	return pw, nil
 }
 
-// withUser opens the store, finds the person by ID or username, and
+// withUser opens the manager, finds the person by ID or username, and
 // runs fn; the user commands' counterpart of withClient.
-func (m *Main) withUser(cmd *cobra.Command, idOrName string, fn func(server.Store, *keypad.Subject) error) (err error) {
-	st, _, err := m.openStore(cmd)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, &err)
-	u, err := findUser(cmd, st, idOrName)
-	if err != nil {
-		return err
-	}
-	return fn(st, u)
+func (m *Main) withUser(cmd *cobra.Command, idOrName string, fn func(manager, *keypad.Subject) error) error {
+	return m.withManager(cmd, func(b manager) error {
+		u, err := findUser(cmd, b, idOrName)
+		if err != nil {
+			return err
+		}
+		return fn(b, u)
+	})
 }
 
 // findUser looks a person up by ID, then by username.
-func findUser(cmd *cobra.Command, st keypad.SubjectStore, idOrName string) (*keypad.Subject, error) {
-	u, err := st.GetSubject(cmd.Context(), idOrName)
-	if errors.Is(err, keypad.ErrNotFound) {
-		u, err = st.GetSubjectByUsername(cmd.Context(), idOrName)
-	}
+func findUser(cmd *cobra.Command, b manager, idOrName string) (*keypad.Subject, error) {
+	u, err := b.FindPerson(cmd.Context(), idOrName)
 	if errors.Is(err, keypad.ErrNotFound) {
 		return nil, fmt.Errorf("no user with ID or username %q: see `keypad user list`", idOrName)
 	}
