@@ -69,7 +69,9 @@ func TestSpanishBrowser(t *testing.T) {
 	browsertest.Do(t, ctx, "type the code",
 		chromedp.SendKeys(chromedp.ID("otp"), sms.Code),
 		chromedp.Click(chromedp.CSS(`form[action="/verify"] button`)),
-		chromedp.WaitReady(chromedp.CSS(`form[action="/done"]`)))
+		// The audit's own form: every screen's idle dialog has a /done
+		// form too, so that selector would match the code screen.
+		chromedp.WaitReady(chromedp.ID("chart-title")))
 	mustRead("audit", "Su auditoría energética", "En los últimos 12 meses usó", "Formas de ahorrar", "Cambie a focos LED")
 	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("chart-title").textContent`))
 	if err != nil || !strings.HasPrefix(title, "Consumo de electricidad por mes, de ") {
@@ -77,7 +79,7 @@ func TestSpanishBrowser(t *testing.T) {
 	}
 
 	browsertest.Do(t, ctx, "press Listo",
-		chromedp.Click(chromedp.CSS(`form[action="/done"] button`)),
+		chromedp.Click(chromedp.CSS(`form.stack[action="/done"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("p.notice")))
 	mustRead("goodbye", "¡Gracias! Se olvidó todo sobre su visita.")
 	browsertest.Do(t, ctx, "the next person", chromedp.Navigate(e.kiosk.URL), chromedp.WaitReady(chromedp.ID("identifier")))
