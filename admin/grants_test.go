@@ -38,6 +38,29 @@ func signIn(t *testing.T, e *env, clientID, secret string) *oauth2.Token {
 	return tok
 }
 
+// thickSecret is the "thick" client's secret.
+const thickSecret = "kp_cs_thick-client-secret-for-the-test"
+
+// heatherAndThick registers person p1 (username heather, a password) and
+// the confidential client "thick" (password and refresh grants, opaque
+// tokens).
+func heatherAndThick(t *testing.T, e *env) {
+	t.Helper()
+	ctx, st := t.Context(), e.srv.Store()
+	hash, err := password.Hash("correct horse battery staple", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSubject(ctx, &keypad.Subject{ID: "p1", Username: "heather", PasswordHash: hash, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateClient(ctx, &keypad.Client{ID: "thick", Name: "Thick client", SecretHash: keypad.SecretHash(thickSecret),
+		GrantTypes: []string{keypad.GrantPassword, keypad.GrantRefreshToken}, Scopes: []string{"profile"},
+		TokenFormat: keypad.FormatOpaque, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // refreshes reports whether a refresh token still works.
 func refreshes(t *testing.T, e *env, clientID, secret string, tok *oauth2.Token) bool {
 	cfg := oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: oauth2.Endpoint{TokenURL: e.srv.URL() + "/oauth2/token", AuthStyle: oauth2.AuthStyleInHeader}}
@@ -52,20 +75,8 @@ func TestGrants(t *testing.T) {
 	e := newEnv(t, sqliteDB(t), nil)
 	ctx := t.Context()
 	st := e.srv.Store()
-	hash, err := password.Hash("correct horse battery staple", rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateSubject(ctx, &keypad.Subject{ID: "p1", Username: "heather", PasswordHash: hash, CreatedAt: t0, UpdatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	const secret = "kp_cs_thick-client-secret-for-the-test"
-	if err := st.CreateClient(ctx, &keypad.Client{ID: "thick", Name: "Thick client", SecretHash: keypad.SecretHash(secret),
-		GrantTypes: []string{keypad.GrantPassword, keypad.GrantRefreshToken}, Scopes: []string{"profile"},
-		TokenFormat: keypad.FormatOpaque, CreatedAt: t0, UpdatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	first, second := signIn(t, e, "thick", secret), signIn(t, e, "thick", secret)
+	heatherAndThick(t, e)
+	first, second := signIn(t, e, "thick", thickSecret), signIn(t, e, "thick", thickSecret)
 	tok := e.token("ops", oauth.ScopeGrants)
 
 	var l grantList
@@ -103,7 +114,7 @@ func TestGrants(t *testing.T) {
 		t.Errorf("revoking again: %d, want 204", r.status)
 	}
 	e.call(tok, "DELETE", "/admin/v1/grants/nobody", nil).problem(t, 404)
-	a, b := refreshes(t, e, "thick", secret, first), refreshes(t, e, "thick", secret, second)
+	a, b := refreshes(t, e, "thick", thickSecret, first), refreshes(t, e, "thick", thickSecret, second)
 	if a == b {
 		t.Fatalf("after revoking one grant, the refresh tokens work: %t and %t; want exactly one", a, b)
 	}
@@ -123,7 +134,7 @@ func TestGrants(t *testing.T) {
 	if r.status != 200 || len(res.RevokedGrants) != 1 || res.RevokedGrants[0] != active.Items[0].ID {
 		t.Fatalf("revoke the person's tokens: %d %s", r.status, r.body)
 	}
-	if refreshes(t, e, "thick", secret, first) || refreshes(t, e, "thick", secret, second) {
+	if refreshes(t, e, "thick", thickSecret, first) || refreshes(t, e, "thick", thickSecret, second) {
 		t.Error("a refresh token works after every token of the person was revoked")
 	}
 	events, err := st.ListAuditEvents(ctx, 0)
@@ -254,20 +265,8 @@ func TestRevokeTokenByValue(t *testing.T) {
 	e := newEnv(t, sqliteDB(t), nil)
 	ctx := t.Context()
 	st := e.srv.Store()
-	hash, err := password.Hash("correct horse battery staple", rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateSubject(ctx, &keypad.Subject{ID: "p1", Username: "heather", PasswordHash: hash, CreatedAt: t0, UpdatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	const secret = "kp_cs_thick-client-secret-for-the-test"
-	if err := st.CreateClient(ctx, &keypad.Client{ID: "thick", Name: "Thick client", SecretHash: keypad.SecretHash(secret),
-		GrantTypes: []string{keypad.GrantPassword, keypad.GrantRefreshToken}, Scopes: []string{"profile"},
-		TokenFormat: keypad.FormatOpaque, CreatedAt: t0, UpdatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	first, second := signIn(t, e, "thick", secret), signIn(t, e, "thick", secret)
+	heatherAndThick(t, e)
+	first, second := signIn(t, e, "thick", thickSecret), signIn(t, e, "thick", thickSecret)
 	tok := e.token("ops", oauth.ScopeGrants)
 	type result struct {
 		RevokedGrants []string `json:"revoked_grants"`
@@ -291,13 +290,13 @@ func TestRevokeTokenByValue(t *testing.T) {
 		res.RevokedToken.Kind != "access" || len(res.RevokedGrants) != 0 {
 		t.Errorf("revoke an access token: %+v, want thick's access token and no grant", res)
 	}
-	if !refreshes(t, e, "thick", secret, first) {
+	if !refreshes(t, e, "thick", thickSecret, first) {
 		t.Error("revoking an access token ended its grant's refresh token too")
 	}
-	if active(t, e, "thick", secret, first.AccessToken) {
+	if active(t, e, "thick", thickSecret, first.AccessToken) {
 		t.Error("the revoked access token is still active at introspection")
 	}
-	if !active(t, e, "thick", secret, second.AccessToken) {
+	if !active(t, e, "thick", thickSecret, second.AccessToken) {
 		t.Error("the other sign-in's access token went with it")
 	}
 
@@ -305,7 +304,7 @@ func TestRevokeTokenByValue(t *testing.T) {
 	if res.RevokedToken == nil || res.RevokedToken.Kind != "refresh" || len(res.RevokedGrants) != 1 {
 		t.Errorf("revoke a refresh token: %+v, want it and its grant", res)
 	}
-	if refreshes(t, e, "thick", secret, second) || active(t, e, "thick", secret, second.AccessToken) {
+	if refreshes(t, e, "thick", thickSecret, second) || active(t, e, "thick", thickSecret, second.AccessToken) {
 		t.Error("after its refresh token was revoked, the grant's tokens still work")
 	}
 
