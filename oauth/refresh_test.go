@@ -48,9 +48,14 @@ func TestRefreshReuse(t *testing.T) {
 	wantOK(t, e.refresh("webapp", other.str("refresh_token"), nil))
 }
 
-// TestRefreshConcurrent: 32 clients refreshing one token at once get one
-// new token between them; the other 31 are reuse, which then revokes the
-// family, the winner's new tokens included.
+// TestRefreshConcurrent: 32 clients refreshing one token at once get at
+// most one new token between them; the other 31 are reuse, which then
+// revokes the family and the grant, the winner's new tokens included.
+// The winner may itself be refused: when a loser's revocation of the
+// grant lands between the winner's consuming the token and its reading
+// the grant, the winner finds the grant revoked (RFC 9700 section
+// 4.14.2: reuse ends the sign-in for everyone). Either way the token was
+// spent once and no token of the sign-in survives.
 func TestRefreshConcurrent(t *testing.T) {
 	e := newFlowEnv(t)
 	rt := e.signIn("api:read").str("refresh_token")
@@ -75,11 +80,16 @@ func TestRefreshConcurrent(t *testing.T) {
 			t.Errorf("a loser got %d %s, want invalid_grant", r.status, r.raw)
 		}
 	}
-	if len(won) != 1 {
-		t.Fatalf("%d of %d concurrent refreshes succeeded, want exactly 1", len(won), n)
+	if len(won) > 1 {
+		t.Fatalf("%d of %d concurrent refreshes succeeded, want at most 1", len(won), n)
 	}
-	if e.active(won[0].str("refresh_token")) {
-		t.Errorf("the winner's refresh token survived the reuse by the other 31")
+	for _, w := range won {
+		if e.active(w.str("refresh_token")) || e.active(w.str("access_token")) {
+			t.Errorf("the winner's tokens survived the reuse by the other 31")
+		}
+	}
+	if e.active(rt) {
+		t.Error("the raced refresh token is still active")
 	}
 }
 
