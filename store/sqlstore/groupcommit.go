@@ -75,6 +75,9 @@ func (g *groupCommit) drain(s *Store) {
 		}
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
+		if len(g.queue) == 0 {
+			g.queue = nil // let the written rows go
+		}
 		g.mu.Unlock()
 		g.write(s, batch)
 	}
