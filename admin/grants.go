@@ -206,13 +206,8 @@ func (a *API) revokeTokenValue(w http.ResponseWriter, r *http.Request, in revoke
 		a.fail(w, r, problem(http.StatusNotFound, "not-found", "no live token with that value: keypad did not issue it, or it was a JWT that has expired"))
 		return
 	}
-	now := a.now().UTC()
-	detail := "token kind=" + string(done.Kind) + " by=" + by(r)
-	if done.GrantID != "" {
-		detail += " grant=" + done.GrantID
-	}
-	if err := a.store.AddAuditEvent(r.Context(), &keypad.AuditEvent{Time: now, Type: "token.revoked", ClientID: done.ClientID, Detail: detail}); err != nil {
-		a.fail(w, r, fmt.Errorf("record the revocation: %w", err))
+	if err := manage.TokenRevoked(r.Context(), a.store, done.ClientID, done.Kind, done.GrantID, a.now().UTC(), by(r)); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	res := revokeResult{RevokedGrants: []string{}, RevokedToken: &revokedToken{ClientID: done.ClientID, Kind: string(done.Kind)}}

@@ -45,3 +45,18 @@ func RevokeGrants(ctx context.Context, st GrantRevoker, gs []*keypad.Grant, now 
 	}
 	return revoked, nil
 }
+
+// TokenRevoked records the token.revoked audit event of an operator's
+// revocation of one token by its value (never the value): its client and
+// kind, the grant that ended with it (a refresh token's), and by, who
+// asked.
+func TokenRevoked(ctx context.Context, st GrantRevoker, clientID string, kind keypad.TokenKind, grantID string, now time.Time, by string) error {
+	detail := "token kind=" + string(kind) + " by=" + by
+	if grantID != "" {
+		detail += " grant=" + grantID
+	}
+	if err := st.AddAuditEvent(ctx, &keypad.AuditEvent{Time: now, Type: "token.revoked", ClientID: clientID, Detail: detail}); err != nil {
+		return fmt.Errorf("record the revocation: %w", err)
+	}
+	return nil
+}

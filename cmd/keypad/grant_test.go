@@ -145,12 +145,53 @@ func TestTokenRevoke(t *testing.T) {
 			}
 		})
 	})
+	t.Run("OKValue", func(t *testing.T) {
+		inModes(t, func(t *testing.T, c cli) {
+			tokens := grantFixture(t, c)
+			// An opaque access token of client_credentials: no person, no
+			// grant, so only its value names it.
+			st, err := store.Open(context.Background(), c.db["KEYPAD_DB"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			access := keypad.SecretHash("kp_at_machine-token")
+			err = st.CreateToken(context.Background(), &keypad.Token{Hash: access, Kind: keypad.KindAccess, ClientID: "tv",
+				IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
+			st.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := c.mustRun(t, "kp_at_machine-token\n", "token", "revoke", "--value-stdin")
+			if !strings.Contains(out, "revoked the access token of client tv") || strings.Contains(out, "kp_at_") {
+				t.Errorf("printed %q", out)
+			}
+			tokens["machine"] = access
+			if got := revoked(t, c.db, tokens); !slices.Equal(got, []string{"machine"}) {
+				t.Errorf("revoked %v, want only the machine's access token", got)
+			}
+
+			var got revokeJSON
+			mustUnmarshal(t, []byte(c.mustRun(t, "kp_rt_gr_phone\n", "token", "revoke", "--value-stdin", "--json")), &got)
+			if got.RevokedToken == nil || got.RevokedToken.Kind != "refresh" || got.RevokedToken.ClientID != "app" ||
+				!slices.Equal(got.RevokedGrants, []string{"gr_phone"}) {
+				t.Errorf("revoke a refresh token by value: %+v, want app's refresh token and grant gr_phone", got)
+			}
+			if got := revoked(t, c.db, tokens); !slices.Equal(got, []string{"gr_phone", "machine"}) {
+				t.Errorf("revoked %v, want gr_phone's refresh token too", got)
+			}
+			if _, err := c.run(t, "kp_rt_not-issued-here\n", "token", "revoke", "--value-stdin"); err == nil || !strings.Contains(err.Error(), "no live token") {
+				t.Errorf("an unknown value: %v, want no live token", err)
+			}
+		})
+	})
 	t.Run("ErrUsage", func(t *testing.T) {
 		inModes(t, func(t *testing.T, c cli) {
 			for _, args := range [][]string{
 				{"token", "revoke"},
 				{"token", "revoke", "--grant", "g", "--client", "c"},
 				{"token", "revoke", "--grant", "gr_nope"},
+				{"token", "revoke", "--grant", "gr_phone", "--value-stdin"},
+				{"token", "revoke", "--value-stdin"},
 			} {
 				if _, err := c.run(t, "", args...); err == nil {
 					t.Errorf("keypad %s succeeded, want an error", strings.Join(args, " "))

@@ -11,6 +11,7 @@ import (
 	"github.com/keypadauth/keypad/oauth"
 	"github.com/keypadauth/keypad/password"
 	"github.com/keypadauth/keypad/server"
+	"github.com/keypadauth/keypad/token"
 	"github.com/spf13/cobra"
 )
 
@@ -65,6 +66,10 @@ type manager interface {
 	// RevokeGrants revokes the grants and their tokens; it returns the
 	// IDs of those it ended.
 	RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([]string, error)
+	// RevokeToken revokes the one token whose value is tok, whichever
+	// client holds it, and says what ended (Found false: keypad did not
+	// issue it, or it is a JWT that expired or another issuer signed).
+	RevokeToken(ctx context.Context, tok string) (token.Revocation, error)
 
 	// CreateInitialToken issues an initial access token like t, made and
 	// checked by oauth.NewInitialAccessToken with secret; remotely the
@@ -228,6 +233,19 @@ func (l *localManager) RotateKeys(ctx context.Context) ([]keyJSON, error) {
 
 func (l *localManager) RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([]string, error) {
 	return manage.RevokeGrants(ctx, l.Store, gs, l.m.Now().UTC(), "admin")
+}
+
+func (l *localManager) RevokeToken(ctx context.Context, tok string) (token.Revocation, error) {
+	keys, _, err := server.OpenKeyring(ctx, l.cfg, l.Store, l.m.Now, l.m.Rand)
+	if err != nil {
+		return token.Revocation{}, err
+	}
+	is := &token.Issuer{Issuer: l.cfg.IssuerURL(""), Keys: keys, Store: l.Store, Grants: l.Store, Now: l.m.Now}
+	done, err := is.RevokeAny(ctx, tok)
+	if err != nil || !done.Found {
+		return done, err
+	}
+	return done, manage.TokenRevoked(ctx, l.Store, done.ClientID, done.Kind, done.GrantID, l.m.Now().UTC(), "admin")
 }
 
 func (l *localManager) CreateInitialToken(ctx context.Context, t *keypad.InitialAccessToken, secret string) (oauth.InitialAccessTokenJSON, error) {

@@ -8,13 +8,14 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/keypadauth/keypad"
 	"github.com/keypadauth/keypad/admin"
 	"github.com/keypadauth/keypad/manage"
 	"github.com/keypadauth/keypad/oauth"
-	"strings"
-	"time"
+	"github.com/keypadauth/keypad/token"
 )
 
 // The remote manager's resources: each method is the admin API request
@@ -284,6 +285,30 @@ func (r *remoteManager) RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([
 		out = append(out, g.ID)
 	}
 	return out, nil
+}
+
+// RevokeToken asks the API to revoke one token by its value (POST
+// /admin/v1/tokens/revoke {"token"}); a 404 is a token not found.
+func (r *remoteManager) RevokeToken(ctx context.Context, tok string) (token.Revocation, error) {
+	var out struct {
+		RevokedGrants []string `json:"revoked_grants"`
+		RevokedToken  *struct {
+			ClientID string `json:"client_id"`
+			Kind     string `json:"kind"`
+		} `json:"revoked_token"`
+	}
+	err := r.do(ctx, http.MethodPost, "/tokens/revoke", map[string]string{"token": tok}, &out)
+	if errors.Is(err, keypad.ErrNotFound) {
+		return token.Revocation{}, nil
+	}
+	if err != nil || out.RevokedToken == nil {
+		return token.Revocation{}, err
+	}
+	done := token.Revocation{Found: true, ClientID: out.RevokedToken.ClientID, Kind: keypad.TokenKind(out.RevokedToken.Kind)}
+	if len(out.RevokedGrants) > 0 {
+		done.GrantID = out.RevokedGrants[0]
+	}
+	return done, nil
 }
 
 // CreateInitialToken asks the server for a token of t's lifetime and
