@@ -122,9 +122,7 @@ func (r *remoteManager) FindPerson(ctx context.Context, idOrName string) (*keypa
 	if !isNotFound(err) {
 		return s, err
 	}
-	var page struct {
-		Items []json.RawMessage `json:"items"`
-	}
+	var page admin.Page
 	if err := r.do(ctx, http.MethodGet, "/people?username="+url.QueryEscape(idOrName), nil, &page); err != nil {
 		return nil, err
 	}
@@ -290,13 +288,7 @@ func (r *remoteManager) RevokeGrants(ctx context.Context, gs []*keypad.Grant) ([
 // RevokeToken asks the API to revoke one token by its value (POST
 // /admin/v1/tokens/revoke {"token"}); a 404 is a token not found.
 func (r *remoteManager) RevokeToken(ctx context.Context, tok string) (token.Revocation, error) {
-	var out struct {
-		RevokedGrants []string `json:"revoked_grants"`
-		RevokedToken  *struct {
-			ClientID string `json:"client_id"`
-			Kind     string `json:"kind"`
-		} `json:"revoked_token"`
-	}
+	var out revokeJSON // the API's answer has the shape the CLI prints
 	err := r.do(ctx, http.MethodPost, "/tokens/revoke", map[string]string{"token": tok}, &out)
 	if errors.Is(err, keypad.ErrNotFound) {
 		return token.Revocation{}, nil
