@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/keypadauth/keypad/internal/pgtest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -233,7 +234,9 @@ func writeCustomers(tb testing.TB, path string, n int) {
 //
 //	KEYPAD_BENCH_IMPORT_ROWS=100000 go test ./cmd/keypad -run '^$' -bench UserImport -benchtime 1x
 //
-// KEYPAD_BENCH_IMPORT_BULK=1 imports with --bulk.
+// KEYPAD_BENCH_IMPORT_BULK=1 imports with --bulk;
+// KEYPAD_BENCH_IMPORT_POSTGRES=1 imports into a fresh schema of the
+// KEYPAD_TEST_POSTGRES database instead of SQLite.
 func BenchmarkUserImport(b *testing.B) {
 	rows := 10000
 	if v := os.Getenv("KEYPAD_BENCH_IMPORT_ROWS"); v != "" {
@@ -249,6 +252,10 @@ func BenchmarkUserImport(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		e := env{"KEYPAD_DB": "sqlite:" + filepath.Join(b.TempDir(), "keypad.db")}
+		if os.Getenv("KEYPAD_BENCH_IMPORT_POSTGRES") == "1" {
+			e = env{"KEYPAD_DB": pgtest.Schema(b, "keypad_bench"),
+				"KEYPAD_SECRET_FILE": filepath.Join(b.TempDir(), "keypad.secret")}
+		}
 		m, _, _ := newMain(e, "")
 		if err := m.Run(context.Background(), []string{"migrate"}); err != nil {
 			b.Fatal(err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -273,6 +274,25 @@ func testUpsertSubjects(t *testing.T, newStore func(*testing.T) keypad.Store) {
 				mustBeErrNotFound(t, err)
 			})
 		}
+	})
+	t.Run("StrayIdentifierRow", func(t *testing.T) {
+		// The first attempt inserts identifier rows without ON CONFLICT:
+		// a row already there (a database edited by hand) must fail only
+		// that attempt, not the import.
+		s := newStore(t)
+		raw, ok := s.(interface{ DB() *sql.DB })
+		if !ok {
+			t.Skip("the store gives no raw SQL")
+		}
+		_, err := raw.DB().ExecContext(t.Context(), `INSERT INTO subject_identifiers (type, value, subject_id)
+			VALUES ($1, $2, $3)`, string(keypad.IdentifierEmail), "stray@example.com", "s1")
+		must(t, err)
+		res := mustUpsert(t, s, imported("s1", "C-1", "Ann", email("stray@example.com"), mainStreet),
+			imported("s2", "C-2", "Bob", email("bob@example.com")))
+		mustOutcomes(t, res, keypad.UpsertCreated, keypad.UpsertCreated)
+		mustFind(t, s, email("stray@example.com"), "s1")
+		mustFind(t, s, mainStreet, "s1")
+		mustFind(t, s, email("bob@example.com"), "s2")
 	})
 	t.Run("Empty", func(t *testing.T) {
 		res := mustUpsert(t, newStore(t))
