@@ -64,6 +64,9 @@ The demo ignores --config, --db and KEYPAD_* settings: it keeps its data in
 var demoAddrFlags = map[string]string{"keypad": "--addr", "kiosk": "--kiosk-addr", "energy": "--energy-addr"}
 
 func (m *Main) demo(cmd *cobra.Command, f demoFlags) (err error) {
+	if m.TuneGC != nil {
+		m.TuneGC()
+	}
 	ctx := cmd.Context()
 	stdout := cmd.OutOrStdout()
 	dir, removeDir := f.dir, false

@@ -29,6 +29,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() { <-ctx.Done(); stop() }()
 	m := NewMain()
+	m.TuneGC = tuneGCFromEnv
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(m.Stderr, "keypad:", err)
 		os.Exit(1)
@@ -53,6 +54,10 @@ type Main struct {
 	// Serving, when set, is called once `serve` listens, with the server;
 	// tests learn its address here.
 	Serving func(*server.Server)
+	// TuneGC, when set, is called by serve and demo before they start,
+	// to give the collector a server's settings (tuneGC); the binary sets
+	// it, tests do not, so they keep Go's defaults.
+	TuneGC func()
 	// Transport, when set, carries the remote mode's HTTP requests
 	// (http.DefaultTransport otherwise); tests step in between here.
 	Transport http.RoundTripper

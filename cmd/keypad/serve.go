@@ -41,6 +41,9 @@ older or newer than it needs: run ` + "`keypad migrate`" + ` first, or pass --au
 }
 
 func (m *Main) serve(ctx context.Context, cmd *cobra.Command, cfg config.Config) error {
+	if m.TuneGC != nil {
+		m.TuneGC()
+	}
 	srv, err := server.New(ctx, cfg, server.Options{
 		Logger: m.Logger, Stderr: m.Stderr, Now: m.Now, Rand: m.Rand,
 	})
