@@ -17,10 +17,11 @@ const (
 	// (docs/performance.md).
 	serveGCPercent = 400
 	// serveMemoryLimit bounds the Go heap whatever serveGCPercent allows:
-	// nearer it, the collector runs more often instead. SQLite's page
-	// caches are outside it (docs/performance.md, SQLite: stalls and
-	// memory).
-	serveMemoryLimit = 512 << 20
+	// nearer it, the collector runs more often instead. It sits well
+	// under the deployment manifests' 512 MiB cap, beside SQLite's page
+	// caches (72 MiB on 2 cores), which are outside it
+	// (docs/performance.md, SQLite: stalls and memory).
+	serveMemoryLimit = 256 << 20
 )
 
 // tuneGC applies the server's collector settings, leaving any that the
