@@ -19,7 +19,7 @@ const (
 // JWT access tokens are not stored; only their revocation is (see
 // TokenStore.RevokeJTI).
 type Token struct {
-	// Hash is SecretHash of the token string: the record's key.
+	// Hash is TokenKey of the token string: the record's key.
 	Hash     []byte
 	Kind     TokenKind
 	ClientID string

@@ -54,7 +54,7 @@ func TestClientCredentials(t *testing.T) {
 		if r.status != http.StatusOK || !strings.HasPrefix(tok, keypad.PrefixAccessToken) {
 			t.Fatalf("got %d %s, want a kp_at_ token", r.status, r.raw)
 		}
-		rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(tok))
+		rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(tok))
 		if err != nil || rec.ClientID != "svc-opaque" || rec.Subject != "svc-opaque" {
 			t.Fatalf("stored token = %+v, %v", rec, err)
 		}

@@ -24,6 +24,9 @@ var (
 	docUserCode = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
 	// secretShape is a keypad secret after its prefix: 256 bits, base64url.
 	secretShape = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+	// tokenShape is an opaque token after its prefix: 8 bytes of issue
+	// time and 256 random bits, base64url (keypad.TokenKey).
+	tokenShape = regexp.MustCompile(`^[A-Za-z0-9_-]{54}$`)
 	// timelineRow is a row of the polling-timeline example.
 	timelineRow = regexp.MustCompile(`^(\d+)s\s+([a-z_]+)\s+(\d+)s$`)
 )
@@ -184,8 +187,8 @@ func TestDocsDeviceFlow(t *testing.T) {
 	}
 	for who, body := range map[string]map[string]any{"documented": docOf("token-response").body, "real": tokens.body} {
 		rt, _ := body["refresh_token"].(string)
-		if !strings.HasPrefix(rt, keypad.PrefixRefreshToken) || !secretShape.MatchString(strings.TrimPrefix(rt, keypad.PrefixRefreshToken)) {
-			t.Errorf("%s refresh_token %q is not kp_rt_ and 256 bits", who, rt)
+		if !strings.HasPrefix(rt, keypad.PrefixRefreshToken) || !tokenShape.MatchString(strings.TrimPrefix(rt, keypad.PrefixRefreshToken)) {
+			t.Errorf("%s refresh_token %q is not kp_rt_, its issue time and 256 bits", who, rt)
 		}
 	}
 	compare(t, "code-used", docOf("code-used"), e.pollFor(started), "error", "error_description")

@@ -147,7 +147,7 @@ func TestRefreshAnchoredAtGrant(t *testing.T) {
 // refreshExpiry is the stored expiry of a refresh token.
 func (e *env) refreshExpiry(t *testing.T, rt string) time.Time {
 	t.Helper()
-	rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(rt))
+	rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(rt))
 	must(t, err)
 	return rec.ExpiresAt
 }

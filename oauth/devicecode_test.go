@@ -66,7 +66,7 @@ func TestDeviceCode(t *testing.T) {
 		if !strings.HasPrefix(rt, keypad.PrefixRefreshToken) {
 			t.Fatalf("refresh_token = %q, want a kp_rt_ token (the client may refresh)", rt)
 		}
-		rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(rt))
+		rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(rt))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestDeviceCode(t *testing.T) {
 			c := e.mustDeviceAuth("tv", "", "read")
 			answer(t, e, c.user, "bob", true)
 			r := wantTokens(t, e.poll("tv", c))
-			rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(r.body["refresh_token"].(string)))
+			rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(r.body["refresh_token"].(string)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestDeviceCode(t *testing.T) {
 			t.Errorf("refresh_token issued to a client without the refresh_token grant: %s", r.raw)
 		}
 		at, _ := r.body["access_token"].(string)
-		rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(at))
+		rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(at))
 		if err != nil || rec.GrantID != grantID || rec.Subject != "carol" {
 			t.Errorf("stored opaque token = %+v, %v; want grant %s, subject carol", rec, err, grantID)
 		}
@@ -261,7 +261,7 @@ func TestDeviceCodeLifetimeCaps(t *testing.T) {
 	if got, want := claims["exp"], float64(e.clk.Now().Add(token.MaxJWTAccessTTL).Unix()); got != want {
 		t.Errorf("exp = %v, want %v", got, want)
 	}
-	rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(r.body["refresh_token"].(string)))
+	rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(r.body["refresh_token"].(string)))
 	if err != nil {
 		t.Fatal(err)
 	}

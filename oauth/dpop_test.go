@@ -97,7 +97,7 @@ func TestDPoPTokenEndpoint(t *testing.T) {
 			basic("svc-opaque", osecret)(r)
 			r.Header.Set("DPoP", k.Proof(t, "POST", htu, "", e.clk.Now(), nil))
 		}))
-		rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(r.body["access_token"].(string)))
+		rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(r.body["access_token"].(string)))
 		if err != nil || rec.JKT != k.JKT || r.body["token_type"] != "DPoP" {
 			t.Errorf("stored opaque token %+v, %v (response %s); want jkt %s", rec, err, r.raw, k.JKT)
 		}
@@ -316,7 +316,7 @@ func TestDPoPDeviceFlow(t *testing.T) {
 	if got := cnfOf(jwtClaims(t, r2.body["access_token"].(string))); got != k.JKT {
 		t.Errorf("refreshed token cnf.jkt = %q, want %q", got, k.JKT)
 	}
-	rec, err := e.st.GetToken(context.Background(), keypad.SecretHash(r2.body["refresh_token"].(string)))
+	rec, err := e.st.GetToken(context.Background(), keypad.TokenKey(r2.body["refresh_token"].(string)))
 	if err != nil || rec.JKT != k.JKT {
 		t.Errorf("rotated refresh token %+v, %v; want it bound to %s", rec, err, k.JKT)
 	}

@@ -41,7 +41,7 @@ func (s *Server) refreshGrant(ctx context.Context, req *TokenRequest) (*TokenRes
 	if !strings.HasPrefix(rt, keypad.PrefixRefreshToken) || len(rt) > maxSecretParam {
 		return nil, errRefreshInvalid
 	}
-	hash := keypad.SecretHash(rt)
+	hash := keypad.TokenKey(rt)
 	now := s.now()
 	// Read first: a token of another client, or a request the grant
 	// refuses anyway (a wider scope), must not burn the token.

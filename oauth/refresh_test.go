@@ -1,6 +1,8 @@
 package oauth_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"net/http"
 	"net/url"
 	"sync"
@@ -121,6 +123,36 @@ func TestRefresh(t *testing.T) {
 	t.Run("ErrNotARefreshToken", func(t *testing.T) {
 		wantErr(t, e.refresh("webapp", "kp_rt_nonsense", nil), oauth.CodeInvalidGrant)
 		wantErr(t, e.refresh("webapp", e.signIn("api:read").str("access_token"), nil), oauth.CodeInvalidGrant)
+	})
+	t.Run("OKEarlierTokenForm", func(t *testing.T) {
+		// Refresh tokens issued before keypad keyed tokens by their issue
+		// time (kp_rt_ and 43 characters, stored under their SHA-256)
+		// keep working: introspection, rotation and reuse detection.
+		r := e.signIn("api:read")
+		rec, err := e.st.GetToken(t.Context(), keypad.TokenKey(r.str("refresh_token")))
+		must(t, err)
+		if !bytes.Equal(rec.Hash[:8], binary.BigEndian.AppendUint64(nil, uint64(rec.IssuedAt.UnixNano()))) {
+			t.Fatalf("a new refresh token's key %x does not start with its issue time %v", rec.Hash, rec.IssuedAt)
+		}
+		old, err := token.NewSecret(nil, keypad.PrefixRefreshToken)
+		must(t, err)
+		if len(old) != len(keypad.PrefixRefreshToken)+43 {
+			t.Fatalf("earlier form %q: want 43 characters after the prefix", old)
+		}
+		rec.Hash = keypad.SecretHash(old)
+		must(t, e.st.CreateToken(t.Context(), rec))
+		if !e.active(old) {
+			t.Fatalf("an earlier-form refresh token is not active")
+		}
+		n := e.refresh("webapp", old, nil)
+		wantOK(t, n)
+		if got := len(n.str("refresh_token")); got != len(keypad.PrefixRefreshToken)+54 {
+			t.Errorf("the rotated refresh token has %d characters, want the time-keyed form's %d", got, len(keypad.PrefixRefreshToken)+54)
+		}
+		wantErr(t, e.refresh("webapp", old, nil), oauth.CodeInvalidGrant)
+		if e.active(n.str("refresh_token")) {
+			t.Errorf("reusing the earlier-form token left its successor active")
+		}
 	})
 	t.Run("OKNoRefreshWithoutOfflineAccess", func(t *testing.T) {
 		if rt := e.signIn("openid api:read").str("refresh_token"); rt != "" {

@@ -56,7 +56,7 @@ func TestResourceDeviceCode(t *testing.T) {
 	wantError(t, e.pollResource(c, "/relative"), http.StatusBadRequest, CodeInvalidTarget)
 	r := wantTokens(t, e.pollResource(c, meterAPI))
 	wantAudience(t, e, r.body["access_token"].(string), meterAPI)
-	rec, err := e.st.GetToken(t.Context(), keypad.SecretHash(r.body["refresh_token"].(string)))
+	rec, err := e.st.GetToken(t.Context(), keypad.TokenKey(r.body["refresh_token"].(string)))
 	if err != nil || len(rec.Audience) != 1 || rec.Audience[0] != meterAPI {
 		t.Errorf("refresh token audience %v (%v), want [%s]: a refresh may only narrow it", rec.Audience, err, meterAPI)
 	}
@@ -129,7 +129,7 @@ func TestResourceDeviceAuthorization(t *testing.T) {
 		c := e.approvedWithResources(t, meterAPI, otherAPI)
 		r := wantTokens(t, e.pollResource(c, otherAPI))
 		wantAudience(t, e, r.body["access_token"].(string), otherAPI)
-		rec, err := e.st.GetToken(t.Context(), keypad.SecretHash(r.body["refresh_token"].(string)))
+		rec, err := e.st.GetToken(t.Context(), keypad.TokenKey(r.body["refresh_token"].(string)))
 		if err != nil || len(rec.Audience) != 1 || rec.Audience[0] != otherAPI {
 			t.Errorf("refresh token audience %v (%v), want [%s]", rec.Audience, err, otherAPI)
 		}

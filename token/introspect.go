@@ -51,7 +51,7 @@ func (i *Issuer) Introspect(ctx context.Context, tok string) (*Introspection, er
 	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) && !strings.HasPrefix(tok, keypad.PrefixRefreshToken) {
 		return inactive, nil
 	}
-	t, err := i.Store.GetToken(ctx, keypad.SecretHash(tok))
+	t, err := i.Store.GetToken(ctx, keypad.TokenKey(tok))
 	if errors.Is(err, keypad.ErrNotFound) {
 		return inactive, nil
 	}
@@ -196,7 +196,7 @@ func (i *Issuer) revoke(ctx context.Context, tok string, mayRevoke func(clientID
 	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) && !strings.HasPrefix(tok, keypad.PrefixRefreshToken) {
 		return Revocation{}, nil
 	}
-	hash := keypad.SecretHash(tok)
+	hash := keypad.TokenKey(tok)
 	t, err := i.Store.GetToken(ctx, hash)
 	if errors.Is(err, keypad.ErrNotFound) {
 		return Revocation{}, nil

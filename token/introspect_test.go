@@ -45,7 +45,7 @@ func TestIntrospect(t *testing.T) {
 	if err := e.iss.Revoke(ctx, opaqueRevoked, "app"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.ConsumeToken(ctx, keypad.SecretHash(refreshUsed), e.clk.Now()); err != nil {
+	if _, err := e.st.ConsumeToken(ctx, keypad.TokenKey(refreshUsed), e.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 

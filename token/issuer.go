@@ -194,6 +194,18 @@ func NewSecret(r io.Reader, prefix string) (string, error) {
 	return prefix + b64(b[:]), nil
 }
 
+// newToken returns an opaque access or refresh token issued at now, in
+// the form keypad.TokenKey stores by time.
+func (i *Issuer) newToken(prefix string, now time.Time) (string, error) {
+	var b [32]byte
+	if i.Rand == nil {
+		rand.Read(b[:])
+	} else if _, err := io.ReadFull(i.Rand, b[:]); err != nil {
+		return "", fmt.Errorf("read randomness: %w", err)
+	}
+	return keypad.NewTokenSecret(prefix, now, b[:]), nil
+}
+
 // accessTTL is the request's lifetime, else the client's, else the
 // default, capped for the client's format (MaxAccessTTL).
 func (i *Issuer) accessTTL(c *keypad.Client, ttl time.Duration) time.Duration {
@@ -227,12 +239,12 @@ func (i *Issuer) IssueAccess(ctx context.Context, req AccessRequest) (string, ti
 		aud = []string{i.Issuer}
 	}
 	if req.Client.TokenFormat == keypad.FormatOpaque {
-		tok, err := i.NewSecret(keypad.PrefixAccessToken)
+		tok, err := i.newToken(keypad.PrefixAccessToken, now)
 		if err != nil {
 			return "", 0, fmt.Errorf("issue access token: %w", err)
 		}
 		err = i.Store.CreateToken(ctx, &keypad.Token{
-			Hash: keypad.SecretHash(tok), Kind: keypad.KindAccess,
+			Hash: keypad.TokenKey(tok), Kind: keypad.KindAccess,
 			ClientID: req.Client.ID, Subject: req.Subject,
 			Scopes: req.Scopes, Audience: aud, GrantID: req.GrantID,
 			IssuedAt: now, ExpiresAt: now.Add(ttl), JKT: req.JKT,
@@ -286,7 +298,8 @@ func (i *Issuer) IssueRefresh(ctx context.Context, req RefreshRequest) (string, 
 	if req.Client == nil {
 		return "", errors.New("issue refresh token: no client")
 	}
-	tok, err := i.NewSecret(keypad.PrefixRefreshToken)
+	now := i.now()
+	tok, err := i.newToken(keypad.PrefixRefreshToken, now)
 	if err != nil {
 		return "", fmt.Errorf("issue refresh token: %w", err)
 	}
@@ -296,7 +309,6 @@ func (i *Issuer) IssueRefresh(ctx context.Context, req RefreshRequest) (string, 
 			return "", fmt.Errorf("issue refresh token: %w", err)
 		}
 	}
-	now := i.now()
 	var exp time.Time
 	if !req.Client.Options.RefreshNoExpiry {
 		ttl := req.TTL
@@ -312,7 +324,7 @@ func (i *Issuer) IssueRefresh(ctx context.Context, req RefreshRequest) (string, 
 		exp = now.Add(min(ttl, MaxRefreshTTL))
 	}
 	err = i.Store.CreateToken(ctx, &keypad.Token{
-		Hash: keypad.SecretHash(tok), Kind: keypad.KindRefresh,
+		Hash: keypad.TokenKey(tok), Kind: keypad.KindRefresh,
 		ClientID: req.Client.ID, Subject: req.Subject,
 		Scopes: req.Scopes, Audience: req.Audience, GrantID: req.GrantID,
 		FamilyID: family, IssuedAt: now, ExpiresAt: exp, JKT: req.JKT,

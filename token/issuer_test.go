@@ -2,6 +2,8 @@ package token
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -145,10 +147,15 @@ func TestIssueAccessOpaque(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) || len(tok) != len(keypad.PrefixAccessToken)+43 {
-		t.Errorf("token %q: want kp_at_ and 43 base64url characters (256 bits)", tok)
+	// kp_at_, then base64url of 8 bytes of issue time and 256 random bits.
+	if !strings.HasPrefix(tok, keypad.PrefixAccessToken) || len(tok) != len(keypad.PrefixAccessToken)+54 {
+		t.Errorf("token %q: want kp_at_ and 54 base64url characters (issue time and 256 bits)", tok)
 	}
-	rec, err := e.st.GetToken(ctx, keypad.SecretHash(tok))
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(strings.TrimPrefix(tok, keypad.PrefixAccessToken))
+	if err != nil || len(raw) != 40 || int64(binary.BigEndian.Uint64(raw)) != e.clk.Now().UnixNano() {
+		t.Errorf("token %q: want the issue time %v in its first 8 bytes (%v)", tok, e.clk.Now(), err)
+	}
+	rec, err := e.st.GetToken(ctx, keypad.TokenKey(tok))
 	if err != nil {
 		t.Fatalf("stored record by hash: %v", err)
 	}
@@ -186,7 +193,7 @@ func TestIssueAccessOpaqueLongLived(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, err := e.st.GetToken(ctx, keypad.SecretHash(tok))
+			rec, err := e.st.GetToken(ctx, keypad.TokenKey(tok))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +230,7 @@ func TestIssueRefresh(t *testing.T) {
 			if !strings.HasPrefix(tok, keypad.PrefixRefreshToken) {
 				t.Errorf("token %q lacks kp_rt_", tok)
 			}
-			rec, err := e.st.GetToken(ctx, keypad.SecretHash(tok))
+			rec, err := e.st.GetToken(ctx, keypad.TokenKey(tok))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,7 +48,7 @@ func TestDeviceLoginDPoP(t *testing.T) {
 			t.Fatalf("run %d: token_type %v, want DPoP", i+1, tok["token_type"])
 		}
 		jkts = append(jkts, cnfJKT(t, tok["access_token"].(string)))
-		rec, err := s2.st.GetToken(context.Background(), keypad.SecretHash(tok["refresh_token"].(string)))
+		rec, err := s2.st.GetToken(context.Background(), keypad.TokenKey(tok["refresh_token"].(string)))
 		if err != nil || rec.JKT != jkts[i] {
 			t.Errorf("run %d: refresh token %+v, %v; want it bound to %s", i+1, rec, err, jkts[i])
 		}
