@@ -119,6 +119,40 @@ func TestTokenResponseJSON(t *testing.T) {
 	}
 }
 
+// TestTokenResponseAppend holds the token endpoint's direct writer
+// (appendStandard) to what encoding/json writes from the RFC 6749 §5.1
+// tagged fields, byte for byte, with strings encoding/json escapes.
+func TestTokenResponseAppend(t *testing.T) {
+	type tagged struct {
+		AccessToken  string `json:"access_token"`
+		TokenType    string `json:"token_type"`
+		ExpiresIn    int64  `json:"expires_in,omitempty"`
+		RefreshToken string `json:"refresh_token,omitempty"`
+		Scope        string `json:"scope,omitempty"`
+		IDToken      string `json:"id_token,omitempty"`
+	}
+	tricky := []string{"", "kp_at_x", "a.b.c", "s1 s2", `q"`, `b\`, "<&>", "\t\n\x00\x7f", "é", "\u2028", "\xff"}
+	for i, s := range tricky {
+		for _, r := range []TokenResponse{
+			{AccessToken: s},
+			{AccessToken: "a", TokenType: s, ExpiresIn: int64(i) - 1, RefreshToken: s, Scope: s, IDToken: s},
+			{AccessToken: s, TokenType: "DPoP", ExpiresIn: 1 << 40, Scope: s + " " + s},
+		} {
+			typ := r.TokenType
+			if typ == "" {
+				typ = "Bearer"
+			}
+			want, err := json.Marshal(tagged{r.AccessToken, typ, r.ExpiresIn, r.RefreshToken, r.Scope, r.IDToken})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.appendStandard(nil); string(got) != string(want) {
+				t.Errorf("appendStandard(%+v)\n got %s\nwant %s", r, got, want)
+			}
+		}
+	}
+}
+
 // reqIDKey and reqIDHandler stand in for the server's request IDs
 // (server/middleware.go): a middleware puts the ID in the context and the
 // log handler adds it to every record logged with that context.

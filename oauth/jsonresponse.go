@@ -17,6 +17,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
 	}
+	writeJSONBytes(w, status, b)
+}
+
+// writeJSONBytes writes b, a JSON document, with status.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	// One value slice for every response: nothing writes into a header's
 	// values (Set replaces them, Add to a full slice copies), and the
 	// token endpoint saves an allocation per request.

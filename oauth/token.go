@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keypadauth/keypad"
+	"github.com/keypadauth/keypad/internal/jsonw"
 	"github.com/keypadauth/keypad/token"
 )
 
@@ -45,20 +46,9 @@ type TokenResponse struct {
 
 // MarshalJSON writes the RFC 6749 §5.1 member names.
 func (t *TokenResponse) MarshalJSON() ([]byte, error) {
-	std := struct {
-		AccessToken  string `json:"access_token"`
-		TokenType    string `json:"token_type"`
-		ExpiresIn    int64  `json:"expires_in,omitempty"`
-		RefreshToken string `json:"refresh_token,omitempty"`
-		Scope        string `json:"scope,omitempty"`
-		IDToken      string `json:"id_token,omitempty"`
-	}{t.AccessToken, t.TokenType, t.ExpiresIn, t.RefreshToken, t.Scope, t.IDToken}
-	if std.TokenType == "" {
-		std.TokenType = "Bearer"
-	}
-	b, err := json.Marshal(std)
-	if err != nil || len(t.Extra) == 0 {
-		return b, err
+	b := t.appendStandard(nil)
+	if len(t.Extra) == 0 {
+		return b, nil
 	}
 	// Merge the extra members under the standard ones, which win.
 	m := make(map[string]any, len(t.Extra)+6)
@@ -102,7 +92,36 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noStore(w.Header())
+	if len(resp.Extra) == 0 {
+		// Most answers: written straight, without encoding/json's
+		// reflection and its second pass over MarshalJSON's output.
+		writeJSONBytes(w, http.StatusOK, resp.appendStandard(make([]byte, 0, 1024)))
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// appendStandard appends the RFC 6749 §5.1 members as a JSON object, as
+// encoding/json would write them from tagged fields (TestTokenResponseJSON).
+func (t *TokenResponse) appendStandard(b []byte) []byte {
+	typ := t.TokenType
+	if typ == "" {
+		typ = "Bearer"
+	}
+	b = append(b, '{')
+	b = jsonw.StringMember(b, "access_token", t.AccessToken)
+	b = jsonw.StringMember(b, "token_type", typ)
+	if t.ExpiresIn != 0 {
+		b = jsonw.IntMember(b, "expires_in", t.ExpiresIn)
+	}
+	for _, m := range [...]struct{ name, v string }{
+		{"refresh_token", t.RefreshToken}, {"scope", t.Scope}, {"id_token", t.IDToken},
+	} {
+		if m.v != "" {
+			b = jsonw.StringMember(b, m.name, m.v)
+		}
+	}
+	return append(b, '}')
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) (*TokenResponse, error) {

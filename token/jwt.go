@@ -58,8 +58,10 @@ func (k *Keyring) Sign(alg, typ string, claims any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c, err := json.Marshal(claims)
-	if err != nil {
+	var c []byte
+	if a, ok := claims.(claimsAppender); ok {
+		c = a.appendJSON(make([]byte, 0, 512))
+	} else if c, err = json.Marshal(claims); err != nil {
 		return "", fmt.Errorf("sign: encode claims: %w", err)
 	}
 	buf := make([]byte, 0, len(h)+b64url.EncodedLen(len(c))+b64url.EncodedLen(512)+2)
@@ -130,9 +132,16 @@ func (sk *signingKey) sign(input []byte) ([]byte, error) {
 	sum := sha256.Sum256(input)
 	switch p := sk.priv.(type) {
 	case *ecdsa.PrivateKey:
-		// SignASN1 rather than Sign: Sign produces the same DER and then
-		// turns it into two big.Ints, a dozen allocations per token.
-		der, err := ecdsa.SignASN1(nil, p, sum[:])
+		// Deterministic ECDSA (RFC 6979, HMAC-SHA-256), which the
+		// standard library gives for a nil rand: a fifth cheaper than
+		// SignASN1's hedged nonce, whose HMAC-DRBG runs on SHA-512
+		// (docs/performance.md). Nothing rests on fresh randomness at
+		// signing time. A message signed twice gets the same signature,
+		// which reveals nothing; deterministic signing's known weakness
+		// needs that and a fault induced in the signing machine's
+		// arithmetic too, and access tokens never repeat (each has its
+		// own jti).
+		der, err := p.Sign(nil, sum[:], crypto.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
 		}

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"math/big"
 	"testing"
+
+	"github.com/keypadauth/keypad"
 )
 
 // TestRawECDSA converts library signatures on P-256 and P-384 (r and s
@@ -39,5 +41,35 @@ func TestRawECDSA(t *testing.T) {
 		if _, err := rawECDSA(der, 32); err == nil {
 			t.Errorf("rawECDSA(%x) accepted malformed DER", der)
 		}
+	}
+}
+
+// TestSignDeterministic: ES256 signatures are RFC 6979's (the same
+// message, the same signature), and they verify.
+func TestSignDeterministic(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := &signingKey{alg: keypad.AlgES256, id: "k", priv: key, pub: &key.PublicKey}
+	input := []byte("header.claims")
+	a, err := sk.sign(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sk.sign(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) {
+		t.Errorf("two signatures of one message differ: want RFC 6979's deterministic ECDSA")
+	}
+	sum := sha256.Sum256(input)
+	if !sk.verify(sum[:], a) {
+		t.Errorf("the signature does not verify")
+	}
+	c, err := sk.sign([]byte("header.other"))
+	if err != nil || string(c) == string(a) {
+		t.Errorf("another message got the same signature (%v)", err)
 	}
 }
