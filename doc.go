@@ -14,6 +14,7 @@
 // speak in the types defined here. docs/architecture.md draws the layers.
 //
 // Secrets (client secrets, opaque tokens, refresh tokens, codes) never reach
-// a Store in clear: callers hash them with SecretHash first, and the Store
-// keys records by that hash.
+// a Store in clear: callers hash them first, and the Store keys records by
+// that hash: TokenKey (issue time and SHA-256) for opaque access and
+// refresh tokens, SecretHash (SHA-256) for the others.
 package keypad

@@ -58,6 +58,15 @@ func TestRun(t *testing.T) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}
 	}
+	// The host's share of the CPU (steal), for the whole run and for
+	// each window of the soak, where /proc/stat has it.
+	if _, err := os.Stat("/proc/stat"); err == nil {
+		for _, re := range []string{`during the runs: \d+\.\d %`, `(?m)^\| 0s–200ms \|.* \| \d+\.\d % \|$`} {
+			if !regexp.MustCompile(re).MatchString(out.String()) {
+				t.Errorf("no host steal (%s) in the report:\n%s", re, out.String())
+			}
+		}
+	}
 	// The CPU profile of keypad during the JWT run: a gzip-compressed
 	// protobuf from its pprof handler.
 	f, err := os.Open(o.cpuProfile)

@@ -170,9 +170,12 @@ type report struct {
 	// profileErr is why -cpuprofile wrote nothing, if it did not.
 	profileErr error
 	profiled   bool
+	// cpuAtStart is the machine's CPU time when the header was written.
+	cpuAtStart cpuTimes
 }
 
 func (r *report) header(o options) {
+	r.cpuAtStart = readCPUTimes()
 	host, _ := os.Hostname()
 	fmt.Fprintf(r.out, "keypad bench, %s, %s, %d CPUs (%s), %s %s/%s\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
@@ -186,6 +189,7 @@ func (r *report) footer() {
 		fmt.Fprint(r.out, t)
 	}
 	fmt.Fprintf(r.out, "\nload average at end: %s (above the core count means other processes shared the CPUs)\n", loadAvg())
+	fmt.Fprintf(r.out, "CPU time taken by the virtual machine's host (steal) during the runs: %s\n", r.cpuAtStart.stolenSince(readCPUTimes()))
 }
 
 func (r *report) row(name string, k, h result) {
@@ -246,8 +250,10 @@ func (r *report) soak(ctx context.Context, o options, d *deployment) {
 	if every <= 0 || every > o.soak {
 		every = o.soak
 	}
-	// keypad's RSS at the end of each window, sampled while it runs.
+	// keypad's RSS at the end of each window, sampled while it runs,
+	// and the machine's CPU times at each window's start and end.
 	var rss []int64
+	cpu := []cpuTimes{readCPUTimes()}
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -260,6 +266,7 @@ func (r *report) soak(ctx context.Context, o options, d *deployment) {
 				return
 			case <-t.C:
 				rss = append(rss, d.proc.rss())
+				cpu = append(cpu, readCPUTimes())
 			}
 		}
 	}()
@@ -273,32 +280,35 @@ func (r *report) soak(ctx context.Context, o options, d *deployment) {
 	r.firstErr = cmpOr(r.firstErr, k.firstErr)
 	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB) | %.0f | — | — | %s | %s | %s | %d |\n",
 		o.soakRate, o.soak, before>>20, after>>20, k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs)
-	r.after = append(r.after, soakTable(o, every, windows, rss, k))
+	r.after = append(r.after, soakTable(o, every, windows, rss, cpu, k))
 }
 
 // soakTable is the soak's figures per window, as a Markdown table
 // printed after the main one.
-func soakTable(o options, every time.Duration, windows []result, rss []int64, all result) string {
+func soakTable(o options, every time.Duration, windows []result, rss []int64, cpu []cpuTimes, all result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nsoak over time (opaque, SQLite, %d/s; windows of %s by when each request was due):\n\n", o.soakRate, every)
-	fmt.Fprintln(&b, "| window | req/s | p50 | p99 | p99.9 | max | errors | keypad RSS at its end |")
-	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(&b, "| window | req/s | p50 | p99 | p99.9 | max | errors | keypad RSS at its end | host steal |")
+	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	var start time.Duration
 	for i, w := range windows {
-		mem := "—"
+		mem, steal := "—", "—"
 		if i < len(rss) {
 			mem = fmt.Sprintf("%d MB", rss[i]>>20)
+		}
+		if i+1 < len(cpu) {
+			steal = cpu[i].stolenSince(cpu[i+1])
 		}
 		unit := time.Second
 		if every < time.Second {
 			unit = time.Millisecond
 		}
-		fmt.Fprintf(&b, "| %s–%s | %.0f | %s | %s | %s | %s | %d | %s |\n", start.Round(unit), (start + w.elapsed).Round(unit),
-			w.rate(), ms(w.quantile(0.5)), ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, mem)
+		fmt.Fprintf(&b, "| %s–%s | %.0f | %s | %s | %s | %s | %d | %s | %s |\n", start.Round(unit), (start + w.elapsed).Round(unit),
+			w.rate(), ms(w.quantile(0.5)), ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, mem, steal)
 		start += w.elapsed
 	}
-	fmt.Fprintf(&b, "| all | %.0f | %s | %s | %s | %s | %d | |\n", all.rate(), ms(all.quantile(0.5)), ms(all.quantile(0.99)),
-		ms(all.quantile(0.999)), ms(all.quantile(1)), all.errs)
+	fmt.Fprintf(&b, "| all | %.0f | %s | %s | %s | %s | %d | | %s |\n", all.rate(), ms(all.quantile(0.5)), ms(all.quantile(0.99)),
+		ms(all.quantile(0.999)), ms(all.quantile(1)), all.errs, cpu[0].stolenSince(cpu[len(cpu)-1]))
 	return b.String()
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"slices"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func grantFixture(t *testing.T, c cli) (tokens map[string][]byte) {
 		if err := st.CreateGrant(ctx, g); err != nil {
 			t.Fatal(err)
 		}
-		hash := keypad.SecretHash("kp_rt_" + g.ID)
+		hash := keypad.TokenKey(tokenValue(keypad.PrefixRefreshToken, g.ID))
 		if err := st.CreateToken(ctx, &keypad.Token{Hash: hash, Kind: keypad.KindRefresh, ClientID: g.ClientID,
 			Subject: u.ID, GrantID: g.ID, FamilyID: "fam-" + g.ID, IssuedAt: now}); err != nil {
 			t.Fatal(err)
@@ -154,14 +155,15 @@ func TestTokenRevoke(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			access := keypad.SecretHash("kp_at_machine-token")
+			machine := tokenValue(keypad.PrefixAccessToken, "machine")
+			access := keypad.TokenKey(machine)
 			err = st.CreateToken(context.Background(), &keypad.Token{Hash: access, Kind: keypad.KindAccess, ClientID: "tv",
 				IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
 			st.Close()
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := c.mustRun(t, "kp_at_machine-token\n", "token", "revoke", "--value-stdin")
+			out := c.mustRun(t, machine+"\n", "token", "revoke", "--value-stdin")
 			if !strings.Contains(out, "revoked the access token of client tv") || strings.Contains(out, "kp_at_") {
 				t.Errorf("printed %q", out)
 			}
@@ -171,7 +173,7 @@ func TestTokenRevoke(t *testing.T) {
 			}
 
 			var got revokeJSON
-			mustUnmarshal(t, []byte(c.mustRun(t, "kp_rt_gr_phone\n", "token", "revoke", "--value-stdin", "--json")), &got)
+			mustUnmarshal(t, []byte(c.mustRun(t, tokenValue(keypad.PrefixRefreshToken, "gr_phone")+"\n", "token", "revoke", "--value-stdin", "--json")), &got)
 			if got.RevokedToken == nil || got.RevokedToken.Kind != "refresh" || got.RevokedToken.ClientID != "app" ||
 				!slices.Equal(got.RevokedGrants, []string{"gr_phone"}) {
 				t.Errorf("revoke a refresh token by value: %+v, want app's refresh token and grant gr_phone", got)
@@ -199,4 +201,12 @@ func TestTokenRevoke(t *testing.T) {
 			}
 		})
 	})
+}
+
+// tokenValue is a token as keypad issues it (its issue time and 256
+// bits after the prefix), the same for the same name, so a test can
+// store it under keypad.TokenKey and present it later.
+func tokenValue(prefix, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return keypad.NewTokenSecret(prefix, time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), sum[:])
 }

@@ -11,7 +11,8 @@
 //   - lists and documents (scopes, options, channels, session data) are
 //     JSON text, so nil and empty slices stay apart; subject identifiers
 //     also go to an indexed table for FindSubjects.
-//   - secrets are never stored: only their keypad.SecretHash.
+//   - secrets are never stored: only their keypad.SecretHash (or, for
+//     opaque access and refresh tokens, keypad.TokenKey).
 //
 // Single-use records are consumed with one conditional UPDATE; Update*
 // methods lock the row for the length of the callback; PostgreSQL
