@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"sync"
@@ -25,6 +26,11 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*pendingRow
 	writing bool // a drain goroutine is running
+	// wake tells a drain goroutine waiting for more rows (linger) that
+	// one has come.
+	wake chan struct{}
+	// linger overrides defaultLinger (tests).
+	linger time.Duration
 }
 
 // pendingRow is one caller's row and, once done is closed, its outcome.
@@ -42,6 +48,14 @@ const maxGroup = 256
 // any one caller's context, since it serves many.
 const groupTimeout = 30 * time.Second
 
+// defaultLinger is how long a drain goroutine waits for the next row before it
+// ends. A new goroutine starts with a small stack, and SQLite's parser
+// (modernc runs the C code as Go) grows it to tens of kilobytes, copying
+// it at each doubling: at a steady 1,000 tokens a second, one new
+// goroutine per token spent 4 % of keypad's CPU growing stacks. One that
+// lingers keeps its stack while rows keep coming.
+const defaultLinger = 50 * time.Millisecond
+
 // insert runs query with args in the next batch and returns once it is
 // committed (or failed), or ctx ends first (the row may still be
 // written; nothing refers to it).
@@ -51,9 +65,18 @@ func (g *groupCommit) insert(ctx context.Context, s *Store, args []any) error {
 	g.queue = append(g.queue, p)
 	start := !g.writing
 	g.writing = true
+	if g.wake == nil {
+		g.wake = make(chan struct{}, 1)
+	}
+	wake := g.wake
 	g.mu.Unlock()
 	if start {
 		go g.drain(s)
+	} else {
+		select {
+		case wake <- struct{}{}:
+		default: // already told
+		}
 	}
 	select {
 	case <-p.done:
@@ -63,12 +86,29 @@ func (g *groupCommit) insert(ctx context.Context, s *Store, args []any) error {
 	}
 }
 
-// drain writes batches until the queue is empty.
+// drain writes batches until the queue has stayed empty for linger.
 func (g *groupCommit) drain(s *Store) {
+	linger := cmp.Or(g.linger, defaultLinger)
+	idle := time.NewTimer(linger)
+	defer idle.Stop()
 	for {
 		g.mu.Lock()
 		n := min(len(g.queue), maxGroup)
 		if n == 0 {
+			g.mu.Unlock()
+			idle.Reset(linger)
+			select {
+			case <-g.wake:
+				continue
+			case <-idle.C:
+			}
+			// Ending: but only if no row came meanwhile, which insert
+			// left for this goroutine since writing was still true.
+			g.mu.Lock()
+			if len(g.queue) > 0 {
+				g.mu.Unlock()
+				continue
+			}
 			g.writing = false
 			g.mu.Unlock()
 			return
