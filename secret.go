@@ -19,8 +19,9 @@ const (
 )
 
 // SecretHash returns the SHA-256 of a high-entropy secret. Stores only ever
-// see this hash (or, for opaque access and refresh tokens, TokenKey's key). A fast hash is right here: the secrets carry at least 256
-// random bits, so there is nothing for a slow hash to protect, and the token
+// see this hash (or, for opaque access and refresh tokens, TokenKey's
+// key). A fast hash is right here: the secrets carry at least 256 random
+// bits, so there is nothing for a slow hash to protect, and the token
 // endpoint must not pay for one.
 func SecretHash(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))

@@ -20,8 +20,8 @@ import (
 // bits. Its key is those 8 bytes followed by the first 24 bytes of the
 // SHA-256 of the whole token: 32 bytes, like the plain SHA-256 that
 // tokens issued before were stored under, and that TokenKey still gives
-// them. The time is no secret (introspection tells it too); the secret is
-// the random part, and the key keeps 192 bits of its hash.
+// them. The time is no secret (whoever holds the token can read it); the
+// secret is the random part, and the key keeps 192 bits of its hash.
 
 // orderedTokenLen is the length, after the prefix, of a token with its
 // issue time: base64url of 8 + 32 bytes.

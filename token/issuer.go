@@ -186,22 +186,28 @@ func (i *Issuer) NewSecret(prefix string) (string, error) {
 // crypto/rand.
 func NewSecret(r io.Reader, prefix string) (string, error) {
 	var b [32]byte
-	if r == nil {
-		rand.Read(b[:])
-	} else if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", fmt.Errorf("read randomness: %w", err)
+	if err := readRandom(r, b[:]); err != nil {
+		return "", err
 	}
 	return prefix + b64(b[:]), nil
+}
+
+// readRandom fills b from r, or from crypto/rand when r is nil.
+func readRandom(r io.Reader, b []byte) error {
+	if r == nil {
+		rand.Read(b)
+	} else if _, err := io.ReadFull(r, b); err != nil {
+		return fmt.Errorf("read randomness: %w", err)
+	}
+	return nil
 }
 
 // newToken returns an opaque access or refresh token issued at now, in
 // the form keypad.TokenKey stores by time.
 func (i *Issuer) newToken(prefix string, now time.Time) (string, error) {
 	var b [32]byte
-	if i.Rand == nil {
-		rand.Read(b[:])
-	} else if _, err := io.ReadFull(i.Rand, b[:]); err != nil {
-		return "", fmt.Errorf("read randomness: %w", err)
+	if err := readRandom(i.Rand, b[:]); err != nil {
+		return "", err
 	}
 	return keypad.NewTokenSecret(prefix, now, b[:]), nil
 }
@@ -282,10 +288,8 @@ func (i *Issuer) IssueAccess(ctx context.Context, req AccessRequest) (string, ti
 // family ID, which are identifiers, not secrets.
 func (i *Issuer) randomID() (string, error) {
 	var b [16]byte
-	if i.Rand == nil {
-		rand.Read(b[:])
-	} else if _, err := io.ReadFull(i.Rand, b[:]); err != nil {
-		return "", fmt.Errorf("read randomness: %w", err)
+	if err := readRandom(i.Rand, b[:]); err != nil {
+		return "", err
 	}
 	return b64(b[:]), nil
 }
