@@ -52,8 +52,10 @@ func TestRun(t *testing.T) {
 		}
 	}
 	// The soak over time: two windows and the total, each with its
-	// latencies, errors and (but the total) keypad's memory.
-	for _, want := range []string{"soak over time", "| 0s–200ms | ", "| all | "} {
+	// latencies, errors and (but the total) keypad's memory, between
+	// the baseline's windows at the same rate.
+	for _, want := range []string{"soak over time", "| hello-world, before | ", "| 0s–200ms | ", "| keypad, all | ",
+		"| hello-world, after | ", "hello-world at the same rate, p99 "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}

@@ -126,7 +126,7 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		r.open(ctx, o, h, fmt.Sprintf("JWT, SQLite, open loop %d/s", o.rate), sq.jwt, o.rate, o.duration)
 	}
 	if o.soak > 0 {
-		r.soak(ctx, o, sq)
+		r.soak(ctx, o, h, sq)
 	}
 
 	if o.postgres != "" {
@@ -243,13 +243,23 @@ func (r *report) open(ctx context.Context, o options, h *process, name string, t
 // soak runs opaque client_credentials at a steady rate and reports the
 // tail latencies and keypad's resident memory before and after, and
 // then the same for every window of o.soakEvery: a stall or a memory
-// plateau shows where it happens, not only in the total.
-func (r *report) soak(ctx context.Context, o options, d *deployment) {
-	before := d.proc.rss()
+// plateau shows where it happens, not only in the total. The baseline
+// runs at the same rate for one window just before the soak and one
+// just after: on a busy host its tail is the floor under keypad's.
+func (r *report) soak(ctx context.Context, o options, h *process, d *deployment) {
 	every := o.soakEvery
 	if every <= 0 || every > o.soak {
 		every = o.soak
 	}
+	hello := func() window {
+		c := readCPUTimes()
+		res := openLoop(ctx, helloTarget(h.base), o.soakRate, o.workersFor, every)
+		r.errs += res.errs
+		r.firstErr = cmpOr(r.firstErr, res.firstErr)
+		return window{result: res, steal: c.stolenSince(readCPUTimes()), rss: "—"}
+	}
+	helloBefore := hello()
+	before := d.proc.rss()
 	// keypad's RSS at the end of each window, sampled while it runs,
 	// and the machine's CPU times at each window's start and end.
 	var rss []int64
@@ -276,39 +286,56 @@ func (r *report) soak(ctx context.Context, o options, d *deployment) {
 	close(stop)
 	<-sampled
 	after := d.proc.rss()
+	helloAfter := hello()
 	r.errs += k.errs
 	r.firstErr = cmpOr(r.firstErr, k.firstErr)
-	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB) | %.0f | — | — | %s | %s | %s | %d |\n",
-		o.soakRate, o.soak, before>>20, after>>20, k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs)
-	r.after = append(r.after, soakTable(o, every, windows, rss, cpu, k))
+	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB; hello-world at the same rate, p99 %s before and %s after) | %.0f | — | — | %s | %s | %s | %d |\n",
+		o.soakRate, o.soak, before>>20, after>>20, ms(helloBefore.quantile(0.99)), ms(helloAfter.quantile(0.99)),
+		k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs)
+	ws := make([]window, len(windows))
+	for i, w := range windows {
+		ws[i] = window{result: w, steal: "—", rss: "—"}
+		if i < len(rss) {
+			ws[i].rss = fmt.Sprintf("%d MB", rss[i]>>20)
+		}
+		if i+1 < len(cpu) {
+			ws[i].steal = cpu[i].stolenSince(cpu[i+1])
+		}
+	}
+	all := window{result: k, steal: cpu[0].stolenSince(cpu[len(cpu)-1])}
+	r.after = append(r.after, soakTable(o, every, ws, all, helloBefore, helloAfter))
+}
+
+// window is one row of the soak's table: its requests, the host's
+// steal over it and keypad's RSS at its end ("" where none applies).
+type window struct {
+	result
+	steal, rss string
 }
 
 // soakTable is the soak's figures per window, as a Markdown table
-// printed after the main one.
-func soakTable(o options, every time.Duration, windows []result, rss []int64, cpu []cpuTimes, all result) string {
+// printed after the main one, between the baseline's two windows.
+func soakTable(o options, every time.Duration, windows []window, all, helloBefore, helloAfter window) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nsoak over time (opaque, SQLite, %d/s; windows of %s by when each request was due):\n\n", o.soakRate, every)
+	fmt.Fprintf(&b, "\nsoak over time (opaque, SQLite, %d/s; windows of %s by when each request was due), between two windows of hello-world at the same rate:\n\n", o.soakRate, every)
 	fmt.Fprintln(&b, "| window | req/s | p50 | p99 | p99.9 | max | errors | keypad RSS at its end | host steal |")
 	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	row := func(name string, w window) {
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %d | %s | %s |\n", name, w.rate(), ms(w.quantile(0.5)),
+			ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, w.rss, w.steal)
+	}
+	unit := time.Second
+	if every < time.Second {
+		unit = time.Millisecond
+	}
+	row("hello-world, before", helloBefore)
 	var start time.Duration
-	for i, w := range windows {
-		mem, steal := "—", "—"
-		if i < len(rss) {
-			mem = fmt.Sprintf("%d MB", rss[i]>>20)
-		}
-		if i+1 < len(cpu) {
-			steal = cpu[i].stolenSince(cpu[i+1])
-		}
-		unit := time.Second
-		if every < time.Second {
-			unit = time.Millisecond
-		}
-		fmt.Fprintf(&b, "| %s–%s | %.0f | %s | %s | %s | %s | %d | %s | %s |\n", start.Round(unit), (start + w.elapsed).Round(unit),
-			w.rate(), ms(w.quantile(0.5)), ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, mem, steal)
+	for _, w := range windows {
+		row(fmt.Sprintf("%s–%s", start.Round(unit), (start+w.elapsed).Round(unit)), w)
 		start += w.elapsed
 	}
-	fmt.Fprintf(&b, "| all | %.0f | %s | %s | %s | %s | %d | | %s |\n", all.rate(), ms(all.quantile(0.5)), ms(all.quantile(0.99)),
-		ms(all.quantile(0.999)), ms(all.quantile(1)), all.errs, cpu[0].stolenSince(cpu[len(cpu)-1]))
+	row("keypad, all", all)
+	row("hello-world, after", helloAfter)
 	return b.String()
 }
 

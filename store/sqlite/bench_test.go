@@ -43,6 +43,29 @@ func BenchmarkCreateToken(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
 
+// BenchmarkCreateTokenAlone is BenchmarkCreateToken with one request at
+// a time, as at a steady low rate: every token is a batch of one, so
+// this is the cost of a commit, the soak's case.
+//
+//	go test -run '^$' -bench CreateTokenAlone -benchtime 20000x ./store/sqlite/
+func BenchmarkCreateTokenAlone(b *testing.B) {
+	t0 := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
+	s := open(b, filepath.Join(b.TempDir(), "keypad.db"))
+	var secret [32]byte
+	for i := range b.N {
+		binary.BigEndian.PutUint64(secret[:], uint64(i))
+		tok := keypad.NewTokenSecret(keypad.PrefixAccessToken, t0.Add(time.Duration(i)), secret[:])
+		err := s.CreateToken(b.Context(), &keypad.Token{
+			Hash: keypad.TokenKey(tok), Kind: keypad.KindAccess,
+			ClientID: "kiosk", Subject: "kiosk", Scopes: []string{"usage:read"},
+			IssuedAt: t0, ExpiresAt: t0.Add(time.Hour),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkFindSubjects looks people up by service address among a
 // million subjects, two to an address, as the OTP lookup does.
 //
