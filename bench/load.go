@@ -28,6 +28,12 @@ type result struct {
 	firstErr string
 	elapsed  time.Duration
 	lat      []time.Duration // sorted
+	// lateWake is, in an open-loop run, the longest the sender overslept:
+	// how long after a request's due time it woke to send it, when it
+	// had gone to sleep ahead of time. The server cannot cause that; a
+	// machine that stopped running the bench (a paused or starved
+	// virtual machine) does, and then every server's requests are late.
+	lateWake time.Duration
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
@@ -84,6 +90,9 @@ type tally struct {
 	// samples, kept by the open loop only: each request's due time (from
 	// the run's start), latency and error, for per-window figures.
 	samples []sample
+	// wakes, kept by the open loop only: how late the sender woke for
+	// each request it slept for, by due time.
+	wakes []sample
 }
 
 // sample is one request of an open-loop run.
@@ -119,6 +128,10 @@ func (t *tally) windows(w time.Duration, elapsed time.Duration) []result {
 			r.errs++
 		}
 	}
+	for _, s := range t.wakes {
+		r := &out[min(n-1, int(s.at/w))]
+		r.lateWake = max(r.lateWake, s.lat)
+	}
 	for i := range out {
 		slices.Sort(out[i].lat)
 	}
@@ -127,7 +140,11 @@ func (t *tally) windows(w time.Duration, elapsed time.Duration) []result {
 
 func (t *tally) result(elapsed time.Duration) result {
 	slices.Sort(t.lat)
-	return result{n: len(t.lat), errs: t.errs, firstErr: t.firstErr, elapsed: elapsed, lat: t.lat}
+	var late time.Duration
+	for _, s := range t.wakes {
+		late = max(late, s.lat)
+	}
+	return result{n: len(t.lat), errs: t.errs, firstErr: t.firstErr, elapsed: elapsed, lat: t.lat, lateWake: late}
 }
 
 // closedLoop runs conns workers, each sending its next request as soon
@@ -229,6 +246,8 @@ func openLoopWindows(ctx context.Context, t *target, rate, workers int, d, w tim
 		due := start.Add(time.Duration(i) * period)
 		if w := time.Until(due); w > 0 {
 			time.Sleep(w)
+			// Only the sender writes wakes until the workers are done.
+			all.wakes = append(all.wakes, sample{at: due.Sub(start), lat: time.Since(due)})
 		}
 		if ctx.Err() != nil {
 			break
