@@ -63,7 +63,7 @@ func TestRun(t *testing.T) {
 	// The host's share of the CPU (steal), for the whole run and for
 	// each window of the soak, where /proc/stat has it.
 	if _, err := os.Stat("/proc/stat"); err == nil {
-		for _, re := range []string{`during the runs: \d+\.\d %`, `(?m)^\| 0s–200ms \|.* \| \d+\.\d % \| \d+\.\d\d ms \|$`} {
+		for _, re := range []string{`during the runs: \d+\.\d %`, `(?m)^\| 0s–200ms \|.* \| \d+\.\d % \| \d+\.\d\d ms / \d+\.\d\d ms \|$`} {
 			if !regexp.MustCompile(re).MatchString(out.String()) {
 				t.Errorf("no host steal (%s) in the report:\n%s", re, out.String())
 			}

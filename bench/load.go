@@ -28,22 +28,30 @@ type result struct {
 	firstErr string
 	elapsed  time.Duration
 	lat      []time.Duration // sorted
-	// lateWake is, in an open-loop run, the longest the sender overslept:
-	// how long after a request's due time it woke to send it, when it
-	// had gone to sleep ahead of time. The server cannot cause that; a
-	// machine that stopped running the bench (a paused or starved
-	// virtual machine) does, and then every server's requests are late.
-	lateWake time.Duration
+	// wakes are, in an open-loop run, how late the sender woke for each
+	// request it had gone to sleep for, ahead of the request's due time
+	// (sorted): how much of the latencies is the bench's own. A server
+	// that waits (on a lock, a disk) cannot make these long; a machine
+	// that stopped running the bench does (a paused virtual machine, or
+	// CPUs taken by other work, the server's own included), and then
+	// every request is late.
+	wakes []time.Duration
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
 
 // quantile returns the q-quantile of the latencies (0 with none).
-func (r result) quantile(q float64) time.Duration {
-	if len(r.lat) == 0 {
+func (r result) quantile(q float64) time.Duration { return quantile(r.lat, q) }
+
+// wakeQuantile returns the q-quantile of the sender's late wake-ups.
+func (r result) wakeQuantile(q float64) time.Duration { return quantile(r.wakes, q) }
+
+// quantile returns the q-quantile of sorted (0 when it is empty).
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))]
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
 }
 
 // newClient returns an HTTP client keeping up to conns keep-alive
@@ -91,7 +99,8 @@ type tally struct {
 	// the run's start), latency and error, for per-window figures.
 	samples []sample
 	// wakes, kept by the open loop only: how late the sender woke for
-	// each request it slept for, by due time.
+	// each request it slept for, by due time. The sender owns it (no
+	// lock): it appends, and reads it once every worker is done.
 	wakes []sample
 }
 
@@ -130,21 +139,23 @@ func (t *tally) windows(w time.Duration, elapsed time.Duration) []result {
 	}
 	for _, s := range t.wakes {
 		r := &out[min(n-1, int(s.at/w))]
-		r.lateWake = max(r.lateWake, s.lat)
+		r.wakes = append(r.wakes, s.lat)
 	}
 	for i := range out {
 		slices.Sort(out[i].lat)
+		slices.Sort(out[i].wakes)
 	}
 	return out
 }
 
 func (t *tally) result(elapsed time.Duration) result {
 	slices.Sort(t.lat)
-	var late time.Duration
-	for _, s := range t.wakes {
-		late = max(late, s.lat)
+	wakes := make([]time.Duration, len(t.wakes))
+	for i, s := range t.wakes {
+		wakes[i] = s.lat
 	}
-	return result{n: len(t.lat), errs: t.errs, firstErr: t.firstErr, elapsed: elapsed, lat: t.lat, lateWake: late}
+	slices.Sort(wakes)
+	return result{n: len(t.lat), errs: t.errs, firstErr: t.firstErr, elapsed: elapsed, lat: t.lat, wakes: wakes}
 }
 
 // closedLoop runs conns workers, each sending its next request as soon
@@ -242,11 +253,13 @@ func openLoopWindows(ctx context.Context, t *target, rate, workers int, d, w tim
 			all.add(lat, errs, first, samples)
 		})
 	}
+	// Room for every wake-up, so that recording one never copies the
+	// slice between the sender's waking and its sending.
+	all.wakes = make([]sample, 0, total)
 	for i := range total {
 		due := start.Add(time.Duration(i) * period)
-		if w := time.Until(due); w > 0 {
-			time.Sleep(w)
-			// Only the sender writes wakes until the workers are done.
+		if ahead := time.Until(due); ahead > 0 {
+			time.Sleep(ahead)
 			all.wakes = append(all.wakes, sample{at: due.Sub(start), lat: time.Since(due)})
 		}
 		if ctx.Err() != nil {

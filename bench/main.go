@@ -244,8 +244,9 @@ func (r *report) open(ctx context.Context, o options, h *process, name string, t
 // tail latencies and keypad's resident memory before and after, and
 // then the same for every window of o.soakEvery: a stall or a memory
 // plateau shows where it happens, not only in the total. The baseline
-// runs at the same rate for one window just before the soak and one
-// just after: on a busy host its tail is the floor under keypad's.
+// runs at the same rate for one window (a minute at most) just before
+// the soak and one just after: on a busy host its tail shows what the
+// host allowed any server then, though not during the soak itself.
 func (r *report) soak(ctx context.Context, o options, h *process, d *deployment) {
 	every := o.soakEvery
 	if every <= 0 || every > o.soak {
@@ -253,7 +254,7 @@ func (r *report) soak(ctx context.Context, o options, h *process, d *deployment)
 	}
 	hello := func() window {
 		c := readCPUTimes()
-		res := openLoop(ctx, helloTarget(h.base), o.soakRate, o.workersFor, every)
+		res := openLoop(ctx, helloTarget(h.base), o.soakRate, o.workersFor, min(every, time.Minute))
 		r.errs += res.errs
 		r.firstErr = cmpOr(r.firstErr, res.firstErr)
 		return window{result: res, steal: c.stolenSince(readCPUTimes()), rss: "—"}
@@ -302,12 +303,12 @@ func (r *report) soak(ctx context.Context, o options, h *process, d *deployment)
 			ws[i].steal = cpu[i].stolenSince(cpu[i+1])
 		}
 	}
-	all := window{result: k, steal: cpu[0].stolenSince(cpu[len(cpu)-1])}
+	all := window{result: k, steal: cpu[0].stolenSince(cpu[len(cpu)-1]), rss: "—"}
 	r.after = append(r.after, soakTable(o, every, ws, all, helloBefore, helloAfter))
 }
 
 // window is one row of the soak's table: its requests, the host's
-// steal over it and keypad's RSS at its end ("" where none applies).
+// steal over it and keypad's RSS at its end ("—" where none applies).
 type window struct {
 	result
 	steal, rss string
@@ -318,12 +319,13 @@ type window struct {
 func soakTable(o options, every time.Duration, windows []window, all, helloBefore, helloAfter window) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nsoak over time (opaque, SQLite, %d/s; windows of %s by when each request was due), between two windows of hello-world at the same rate;\n"+
-		"the last column is the longest the load generator overslept a request's due time: a machine that stopped running it, not the server, makes that long\n\n", o.soakRate, every)
-	fmt.Fprintln(&b, "| window | req/s | p50 | p99 | p99.9 | max | errors | keypad RSS at its end | host steal | bench's latest wake-up |")
+		"the last column is how late the load generator woke for the requests it slept for: a server that waits cannot make that long, a machine that stopped running the bench can\n\n", o.soakRate, every)
+	fmt.Fprintln(&b, "| window | req/s | p50 | p99 | p99.9 | max | errors | keypad RSS at its end | host steal | bench's late wake-ups, p99 / max |")
 	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	row := func(name string, w window) {
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %s |\n", name, w.rate(), ms(w.quantile(0.5)),
-			ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, w.rss, w.steal, ms(w.lateWake))
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %s / %s |\n", name, w.rate(), ms(w.quantile(0.5)),
+			ms(w.quantile(0.99)), ms(w.quantile(0.999)), ms(w.quantile(1)), w.errs, w.rss, w.steal,
+			ms(w.wakeQuantile(0.99)), ms(w.wakeQuantile(1)))
 	}
 	unit := time.Second
 	if every < time.Second {

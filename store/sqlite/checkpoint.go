@@ -26,8 +26,8 @@ const checkpointEvery = 250 * time.Millisecond
 // starts the WAL file over only when a write begins with every frame
 // copied, and at a thousand commits a second some always land during a
 // checkpoint. So the WAL still grows to wal_autocheckpoint frames, and
-// the writer's own checkpoint then copies what is left (at most one
-// tick's frames) and syncs twice, about every two seconds at that rate;
+// the writer's own checkpoint then copies what the background one has
+// not and syncs twice, about every two seconds at that rate;
 // the next commit syncs the new WAL header. Measured in the soak, those
 // writer syncs took 1.8 ms on average (docs/performance.md).
 func checkpointer(r *sql.DB) (stop func()) {
