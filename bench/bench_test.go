@@ -61,12 +61,13 @@ func TestRun(t *testing.T) {
 		}
 	}
 	// The host's share of the CPU (steal), for the whole run and for
-	// each window of the soak, where /proc/stat has it; and, in each
-	// window, the p99 and worst of the load generator's late wake-ups.
+	// each window of the soak, where /proc/stat has it; the CPU time
+	// keypad and the baseline spent per request; and, in each window,
+	// the p99 and worst of the load generator's late wake-ups.
 	if _, err := os.Stat("/proc/stat"); err == nil {
-		for _, re := range []string{`during the runs: \d+\.\d %`, `(?m)^\| 0s–200ms \|.* \| \d+\.\d % \| \d+\.\d\d ms / \d+\.\d\d ms \|$`} {
+		for _, re := range []string{`during the runs: \d+\.\d %`, `(?m)^\| client_credentials, JWT, SQLite \|.* \| \d+ µs \| \d+ µs \|$`, `(?m)^\| 0s–200ms \|.* \| \d+\.\d % \| \d+\.\d\d ms / \d+\.\d\d ms \|$`} {
 			if !regexp.MustCompile(re).MatchString(out.String()) {
-				t.Errorf("no host steal or late wake-ups (%s) in the report:\n%s", re, out.String())
+				t.Errorf("no host steal, CPU per request or late wake-ups (%s) in the report:\n%s", re, out.String())
 			}
 		}
 	}

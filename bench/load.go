@@ -36,9 +36,22 @@ type result struct {
 	// CPUs taken by other work, the server's own included), and then
 	// every request is late.
 	wakes []time.Duration
+	// cpu is the CPU time the server used during the run (user and
+	// system, all its threads), or -1 where it is unknown.
+	cpu time.Duration
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// cpuPerRequest is the server's CPU time per answered request, as
+// "123 µs", or "—" when it is unknown. Unlike the rate, it hardly moves
+// with what else the machine runs: the figure to compare two builds by.
+func (r result) cpuPerRequest() string {
+	if r.cpu < 0 || r.n == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f µs", float64(r.cpu)/float64(r.n)/float64(time.Microsecond))
+}
 
 // quantile returns the q-quantile of the latencies (0 with none).
 func (r result) quantile(q float64) time.Duration { return quantile(r.lat, q) }

@@ -119,11 +119,11 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 	}
 	defer func() { err = cmp.Or(err, sq.stop()) }()
 	r.profile = r.profilerFor(sq, o)
-	r.closed(ctx, o, h, "jwt", "client_credentials, JWT, SQLite", sq.jwt)
-	r.closed(ctx, o, h, "opaque", "client_credentials, opaque, SQLite", sq.opq)
-	r.closed(ctx, o, h, "polls", fmt.Sprintf("pending device polls (%d codes), SQLite", o.devices), warmPolls(ctx, o, sq.poll))
+	r.closed(ctx, o, h, sq.proc, "jwt", "client_credentials, JWT, SQLite", sq.jwt)
+	r.closed(ctx, o, h, sq.proc, "opaque", "client_credentials, opaque, SQLite", sq.opq)
+	r.closed(ctx, o, h, sq.proc, "polls", fmt.Sprintf("pending device polls (%d codes), SQLite", o.devices), warmPolls(ctx, o, sq.poll))
 	if o.rate > 0 {
-		r.open(ctx, o, h, fmt.Sprintf("JWT, SQLite, open loop %d/s", o.rate), sq.jwt, o.rate, o.duration)
+		r.open(ctx, o, h, sq.proc, fmt.Sprintf("JWT, SQLite, open loop %d/s", o.rate), sq.jwt, o.rate, o.duration)
 	}
 	if o.soak > 0 {
 		r.soak(ctx, o, h, sq)
@@ -141,9 +141,9 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		}
 		defer func() { err = cmp.Or(err, pg.stop()) }()
 		r.profile = noProfile
-		r.closed(ctx, o, h, "", "client_credentials, JWT, PostgreSQL", pg.jwt)
-		r.closed(ctx, o, h, "", "client_credentials, opaque, PostgreSQL", pg.opq)
-		r.closed(ctx, o, h, "", fmt.Sprintf("pending device polls (%d codes), PostgreSQL", o.devices), warmPolls(ctx, o, pg.poll))
+		r.closed(ctx, o, h, pg.proc, "", "client_credentials, JWT, PostgreSQL", pg.jwt)
+		r.closed(ctx, o, h, pg.proc, "", "client_credentials, opaque, PostgreSQL", pg.opq)
+		r.closed(ctx, o, h, pg.proc, "", fmt.Sprintf("pending device polls (%d codes), PostgreSQL", o.devices), warmPolls(ctx, o, pg.poll))
 	}
 	r.footer()
 	if r.profileErr == nil && o.cpuProfile != "" && !r.profiled {
@@ -180,8 +180,8 @@ func (r *report) header(o options) {
 	fmt.Fprintf(r.out, "keypad bench, %s, %s, %d CPUs (%s), %s %s/%s\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(r.out, "load average at start: %s; runs of %s, closed loop with %d connections\n\n", loadAvg(), o.duration, o.conns)
-	fmt.Fprintln(r.out, "| workload | keypad req/s | hello-world req/s | ratio | p50 | p99 | p99.9 | errors |")
-	fmt.Fprintln(r.out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(r.out, "| workload | keypad req/s | hello-world req/s | ratio | p50 | p99 | p99.9 | errors | keypad CPU/req | hello-world CPU/req |")
+	fmt.Fprintln(r.out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 }
 
 func (r *report) footer() {
@@ -199,18 +199,32 @@ func (r *report) row(name string, k, h result) {
 	if h.rate() > 0 {
 		ratio = k.rate() / h.rate()
 	}
-	fmt.Fprintf(r.out, "| %s | %.0f | %.0f | %.3f | %s | %s | %s | %d |\n", name, k.rate(), h.rate(), ratio,
-		ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs+h.errs)
+	fmt.Fprintf(r.out, "| %s | %.0f | %.0f | %.3f | %s | %s | %s | %d | %s | %s |\n", name, k.rate(), h.rate(), ratio,
+		ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs+h.errs, k.cpuPerRequest(), h.cpuPerRequest())
 }
 
-// closed runs the baseline and then the workload, closed loop.
-func (r *report) closed(ctx context.Context, o options, h *process, key, name string, t *target) {
+// closed runs the baseline and then the workload (served by p), closed
+// loop.
+func (r *report) closed(ctx context.Context, o options, h, p *process, key, name string, t *target) {
 	closedLoop(ctx, t, o.conns, o.duration/10, o.maxPerRun) // warm up: connections, caches
-	base := closedLoop(ctx, helloTarget(h.base), o.conns, o.duration, o.maxPerRun)
+	base := measured(h, func() result { return closedLoop(ctx, helloTarget(h.base), o.conns, o.duration, o.maxPerRun) })
 	done := r.profile(key, o.duration)
-	k := closedLoop(ctx, t, o.conns, o.duration, o.maxPerRun)
+	k := measured(p, func() result { return closedLoop(ctx, t, o.conns, o.duration, o.maxPerRun) })
 	done()
 	r.row(name, k, base)
+}
+
+// measured runs a load against the server p and returns its result with
+// the CPU time p used meanwhile.
+func measured(p *process, load func() result) result {
+	before := p.cpu()
+	res := load()
+	after := p.cpu()
+	res.cpu = -1
+	if before >= 0 && after >= 0 {
+		res.cpu = after - before
+	}
+	return res
 }
 
 // warmPolls polls every device code a dozen times before the polls are
@@ -228,16 +242,17 @@ func warmPolls(ctx context.Context, o options, t *target) *target {
 
 // open runs the baseline and then the workload at a fixed rate; the
 // ratio column is then the ratio of p99s (keypad's over the baseline's).
-func (r *report) open(ctx context.Context, o options, h *process, name string, t *target, rate int, d time.Duration) {
-	base := openLoop(ctx, helloTarget(h.base), rate, o.workersFor, d)
+func (r *report) open(ctx context.Context, o options, h, p *process, name string, t *target, rate int, d time.Duration) {
+	base := measured(h, func() result { return openLoop(ctx, helloTarget(h.base), rate, o.workersFor, d) })
 	done := r.profile("open", d)
-	k := openLoop(ctx, t, rate, o.workersFor, d)
+	k := measured(p, func() result { return openLoop(ctx, t, rate, o.workersFor, d) })
 	done()
 	r.errs += k.errs + base.errs
 	r.firstErr = cmpOr(r.firstErr, cmpOr(k.firstErr, base.firstErr))
-	fmt.Fprintf(r.out, "| %s (hello-world p99 %s; keypad's p99 is %.1f× it) | %.0f | %.0f | — | %s | %s | %s | %d |\n",
+	fmt.Fprintf(r.out, "| %s (hello-world p99 %s; keypad's p99 is %.1f× it) | %.0f | %.0f | — | %s | %s | %s | %d | %s | %s |\n",
 		name, ms(base.quantile(0.99)), float64(k.quantile(0.99))/float64(max(1, base.quantile(0.99))),
-		k.rate(), base.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs+base.errs)
+		k.rate(), base.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs+base.errs,
+		k.cpuPerRequest(), base.cpuPerRequest())
 }
 
 // soak runs opaque client_credentials at a steady rate and reports the
@@ -282,7 +297,11 @@ func (r *report) soak(ctx context.Context, o options, h *process, d *deployment)
 		}
 	}()
 	done := r.profile("soak", o.soak)
-	k, windows := openLoopWindows(ctx, d.opq, o.soakRate, o.workersFor, o.soak, every)
+	var windows []result
+	k := measured(d.proc, func() (k result) {
+		k, windows = openLoopWindows(ctx, d.opq, o.soakRate, o.workersFor, o.soak, every)
+		return k
+	})
 	done()
 	close(stop)
 	<-sampled
@@ -290,9 +309,9 @@ func (r *report) soak(ctx context.Context, o options, h *process, d *deployment)
 	helloAfter := hello()
 	r.errs += k.errs
 	r.firstErr = cmpOr(r.firstErr, k.firstErr)
-	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB; hello-world at the same rate, p99 %s before and %s after) | %.0f | — | — | %s | %s | %s | %d |\n",
+	fmt.Fprintf(r.out, "| soak: opaque, SQLite, %d/s for %s (RSS %d → %d MB; hello-world at the same rate, p99 %s before and %s after) | %.0f | — | — | %s | %s | %s | %d | %s | — |\n",
 		o.soakRate, o.soak, before>>20, after>>20, ms(helloBefore.quantile(0.99)), ms(helloAfter.quantile(0.99)),
-		k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs)
+		k.rate(), ms(k.quantile(0.5)), ms(k.quantile(0.99)), ms(k.quantile(0.999)), k.errs, k.cpuPerRequest())
 	ws := make([]window, len(windows))
 	for i, w := range windows {
 		ws[i] = window{result: w, steal: "—", rss: "—"}

@@ -72,6 +72,32 @@ func (p *process) rss() int64 {
 	return 0
 }
 
+// cpu returns the CPU time (user and system) the process has used so
+// far, from /proc/PID/stat (Linux), or -1 where it is unknown.
+func (p *process) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	// The command name, in parentheses, may hold spaces: the fields
+	// counted from the state after it are utime (12th) and stime (13th),
+	// in USER_HZ ticks, 100 a second on Linux.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(utime+stime) * (time.Second / 100)
+}
+
 var listenLine = regexp.MustCompile(`(?:addr=|listening on )"?(127\.0\.0\.1:\d+)`)
 
 // start runs cmd and waits for the line of its log (stderr) that names
