@@ -43,9 +43,9 @@ func (s *Server) adminServer(ids *requestIDs) *http.Server {
 	api := http.NewServeMux()
 	s.adminAPI.Register(api)
 	s.registerAdmin(api)
-	mux.Handle(admin.Prefix, &instrument{next: api, log: s.log, metrics: s.metrics, ids: ids})
+	mux.Handle(admin.Prefix, &instrument{next: api, log: s.log, access: s.access, metrics: s.metrics, ids: ids})
 	if s.scim.admin != nil {
-		mux.Handle(scim.Prefix, &instrument{next: s.scim.admin, log: s.log, metrics: s.metrics, ids: ids})
+		mux.Handle(scim.Prefix, &instrument{next: s.scim.admin, log: s.log, access: s.access, metrics: s.metrics, ids: ids})
 	}
 	wt := writeTimeout
 	if s.cfg.PProf {

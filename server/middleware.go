@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,6 +60,7 @@ var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true}
 type instrument struct {
 	next    http.Handler
 	log     *slog.Logger
+	access  *accessLog // nil: the access log goes through log
 	metrics *metrics.Metrics
 	ids     *requestIDs
 	hsts    bool
@@ -108,8 +109,9 @@ func (in *instrument) done(r *http.Request, rec *recorder, start time.Time) {
 		route = unmatched
 	}
 	status := rec.statusCode()
+	outcome := rec.outcome()
 	if in.metrics != nil {
-		in.metrics.Requests.WithLabelValues(route, rec.outcome()).Inc()
+		in.metrics.Requests.WithLabelValues(route, outcome).Inc()
 		in.metrics.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
 	}
 	level := slog.LevelInfo
@@ -123,16 +125,13 @@ func (in *instrument) done(r *http.Request, rec *recorder, start time.Time) {
 	if err != nil {
 		remote = r.RemoteAddr
 	}
-	in.log.LogAttrs(r.Context(), level, "request",
-		slog.String("method", r.Method),
-		slog.String("route", route),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", status),
-		slog.String("outcome", rec.outcome()),
-		slog.Duration("duration", elapsed),
-		slog.Int64("bytes", rec.bytes),
-		slog.String("remote", remote),
-	)
+	e := accessEntry{level: level, method: r.Method, route: route, path: r.URL.Path, status: status,
+		outcome: outcome, duration: elapsed, bytes: rec.bytes, remote: remote, requestID: RequestID(r.Context())}
+	if in.access != nil {
+		in.access.log(r.Context(), time.Now(), &e)
+		return
+	}
+	in.log.LogAttrs(r.Context(), level, "request", e.attrs()...)
 }
 
 // recorder remembers what a handler answered. For JSON error responses it
@@ -188,10 +187,12 @@ var oauthError = regexp.MustCompile(`"error"\s*:\s*"([a-z_]{1,40})"`)
 // outcome is the OAuth error code when the response carries one, else the
 // status code.
 func (r *recorder) outcome() string {
-	if m := oauthError.FindSubmatch(r.errBuf); m != nil {
-		return string(m[1])
+	if len(r.errBuf) > 0 {
+		if m := oauthError.FindSubmatch(r.errBuf); m != nil {
+			return string(m[1])
+		}
 	}
-	return fmt.Sprint(r.statusCode())
+	return strconv.Itoa(r.statusCode())
 }
 
 // requestIDKey keys the request ID in a request's context.
@@ -213,14 +214,35 @@ type requestIDs struct {
 }
 
 // validID accepts a caller's X-Request-Id (from a proxy, say) only when it
-// is short and plain, so logs cannot be stuffed through it.
-var validID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+// is short and plain ([A-Za-z0-9._:-]{1,128}), so logs cannot be stuffed
+// through it.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
+// from returns the caller's ID when it is valid, else the next of this
+// server's: its prefix, a dash and a counter of at least six digits.
 func (g *requestIDs) from(header string) string {
-	if validID.MatchString(header) {
+	if validID(header) {
 		return header
 	}
-	return fmt.Sprintf("%s-%06d", g.prefix, g.n.Add(1))
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], g.n.Add(1), 10)
+	b := make([]byte, 0, len(g.prefix)+1+max(6, len(d)))
+	b = append(append(b, g.prefix...), '-')
+	for range 6 - len(d) {
+		b = append(b, '0')
+	}
+	return string(append(b, d...))
 }
 
 // contextHandler adds the request ID of the context to every record, so

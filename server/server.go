@@ -84,6 +84,9 @@ type Server struct {
 	// logBuf buffers the log when the server built its own logger
 	// (logbuffer.go); nil otherwise.
 	logBuf *logBuffer
+	// access formats the access log into logBuf (accesslog.go); nil when
+	// the logger came from Options.
+	access *accessLog
 	now    func() time.Time
 	ln     net.Listener
 	issuer string
@@ -133,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		}
 		s.logBuf = newLogBuffer(w)
 		s.log = slog.New(flushingHandler{NewLogger(cfg, s.logBuf).Handler(), s.logBuf})
+		s.access = &accessLog{json: cfg.LogFormat == "json", level: cfg.SlogLevel(), w: s.logBuf, slow: s.log}
 	} else if _, ok := s.log.Handler().(contextHandler); !ok {
 		s.log = slog.New(contextHandler{s.log.Handler()})
 	}
@@ -204,7 +208,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 	}
 	ids := &requestIDs{prefix: hex.EncodeToString(prefix)}
 	s.handler = &instrument{
-		next: mux, log: s.log, metrics: s.metrics,
+		next: mux, log: s.log, access: s.access, metrics: s.metrics,
 		ids:  ids,
 		hsts: strings.HasPrefix(s.issuer, "https://"),
 	}

@@ -1,0 +1,185 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypadauth/keypad/config"
+	"github.com/keypadauth/keypad/metrics"
+)
+
+// slogLine is what the server's slog handler (NewLogger, as the server
+// builds it) writes for e at t.
+func slogLine(t *testing.T, format string, at time.Time, e *accessEntry) string {
+	t.Helper()
+	cfg := config.Default()
+	cfg.LogFormat = format
+	cfg.LogLevel = "debug"
+	var buf bytes.Buffer
+	ctx := context.Background()
+	if e.requestID != "" {
+		ctx = context.WithValue(ctx, requestIDKey{}, e.requestID)
+	}
+	rec := slog.NewRecord(at, e.level, "request", 0)
+	rec.AddAttrs(e.attrs()...)
+	if err := NewLogger(cfg, &buf).Handler().Handle(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestAccessLogMatchesSlog holds the access log's own formatter to
+// slog's output, byte for byte, in both formats, over ordinary requests
+// and thousands of random ones (odd paths, quotes, backslashes, '=',
+// empty strings, times in other zones and years, any duration); and
+// checks that ordinary requests take the fast path at all.
+func TestAccessLogMatchesSlog(t *testing.T) {
+	ordinary := []accessEntry{
+		{level: slog.LevelInfo, method: "POST", route: "POST /oauth2/token", path: "/oauth2/token", status: 200,
+			outcome: "200", duration: 460119 * time.Nanosecond, bytes: 562, remote: "127.0.0.1", requestID: "8366e785-000002"},
+		{level: slog.LevelError, method: "GET", route: "unmatched", path: "/x", status: 503, outcome: "503",
+			duration: 2 * time.Second, bytes: 0, remote: "::1", requestID: "from-proxy.42"},
+		{level: slog.LevelDebug, method: "GET", route: "GET /healthz", path: "/healthz", status: 200, outcome: "200",
+			duration: 0, bytes: 3, remote: "10.0.0.1"},
+	}
+	at := time.Date(2026, 12, 3, 13, 48, 26, 58_000_123, time.UTC)
+	for _, format := range []string{"text", "json"} {
+		a := &accessLog{json: format == "json"}
+		for _, e := range ordinary {
+			got, ok := a.appendLine(nil, at, &e)
+			if !ok {
+				t.Fatalf("%s: an ordinary request (%s) did not take the fast path", format, e.path)
+			}
+			if want := slogLine(t, format, at, &e); string(got) != want {
+				t.Errorf("%s:\n got %q\nwant %q", format, got, want)
+			}
+		}
+	}
+
+	rnd := rand.New(rand.NewPCG(1, 2))
+	const alphabet = `abcXYZ019/._-~ ="\%&<>'?:;,!#$*+@[]{}|^` + "`"
+	str := func() string {
+		n := rnd.IntN(12)
+		var b strings.Builder
+		for range n {
+			switch rnd.IntN(300) {
+			case 0:
+				b.WriteString("é") // not printable ASCII: slog's path
+			case 1:
+				b.WriteByte('\n')
+			case 2:
+				b.WriteByte(0x7f)
+			default:
+				b.WriteByte(alphabet[rnd.IntN(len(alphabet))])
+			}
+		}
+		return b.String()
+	}
+	zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+1800), time.FixedZone("", -7*3600)}
+	levels := []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}
+	fast := 0
+	for i := range 5000 {
+		e := accessEntry{level: levels[rnd.IntN(len(levels))], method: str(), route: str(), path: str(),
+			status: rnd.IntN(600), outcome: str(), duration: time.Duration(rnd.Int64N(1e12) - 1e6),
+			bytes: rnd.Int64N(1 << 40), remote: str()}
+		if rnd.IntN(4) > 0 {
+			e.requestID = str()
+		}
+		at := time.Unix(rnd.Int64N(4e11)-6e10, rnd.Int64N(1e9)).In(zones[rnd.IntN(len(zones))])
+		for _, format := range []string{"text", "json"} {
+			got, ok := (&accessLog{json: format == "json"}).appendLine(nil, at, &e)
+			if !ok {
+				continue
+			}
+			fast++
+			if want := slogLine(t, format, at, &e); string(got) != want {
+				t.Fatalf("entry %d, %s:\n got %q\nwant %q", i, format, got, want)
+			}
+		}
+	}
+	if fast < 2000 {
+		t.Errorf("only %d of 10,000 random lines took the fast path: the comparison checked little", fast)
+	}
+}
+
+// TestAccessLogWrites checks what accessLog.log writes through the
+// server's log buffer: the fast line, slog's line for what the fast path
+// leaves to it, nothing below the level, and errors flushed at once.
+func TestAccessLogWrites(t *testing.T) {
+	at := time.Date(2026, 12, 3, 13, 48, 26, 0, time.UTC)
+	for _, format := range []string{"text", "json"} {
+		cfg := config.Default()
+		cfg.LogFormat = format
+		var out bytes.Buffer
+		buf := newLogBuffer(&out)
+		defer buf.Close()
+		slow := slog.New(flushingHandler{NewLogger(cfg, buf).Handler(), buf})
+		a := &accessLog{json: format == "json", level: slog.LevelInfo, w: buf, slow: slow}
+		ctx := context.WithValue(context.Background(), requestIDKey{}, "r-1")
+		plain := accessEntry{level: slog.LevelInfo, method: "GET", route: "GET /x", path: "/x", status: 200, outcome: "200", remote: "127.0.0.1", requestID: "r-1"}
+		odd := plain
+		odd.path = "/café"
+		quiet := plain
+		quiet.level = slog.LevelDebug
+		failed := plain
+		failed.level, failed.status, failed.outcome = slog.LevelError, 500, "server_error"
+		for _, e := range []*accessEntry{&plain, &odd, &quiet} {
+			a.log(ctx, at, e)
+		}
+		if out.Len() != 0 {
+			t.Fatalf("%s: info lines reached the writer before a flush: %q", format, out.String())
+		}
+		a.log(ctx, at, &failed) // an error flushes what is buffered, itself included
+		want := slogLine(t, format, at, &plain) + slogLine(t, format, at, &odd) + slogLine(t, format, at, &failed)
+		if out.String() != want {
+			t.Errorf("%s: wrote\n%s\nwant\n%s", format, out.String(), want)
+		}
+	}
+}
+
+// BenchmarkInstrument is one token-sized request through the middleware
+// around every route (request ID, security headers, metrics, access
+// log), with the access log formatted by slog and by accessLog, into
+// the server's log buffer:
+//
+//	go test ./server -run '^$' -bench Instrument -benchmem
+func BenchmarkInstrument(b *testing.B) {
+	body := []byte(`{"access_token":"x","token_type":"Bearer","expires_in":3600}`)
+	next := http.NewServeMux()
+	next.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})
+	for _, own := range []bool{false, true} {
+		name := "slog"
+		if own {
+			name = "accessLog"
+		}
+		b.Run(name, func(b *testing.B) {
+			buf := newLogBuffer(io.Discard)
+			defer buf.Close()
+			log := slog.New(flushingHandler{NewLogger(config.Default(), buf).Handler(), buf})
+			in := &instrument{next: next, log: log, metrics: metrics.New(), ids: &requestIDs{prefix: "8366e785"}}
+			if own {
+				in.access = &accessLog{level: slog.LevelInfo, w: buf, slow: log}
+			}
+			req := httptest.NewRequest(http.MethodPost, "/oauth2/token", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				in.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}
