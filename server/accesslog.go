@@ -68,9 +68,14 @@ func (a *accessLog) log(ctx context.Context, t time.Time, e *accessEntry) {
 		rec.AddAttrs(e.attrs()...)
 		a.slow.Handler().Handle(ctx, rec)
 	}
-	*bp = line[:0]
-	accessBufs.Put(bp)
+	if cap(line) <= maxPooledLine { // as slog does, a huge line's buffer is not kept
+		*bp = line[:0]
+		accessBufs.Put(bp)
+	}
 }
+
+// maxPooledLine is the largest buffer accessBufs keeps.
+const maxPooledLine = 16 << 10
 
 // appendLine appends e's line to b; ok is false, and b is not to be
 // used, when a value holds a byte this formatter leaves to slog.
@@ -81,7 +86,7 @@ func (a *accessLog) appendLine(b []byte, t time.Time, e *accessEntry) (_ []byte,
 		}
 	}
 	t = t.Round(0)
-	if y := t.Year(); y < 0 || y >= 10000 {
+	if y := t.Year(); t.IsZero() || y < 0 || y >= 10000 { // slog leaves a zero time out
 		return b, false
 	}
 	if a.json {

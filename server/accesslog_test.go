@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +183,71 @@ func BenchmarkInstrument(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestRequestIDForm checks the generated IDs' form: the prefix, a dash
+// and the counter padded to six digits, longer once it needs more.
+func TestRequestIDForm(t *testing.T) {
+	g := &requestIDs{prefix: "8366e785"}
+	for _, c := range []struct {
+		n    uint64
+		want string
+	}{{0, "8366e785-000001"}, {41, "8366e785-000042"}, {999_998, "8366e785-999999"}, {999_999, "8366e785-1000000"}} {
+		g.n.Store(c.n)
+		if got := g.from(""); got != c.want {
+			t.Errorf("after %d: %q, want %q", c.n, got, c.want)
+		}
+	}
+	for _, h := range []string{"from-proxy.42", "a:b_c", strings.Repeat("x", 128)} {
+		if got := g.from(h); got != h {
+			t.Errorf("valid caller ID %q replaced by %q", h, got)
+		}
+	}
+	for _, h := range []string{`a"b`, "a b", "a\n", strings.Repeat("x", 129), "é"} {
+		if got := g.from(h); got == h {
+			t.Errorf("unsafe caller ID %q kept", h)
+		}
+	}
+}
+
+// TestInstrumentAccessLine serves requests through the middleware twice,
+// with the access log through slog and through accessLog, and compares
+// the lines but for their time and duration: the fields done collects
+// reach both alike, in text and in JSON.
+func TestInstrumentAccessLine(t *testing.T) {
+	next := http.NewServeMux()
+	next.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"invalid_grant"}`)
+	})
+	clock := regexp.MustCompile(`time=\S+ |"time":"[^"]+",| duration=\S+|,"duration":\d+`)
+	for _, format := range []string{"text", "json"} {
+		var lines [2]string
+		for i, own := range []bool{false, true} {
+			cfg := config.Default()
+			cfg.LogFormat = format
+			var out bytes.Buffer
+			buf := newLogBuffer(&out)
+			log := slog.New(flushingHandler{NewLogger(cfg, buf).Handler(), buf})
+			in := &instrument{next: next, log: log, ids: &requestIDs{prefix: "p"}}
+			if own {
+				in.access = &accessLog{json: format == "json", level: slog.LevelInfo, w: buf, slow: log}
+			}
+			for _, path := range []string{"/oauth2/token", "/nowhere/é"} {
+				req := httptest.NewRequest(http.MethodPost, path, nil)
+				req.RemoteAddr = "192.0.2.7:4242"
+				in.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			buf.Close()
+			lines[i] = clock.ReplaceAllString(out.String(), "")
+		}
+		if lines[0] != lines[1] {
+			t.Errorf("%s: through slog\n%s\nthrough accessLog\n%s", format, lines[0], lines[1])
+		}
+		if !strings.Contains(lines[1], "invalid_grant") || strings.Count(lines[1], "\n") != 2 {
+			t.Errorf("%s: not two lines with the request's outcome:\n%s", format, lines[1])
+		}
 	}
 }
