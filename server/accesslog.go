@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -39,39 +38,33 @@ func (e *accessEntry) attrs() []slog.Attr {
 // handler would: slog's Record and handler took about 5 % of a token
 // request's CPU. A line with a value this formatter does not handle (a
 // string with a byte outside printable ASCII, which slog quotes or
-// escapes in ways not worth copying) goes through slog instead, so every
-// line is what slog would have written. TestAccessLogMatchesSlog holds
-// the two together.
+// escapes in ways not worth copying) is left to slog (instrument's
+// logRequest), so every line is what slog would have written.
+// TestAccessLogMatchesSlog holds the two together.
 type accessLog struct {
-	json  bool
-	level slog.Level // the least level written
-	w     *logBuffer
-	slow  *slog.Logger // the same log through slog, for the lines not formatted here
+	json bool
+	w    *logBuffer
 }
 
 var accessBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// log writes e as a record at time t.
-func (a *accessLog) log(ctx context.Context, t time.Time, e *accessEntry) {
-	if e.level < a.level {
-		return
-	}
+// write writes e's line at time t, at once for a warning or an error
+// (as flushingHandler does), and reports whether it did; false leaves
+// the line to slog.
+func (a *accessLog) write(t time.Time, e *accessEntry) bool {
 	bp := accessBufs.Get().(*[]byte)
 	line, ok := a.appendLine((*bp)[:0], t, e)
 	if ok {
 		a.w.Write(line)
 		if e.level >= slog.LevelWarn {
-			a.w.Flush() // as flushingHandler does
+			a.w.Flush()
 		}
-	} else {
-		rec := slog.NewRecord(t, e.level, "request", 0)
-		rec.AddAttrs(e.attrs()...)
-		a.slow.Handler().Handle(ctx, rec)
 	}
 	if cap(line) <= maxPooledLine { // as slog does, a huge line's buffer is not kept
 		*bp = line[:0]
 		accessBufs.Put(bp)
 	}
+	return ok
 }
 
 // maxPooledLine is the largest buffer accessBufs keeps.

@@ -112,7 +112,7 @@ func TestAccessLogMatchesSlog(t *testing.T) {
 	}
 }
 
-// TestAccessLogWrites checks what accessLog.log writes through the
+// TestAccessLogWrites checks what instrument.logRequest writes through the
 // server's log buffer: the fast line, slog's line for what the fast path
 // leaves to it, nothing below the level, and errors flushed at once.
 func TestAccessLogWrites(t *testing.T) {
@@ -123,8 +123,8 @@ func TestAccessLogWrites(t *testing.T) {
 		var out bytes.Buffer
 		buf := newLogBuffer(&out)
 		defer buf.Close()
-		slow := slog.New(flushingHandler{NewLogger(cfg, buf).Handler(), buf})
-		a := &accessLog{json: format == "json", level: slog.LevelInfo, w: buf, slow: slow}
+		lg := slog.New(flushingHandler{NewLogger(cfg, buf).Handler(), buf})
+		in := &instrument{log: lg, access: &accessLog{json: format == "json", w: buf}}
 		ctx := context.WithValue(context.Background(), requestIDKey{}, "r-1")
 		plain := accessEntry{level: slog.LevelInfo, method: "GET", route: "GET /x", path: "/x", status: 200, outcome: "200", remote: "127.0.0.1", requestID: "r-1"}
 		odd := plain
@@ -134,12 +134,12 @@ func TestAccessLogWrites(t *testing.T) {
 		failed := plain
 		failed.level, failed.status, failed.outcome = slog.LevelError, 500, "server_error"
 		for _, e := range []*accessEntry{&plain, &odd, &quiet} {
-			a.log(ctx, at, e)
+			in.logRequest(ctx, at, e)
 		}
 		if out.Len() != 0 {
 			t.Fatalf("%s: info lines reached the writer before a flush: %q", format, out.String())
 		}
-		a.log(ctx, at, &failed) // an error flushes what is buffered, itself included
+		in.logRequest(ctx, at, &failed) // an error flushes what is buffered, itself included
 		want := slogLine(t, format, at, &plain) + slogLine(t, format, at, &odd) + slogLine(t, format, at, &failed)
 		if out.String() != want {
 			t.Errorf("%s: wrote\n%s\nwant\n%s", format, out.String(), want)
@@ -171,7 +171,7 @@ func BenchmarkInstrument(b *testing.B) {
 			log := slog.New(flushingHandler{NewLogger(config.Default(), buf).Handler(), buf})
 			in := &instrument{next: next, log: log, metrics: metrics.New(), ids: &requestIDs{prefix: "8366e785"}}
 			if own {
-				in.access = &accessLog{level: slog.LevelInfo, w: buf, slow: log}
+				in.access = &accessLog{w: buf}
 			}
 			req := httptest.NewRequest(http.MethodPost, "/oauth2/token", nil)
 			b.ReportAllocs()
@@ -233,7 +233,7 @@ func TestInstrumentAccessLine(t *testing.T) {
 			log := slog.New(flushingHandler{NewLogger(cfg, buf).Handler(), buf})
 			in := &instrument{next: next, log: log, ids: &requestIDs{prefix: "p"}}
 			if own {
-				in.access = &accessLog{json: format == "json", level: slog.LevelInfo, w: buf, slow: log}
+				in.access = &accessLog{json: format == "json", w: buf}
 			}
 			for _, path := range []string{"/oauth2/token", "/nowhere/é"} {
 				req := httptest.NewRequest(http.MethodPost, path, nil)

@@ -125,13 +125,24 @@ func (in *instrument) done(r *http.Request, rec *recorder, start time.Time) {
 	if err != nil {
 		remote = r.RemoteAddr
 	}
-	e := accessEntry{level: level, method: r.Method, route: route, path: r.URL.Path, status: status,
-		outcome: outcome, duration: elapsed, bytes: rec.bytes, remote: remote, requestID: RequestID(r.Context())}
-	if in.access != nil {
-		in.access.log(r.Context(), time.Now(), &e)
+	in.logRequest(r.Context(), time.Now(), &accessEntry{level: level, method: r.Method, route: route, path: r.URL.Path,
+		status: status, outcome: outcome, duration: elapsed, bytes: rec.bytes, remote: remote, requestID: RequestID(r.Context())})
+}
+
+// logRequest writes e's access log line at time t: formatted by access
+// when the server built its own log and access takes the line, through
+// slog otherwise.
+func (in *instrument) logRequest(ctx context.Context, t time.Time, e *accessEntry) {
+	if in.access == nil {
+		in.log.LogAttrs(ctx, e.level, "request", e.attrs()...)
 		return
 	}
-	in.log.LogAttrs(r.Context(), level, "request", e.attrs()...)
+	if !in.log.Enabled(ctx, e.level) || in.access.write(t, e) {
+		return
+	}
+	rec := slog.NewRecord(t, e.level, "request", 0)
+	rec.AddAttrs(e.attrs()...)
+	in.log.Handler().Handle(ctx, rec)
 }
 
 // recorder remembers what a handler answered. For JSON error responses it

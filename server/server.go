@@ -136,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Server, err e
 		}
 		s.logBuf = newLogBuffer(w)
 		s.log = slog.New(flushingHandler{NewLogger(cfg, s.logBuf).Handler(), s.logBuf})
-		s.access = &accessLog{json: cfg.LogFormat == "json", level: cfg.SlogLevel(), w: s.logBuf, slow: s.log}
+		s.access = &accessLog{json: cfg.LogFormat == "json", w: s.logBuf}
 	} else if _, ok := s.log.Handler().(contextHandler); !ok {
 		s.log = slog.New(contextHandler{s.log.Handler()})
 	}
