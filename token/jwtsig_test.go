@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"math/big"
 	"testing"
@@ -71,5 +72,38 @@ func TestSignDeterministic(t *testing.T) {
 	c, err := sk.sign([]byte("header.other"))
 	if err != nil || string(c) == string(a) {
 		t.Errorf("another message got the same signature (%v)", err)
+	}
+}
+
+// BenchmarkSign measures the signature of one access token, as keypad
+// signs it (ES256: deterministic ECDSA on P-256; RS256: PKCS #1 v1.5
+// with a 2048-bit key), apart from the claims and the HTTP around it:
+// the part of a JWT token's cost that depends on the CPU's big-number
+// arithmetic (docs/performance.md).
+func BenchmarkSign(b *testing.B) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	input := []byte("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0")
+	for _, sk := range []*signingKey{
+		{alg: keypad.AlgES256, id: "ec", priv: ec, pub: &ec.PublicKey},
+		{alg: keypad.AlgRS256, id: "rsa", priv: rk, pub: &rk.PublicKey},
+	} {
+		b.Run(sk.alg, func(b *testing.B) {
+			sum := sha256.Sum256(input)
+			if sig, err := sk.sign(input); err != nil || !sk.verify(sum[:], sig) {
+				b.Fatalf("the signature does not verify (%v)", err)
+			}
+			for b.Loop() {
+				if _, err := sk.sign(input); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
